@@ -1,0 +1,11 @@
+"""Indexing news articles: ingest files, remove articles, open the stores, see what is indexed.
+
+    from index import ingest, remove, open_store, stats
+    report = ingest(["articles/"], settings)
+"""
+
+from index.ingest import IngestReport, ingest, open_store, remove
+from index.lexical import open_lexical
+from index.stats import IndexStats, stats
+
+__all__ = ["IndexStats", "IngestReport", "ingest", "open_lexical", "open_store", "remove", "stats"]

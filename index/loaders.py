@@ -1,0 +1,173 @@
+"""Read news articles from files: .txt, .md, .html and .jsonl.
+
+Every loader returns :class:`Article` objects whose ``text`` is the body that chunk
+offsets and citation spans refer to. Files that cannot be used raise
+:class:`rag.errors.InputError` naming the file and what to do about it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from rag.errors import InputError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+_BINARY_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, ready to be chunked."""
+
+    id: str
+    title: str
+    text: str
+    source: str = ""
+    url: str = ""
+    published: str = ""
+    path: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that ends up in the index, so any change re-indexes the article."""
+        parts = (self.title, self.text, self.source, self.url, self.published)
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+    @property
+    def published_day(self) -> int:
+        """The published date as YYYYMMDD, or 0 when unknown, for range filters."""
+        return int(self.published.replace("-", "")) if self.published else 0
+
+
+def normalize_date(value: object, *, where: str) -> str:
+    """An ISO date ``YYYY-MM-DD`` from a date or datetime string, or "" when absent."""
+    if value in (None, ""):
+        return ""
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text[:10]).isoformat()
+    except ValueError as e:
+        raise InputError(f"{where}: published date {text!r} is not YYYY-MM-DD; fix or remove it") from e
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", name).strip("-").lower()
+    return slug or hashlib.sha1(name.encode()).hexdigest()[:12]
+
+
+def _read_text(path: Path, max_bytes: int) -> str:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"{path}: {size:,} bytes is over the {max_bytes:,}-byte limit; split the file")
+        raw = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e.strerror}); check the path and its permissions") from e
+    if b"\x00" in raw[:_BINARY_SNIFF_BYTES]:
+        raise InputError(f"{path}: looks like a binary file, not an article; give .txt, .md, .html or .jsonl")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{path}: is not UTF-8 text (byte {e.start}); convert it, e.g. iconv -t UTF-8"
+        ) from e
+    if not text.strip():
+        raise InputError(f"{path}: is empty; give a file with an article in it")
+    return text
+
+
+def _split_headline(text: str) -> tuple[str, str]:
+    lines = text.strip().splitlines()
+    title = lines[0].strip().lstrip("#").strip()
+    body = "\n".join(lines[1:]).strip()
+    return title, body or title
+
+
+def _load_plain(path: Path, text: str, source: str) -> Article:
+    title, body = _split_headline(text)
+    return Article(id=_slug(path.stem), title=title, text=body, source=source, path=str(path))
+
+
+def _load_html(path: Path, text: str, source: str) -> Article:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(text, with_metadata=True, favor_recall=True, include_comments=False)
+    body = (doc.text if doc else "") or ""
+    if not body.strip():
+        raise InputError(f"{path}: no article text found in this HTML; is it a news page?")
+    title = (doc.title or "").strip() or path.stem
+    published = normalize_date(doc.date, where=str(path)) if doc.date else ""
+    return Article(
+        id=_slug(path.stem),
+        title=title,
+        text=body.strip(),
+        source=source if source != "local" else (doc.sitename or doc.hostname or source),
+        url=doc.url or "",
+        published=published,
+        path=str(path),
+    )
+
+
+def _load_jsonl(path: Path, text: str) -> Iterator[Article]:
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{line_no}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{where}: not valid JSON ({e.msg}); one article object per line") from e
+        if not isinstance(record, dict):
+            raise InputError(f"{where}: expected a JSON object with id, title and text")
+        body = str(record.get("text") or "").strip()
+        if not body:
+            continue
+        article_id = str(record.get("id") or "").strip()
+        if not article_id:
+            raise InputError(f"{where}: the article has no 'id'; give each line a unique id")
+        yield Article(
+            id=article_id,
+            title=str(record.get("title") or "").strip() or article_id,
+            text=body,
+            source=str(record.get("source") or "").strip(),
+            url=str(record.get("url") or "").strip(),
+            published=normalize_date(record.get("published"), where=where),
+            path=str(path),
+        )
+
+
+def load_file(path: Path, *, source: str = "local", max_bytes: int = 50_000_000) -> list[Article]:
+    """Articles in one file; the format follows the file's suffix."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; give {', '.join(SUPPORTED_SUFFIXES)}")
+    text = _read_text(path, max_bytes)
+    if suffix == ".jsonl":
+        articles = list(_load_jsonl(path, text))
+        if not articles:
+            raise InputError(f"{path}: holds no article with text; each line needs id, title and text")
+        return articles
+    if suffix in (".html", ".htm"):
+        return [_load_html(path, text, source)]
+    return [_load_plain(path, text, source)]
+
+
+def find_files(paths: list[Path]) -> list[Path]:
+    """The supported files named, or found below the folders named, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder; check the path")
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            )
+        else:
+            found.append(path)
+    return found

@@ -1,0 +1,196 @@
+"""The vector store: one Chroma collection of chunks, local or on a Chroma server.
+
+The collection is created with cosine distance and records the embedding model's name
+and dimension in its metadata; opening it with another model raises
+:class:`rag.errors.ModelMismatchError` instead of returning meaningless neighbours.
+
+Each chunk carries its article's metadata (``article_id``, ``title``, ``source``,
+``url``, ``published``, ``published_day``) and its character span in the article
+(``start``, ``end``), so a citation can point into the article.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.errors import IndexUnavailableError, ModelMismatchError
+from rag.settings import Settings
+
+_PAGE = 5000
+
+
+@dataclass
+class ChunkRecord:
+    """A chunk as stored: its id, text, metadata and (when asked for) its vector."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+def _client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    # Telemetry would try to reach the internet on every start.
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    store = settings.store
+    if store.chroma_host:
+        try:
+            return chromadb.HttpClient(host=store.chroma_host, port=store.chroma_port, settings=chroma_settings)
+        except Exception as e:
+            raise IndexUnavailableError(
+                f"Chroma server at {store.chroma_host}:{store.chroma_port} is unreachable ({e}); "
+                "start it with `chroma run` or fix NEWSQA_STORE__CHROMA_HOST/PORT"
+            ) from e
+    path = store.data_dir / "chroma"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as e:
+        raise IndexUnavailableError(
+            f"index folder {path} cannot be opened ({type(e).__name__}: {e}); it may be corrupt: "
+            "move it aside and ingest again"
+        ) from e
+
+
+class VectorStore:
+    """A Chroma collection of chunk vectors tied to one embedding model."""
+
+    def __init__(self, settings: Settings, embedding_model: str, dimension: int, *, create: bool) -> None:
+        self.settings = settings
+        self.embedding_model = embedding_model
+        self._client = _client(settings)
+        name = settings.store.collection
+        try:
+            if create:
+                self._collection = self._client.get_or_create_collection(
+                    name,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"embedding_model": embedding_model, "embedding_dimension": dimension},
+                )
+            else:
+                self._collection = self._client.get_collection(name)
+        except Exception as e:
+            if not create and "does not exist" in str(e).lower():
+                raise IndexUnavailableError(
+                    f"no index named {name!r} in {self.location}; run `newsqa ingest PATH` first"
+                ) from e
+            raise IndexUnavailableError(
+                f"index {name!r} in {self.location} cannot be opened ({type(e).__name__}: {e}); "
+                "if it is corrupt, move the folder aside and ingest again"
+            ) from e
+        recorded = (self._collection.metadata or {}).get("embedding_model")
+        if recorded != embedding_model:
+            raise ModelMismatchError(
+                f"index {name!r} was built with embedding model {recorded!r}, not {embedding_model!r}; "
+                f"set NEWSQA_INDEX__EMBEDDING_MODEL={recorded} or ingest into another collection"
+            )
+
+    @property
+    def location(self) -> str:
+        store = self.settings.store
+        if store.chroma_host:
+            return f"Chroma server {store.chroma_host}:{store.chroma_port}"
+        return str(store.data_dir)
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def existing_ids(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), _PAGE):
+            found.update(self._collection.get(ids=ids[start : start + _PAGE], include=[])["ids"])
+        return found
+
+    def ids_of_articles(self, article_ids: list[str]) -> dict[str, set[str]]:
+        """Chunk ids currently stored for each of these articles."""
+        by_article: dict[str, set[str]] = {a: set() for a in article_ids}
+        for start in range(0, len(article_ids), 500):
+            batch = article_ids[start : start + 500]
+            got = self._collection.get(where={"article_id": {"$in": batch}}, include=["metadatas"])
+            for chunk_id, meta in zip(got["ids"], got["metadatas"]):
+                by_article[meta["article_id"]].add(chunk_id)
+        return by_article
+
+    def article_paths(self, article_ids: list[str]) -> dict[str, str]:
+        """The file each stored article came from, for the articles that are stored."""
+        paths: dict[str, str] = {}
+        for start in range(0, len(article_ids), 500):
+            batch = article_ids[start : start + 500]
+            got = self._collection.get(where={"article_id": {"$in": batch}}, include=["metadatas"])
+            for meta in got["metadatas"]:
+                paths[meta["article_id"]] = meta.get("path", "")
+        return paths
+
+    def add(self, ids: list[str], texts: list[str], metadatas: list[dict], vectors: np.ndarray) -> None:
+        for start in range(0, len(ids), _PAGE):
+            end = start + _PAGE
+            self._collection.add(
+                ids=ids[start:end],
+                documents=texts[start:end],
+                metadatas=metadatas[start:end],
+                embeddings=vectors[start:end],
+            )
+
+    def delete(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), _PAGE):
+            self._collection.delete(ids=ids[start : start + _PAGE])
+
+    def query(self, vector: np.ndarray, n: int, where: dict | None) -> list[tuple[ChunkRecord, float]]:
+        """The ``n`` nearest chunks with their cosine similarity."""
+        n = min(n, self.count())
+        if n == 0:
+            return []
+        got = self._collection.query(
+            query_embeddings=[vector], n_results=n, where=where, include=["documents", "metadatas", "distances"]
+        )
+        return [
+            (ChunkRecord(i, doc, meta), 1.0 - dist)
+            for i, doc, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+        ]
+
+    def get(self, ids: list[str]) -> dict[str, ChunkRecord]:
+        got = self._collection.get(ids=ids, include=["documents", "metadatas"])
+        return {i: ChunkRecord(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+
+    def iter_all(self) -> Iterator[ChunkRecord]:
+        """Every chunk, page by page, in the store's order."""
+        offset = 0
+        while True:
+            got = self._collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield ChunkRecord(i, d, m)
+            offset += len(got["ids"])
+
+
+@contextmanager
+def write_lock(data_dir: Path) -> Iterator[None]:
+    """Hold the index's write lock; a second writer gets a clear error, not a corrupt index."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = data_dir / "write.lock"
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise IndexUnavailableError(
+                f"index {data_dir} is locked by another newsqa process writing to it; wait for it to finish"
+            ) from e
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

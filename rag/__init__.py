@@ -1,0 +1,28 @@
+"""Answers about news articles, every claim cited to the exact sentence.
+
+    from rag import answer
+    result = answer("Who led the loyalists in Balqasah?")
+    print(result.text)                      # Shujaa al-Ali [1]
+    print(result.citations[0].quote)        # the sentence that names him
+
+The heavy machinery (models, Chroma) loads on the first call, once per process.
+"""
+
+from rag.types import Answer, Citation, Filters
+
+
+def answer(question, **kwargs) -> Answer:
+    """Answer a question from the index; see :func:`rag.chain.answer` for the arguments."""
+    from rag.chain import answer as _answer
+
+    return _answer(question, **kwargs)
+
+
+def answer_stream(question, **kwargs):
+    """Stream an answer's text, then the :class:`Answer`; see :func:`rag.chain.answer_stream`."""
+    from rag.chain import answer_stream as _answer_stream
+
+    return _answer_stream(question, **kwargs)
+
+
+__all__ = ["Answer", "Citation", "Filters", "answer", "answer_stream"]

@@ -1,0 +1,47 @@
+"""Sentences of retrieved passages, with their character spans in the article."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.types import Passage
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+@dataclass
+class Sentence:
+    """A sentence of a passage; ``start``/``end`` are offsets in the article text."""
+
+    text: str
+    start: int
+    end: int
+    passage: Passage
+    position: int
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def split_sentences(passage: Passage) -> list[Sentence]:
+    """pysbd sentences (it knows "Dec. 8" does not end one), never across paragraphs."""
+    sentences: list[Sentence] = []
+    for span in _segmenter().segment(passage.text):
+        offset = span.start
+        for part in _PARAGRAPH_BREAK.split(span.sent):
+            stripped = part.strip()
+            if stripped:
+                local = passage.text.find(stripped, offset)
+                if local < 0:
+                    continue
+                sentences.append(
+                    Sentence(stripped, passage.start + local, passage.start + local + len(stripped), passage, len(sentences))
+                )
+                offset = local + len(stripped)
+    return sentences

@@ -1,0 +1,134 @@
+"""One settings tree for newsqa.
+
+Every value can be set from the environment with the prefix ``NEWSQA_`` and ``__``
+between levels, for example ``NEWSQA_STORE__DATA_DIR=/srv/newsqa`` or
+``NEWSQA_RETRIEVAL__K=8``. Unknown keys are refused (``extra="forbid"``), so a typo in
+a setting fails loudly instead of being ignored.
+
+The thresholds that decide when the extractive engine answers or abstains live in
+:class:`AnswerSettings`; each one is documented where it is declared.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "newsqa"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreSettings(_Section):
+    """Where the index lives."""
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder of the local Chroma database and the BM25 index.",
+    )
+    collection: str = Field(
+        default="newsqa",
+        pattern=r"^[a-zA-Z0-9._-]{3,512}$",
+        description="Chroma collection name: 3-512 characters of [a-zA-Z0-9._-].",
+    )
+    chroma_host: str | None = Field(
+        default=None,
+        description="Host of a Chroma server (`chroma run`); None keeps Chroma in data_dir.",
+    )
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
+
+
+class IndexSettings(_Section):
+    """How articles become chunks and vectors."""
+
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Sentence-transformers model; the bundled one needs no download.",
+    )
+    chunk_size: int = Field(default=1000, ge=200, le=4000, description="Characters per chunk.")
+    chunk_overlap: int = Field(default=200, ge=0, description="Characters shared by neighbours.")
+    embed_batch_size: int = Field(default=64, ge=1, le=1024)
+    write_group: int = Field(
+        default=1024,
+        ge=16,
+        description="Chunks embedded and written together; an interruption loses at most one group.",
+    )
+    max_file_bytes: int = Field(default=50_000_000, ge=1, description="Larger files are refused.")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> IndexSettings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return self
+
+
+class RetrievalSettings(_Section):
+    """Hybrid retrieval: dense and BM25 candidates fused by reciprocal rank."""
+
+    k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer.")
+    candidates: int = Field(
+        default=40, ge=1, le=500, description="Candidates each retriever contributes to the fusion."
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(default=1.0, ge=0)
+    bm25_weight: float = Field(default=1.0, ge=0)
+
+
+class AnswerSettings(_Section):
+    """Thresholds of the extractive engine. Scores are in [0, 1]."""
+
+    max_question_chars: int = Field(default=2000, ge=10, description="Longer questions are refused.")
+    sentence_pool: int = Field(
+        default=24, ge=1, description="Sentences, best by lexical overlap, scored with the model."
+    )
+    min_support: float = Field(
+        default=0.38,
+        description="Below this combined support score the engine abstains instead of quoting.",
+    )
+    min_entity_coverage: float = Field(
+        default=0.5,
+        description=(
+            "Share of the question's named entities that the chosen passage must mention; "
+            "a question about France is not answered from a passage that never names it."
+        ),
+    )
+    semantic_weight: float = Field(default=0.55, description="Weight of embedding similarity.")
+    lexical_weight: float = Field(default=0.45, description="Weight of question-term overlap.")
+    answer_type_bonus: float = Field(
+        default=0.12, description="Added when a sentence holds the kind of thing asked for."
+    )
+    neighbour_weight: float = Field(
+        default=0.3, description="Share of a neighbouring sentence's overlap a sentence inherits."
+    )
+    second_source_ratio: float = Field(
+        default=0.6,
+        description="A disagreeing source is shown when its sentence scores this share of the best.",
+    )
+
+
+class Settings(BaseSettings):
+    """All of newsqa's settings; pass one object down, never read globals deep inside."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSQA_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    engine: Literal["extractive"] = Field(default="extractive", description="Answering engine.")
+
+    def with_data_dir(self, data_dir: Path | str) -> Settings:
+        """A copy of these settings that keeps its index in ``data_dir``."""
+        store = self.store.model_copy(update={"data_dir": Path(data_dir)})
+        return self.model_copy(update={"store": store})
