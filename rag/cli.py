@@ -1,0 +1,219 @@
+"""The ``newsqa`` command: ingest, ask, remove, stats, demo, ui.
+
+User mistakes print one line on stderr (``newsqa: error: ...``) and exit 1; no
+traceback. Settings come from ``NEWSQA_*`` environment variables, then these options.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from rag.errors import NewsQAError
+from rag.settings import Settings
+
+app = typer.Typer(
+    help="Ask questions about news articles; every answer cites the exact sentence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+SAMPLE_QUESTION = "Who led the loyalists in Balqasah?"
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Index folder (default: NEWSQA_STORE__DATA_DIR or ~/.local/share/newsqa).")]
+ChromaHost = Annotated[str | None, typer.Option("--chroma-host", help="Use the Chroma server on this host instead of the folder.")]
+ChromaPort = Annotated[int | None, typer.Option("--chroma-port", help="Port of the Chroma server.")]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"newsqa: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _user_errors(command):
+    """Turn the errors a user can fix into one line and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except NewsQAError as e:
+            _fail(str(e))
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            _fail(f"setting {where}: {first['msg']}; check your NEWSQA_* variables and options")
+        except KeyboardInterrupt:
+            _fail("interrupted; the index stays usable, and running the same command again completes it", 130)
+
+    return wrapper
+
+
+def _settings(data_dir: Path | None = None, chroma_host: str | None = None, chroma_port: int | None = None) -> Settings:
+    settings = Settings()
+    updates = {}
+    if data_dir is not None:
+        updates["data_dir"] = data_dir
+    if chroma_host is not None:
+        updates["chroma_host"] = chroma_host
+    if chroma_port is not None:
+        updates["chroma_port"] = chroma_port
+    if not updates:
+        return settings
+    store = settings.store.model_validate({**settings.store.model_dump(), **updates})
+    return settings.model_copy(update={"store": store})
+
+
+def sample_article() -> Path:
+    """The bundled sample article (see index/sample/SOURCE)."""
+    return Path(str(resources.files("index") / "sample" / "syria-balqasah-clashes.txt"))
+
+
+def _print_answer(result, as_json: bool) -> None:
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    typer.echo(result.text)
+    for citation in result.citations:
+        typer.echo(f"\n[{citation.number}] “{citation.quote}”")
+        where = " · ".join(x for x in (citation.title, citation.source, citation.published, citation.url) if x)
+        typer.echo(f"    {where} (characters {citation.start}-{citation.end} of {citation.article_id})")
+    t = result.timings_ms
+    typer.echo(
+        f"\n{len(result.passages)} passages · retrieval {t.get('retrieve', 0):.0f} ms · "
+        f"answer {t.get('answer', 0):.0f} ms",
+        err=True,
+    )
+
+
+@app.command()
+@_user_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl) or folders.")],
+    source: Annotated[str, typer.Option(help="Outlet name for files that carry none (.txt, .md).")] = "local",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    data_dir: DataDir = None,
+    chroma_host: ChromaHost = None,
+    chroma_port: ChromaPort = None,
+) -> None:
+    """Index articles; unchanged ones are skipped, changed ones replaced."""
+    from index import ingest as run_ingest
+
+    report = run_ingest(paths, _settings(data_dir, chroma_host, chroma_port), source=source, progress=not quiet)
+    typer.echo(report.summary())
+    for failure in report.failed:
+        typer.echo(f"newsqa: skipped: {failure}", err=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_user_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="Passages to retrieve.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
+    data_dir: DataDir = None,
+    chroma_host: ChromaHost = None,
+    chroma_port: ChromaPort = None,
+) -> None:
+    """Answer a question from the indexed articles, with cited sentences."""
+    from rag.chain import answer, parse_day
+    from rag.types import Filters
+
+    filters = Filters(
+        sources=source or (),
+        since=parse_day(since, "--since") if since else None,
+        until=parse_day(until, "--until") if until else None,
+    )
+    result = answer(question, k=k, filters=filters, settings=_settings(data_dir, chroma_host, chroma_port))
+    _print_answer(result, as_json)
+
+
+@app.command()
+@_user_errors
+def remove(
+    article_ids: Annotated[list[str], typer.Argument(help="Ids of the articles to delete (see `stats --articles`).")],
+    data_dir: DataDir = None,
+    chroma_host: ChromaHost = None,
+    chroma_port: ChromaPort = None,
+) -> None:
+    """Delete articles from the index."""
+    from index import remove as run_remove
+
+    removed = run_remove(article_ids, _settings(data_dir, chroma_host, chroma_port))
+    typer.echo(f"removed {len(article_ids)} articles ({removed} chunks)")
+
+
+@app.command()
+@_user_errors
+def stats(
+    data_dir: DataDir = None,
+    chroma_host: ChromaHost = None,
+    chroma_port: ChromaPort = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show what is indexed: articles, chunks, sources, date range."""
+    from dataclasses import asdict
+
+    from index import stats as index_stats
+
+    info = index_stats(_settings(data_dir, chroma_host, chroma_port))
+    if as_json:
+        typer.echo(json.dumps(asdict(info), indent=2))
+        return
+    typer.echo(f"{info.articles} articles, {info.chunks} chunks in {info.location}")
+    if info.first_published:
+        typer.echo(f"published {info.first_published} to {info.last_published}")
+    for name, count in info.sources.items():
+        typer.echo(f"  {name}: {count} chunks")
+
+
+@app.command()
+@_user_errors
+def demo(data_dir: DataDir = None) -> None:
+    """Index the bundled sample article and answer the sample question."""
+    from index import ingest as run_ingest
+    from rag.chain import answer
+
+    settings = _settings(data_dir)
+    report = run_ingest([sample_article()], settings, source="sample", progress=False)
+    typer.echo(report.summary(), err=True)
+    typer.echo(f"Q: {SAMPLE_QUESTION}")
+    _print_answer(answer(SAMPLE_QUESTION, settings=settings), as_json=False)
+
+
+@app.command()
+@_user_errors
+def ui(
+    host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    data_dir: DataDir = None,
+    chroma_host: ChromaHost = None,
+    chroma_port: ChromaPort = None,
+) -> None:
+    """Start the chat UI in the browser."""
+    from ui.app import launch
+
+    launch(_settings(data_dir, chroma_host, chroma_port), host=host, port=port)
+
+
+def main() -> None:
+    """Entry point of the ``newsqa`` script."""
+    try:
+        app()
+    except ValidationError as e:
+        first = e.errors()[0]
+        typer.echo(f"newsqa: error: setting {'.'.join(map(str, first['loc']))}: {first['msg']}", err=True)
+        sys.exit(1)

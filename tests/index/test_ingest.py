@@ -1,0 +1,131 @@
+"""Ingestion into a real Chroma with the real model: idempotence, replacement, removal."""
+
+from __future__ import annotations
+
+import pytest
+
+from index import ingest, open_lexical, open_store, remove, stats
+from index.store import write_lock
+from rag import answer
+from rag.errors import IndexUnavailableError, InputError, ModelMismatchError
+from rag.retrieve import forget_indexes
+
+
+def _article_ids(settings) -> list[str]:
+    return sorted({r.metadata["article_id"] for r in open_store(settings).iter_all()})
+
+
+def test_reingesting_the_same_files_adds_and_embeds_nothing(settings, article_dir):
+    first = ingest([article_dir], settings, progress=False)
+    count = open_store(settings).count()
+    assert first.added == 1 and first.chunks_added == count > 0
+    again = ingest([article_dir], settings, progress=False)
+    assert (again.added, again.replaced, again.unchanged) == (0, 0, 1)
+    assert again.chunks_added == again.chunks_embedded == again.chunks_deleted == 0
+    assert open_store(settings).count() == count
+    assert len(open_lexical(open_store(settings))) == count
+
+
+def test_a_changed_article_replaces_its_chunks(settings, article_dir):
+    path = next(article_dir.iterdir())
+    ingest([article_dir], settings, progress=False)
+    before = {r.id for r in open_store(settings).iter_all()}
+    path.write_text(path.read_text() + "\n\nA ceasefire was announced on Friday by the interim council.\n")
+    report = ingest([article_dir], settings, progress=False)
+    after = {r.id: r for r in open_store(settings).iter_all()}
+    assert report.replaced == 1 and report.chunks_deleted == len(before)
+    assert before.isdisjoint(after), "stale chunks of the old version remain"
+    assert len(after) == report.chunks_added
+    assert any("ceasefire was announced" in r.text for r in after.values())
+    assert len(open_lexical(open_store(settings))) == len(after)
+
+
+def test_removed_articles_leave_the_index(settings, article_dir):
+    (article_dir / "other.txt").write_text("Port reopens\n\nThe port of Tartus reopened to shipping on Monday.\n")
+    ingest([article_dir], settings, progress=False)
+    assert _article_ids(settings) == ["other", "syria-balqasah-clashes"]
+    removed = remove(["other"], settings)
+    assert removed >= 1
+    assert _article_ids(settings) == ["syria-balqasah-clashes"]
+    lexical = open_lexical(open_store(settings))
+    assert not any(i.startswith("other::") for i in lexical.ids)
+    with pytest.raises(InputError, match="not in the index: other"):
+        remove(["other"], settings)
+
+
+def test_stats_count_articles_sources_and_dates(settings, tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(
+        '{"id": "x1", "title": "A", "source": "cnn", "published": "2022-06-17", "text": "The dam burst on Monday."}\n'
+        '{"id": "x2", "title": "B", "source": "usatoday.com", "published": "2022-09-02", "text": "Rain fell all week."}\n'
+    )
+    ingest([corpus], settings, progress=False)
+    info = stats(settings)
+    assert (info.articles, info.chunks) == (2, 2)
+    assert info.sources == {"cnn": 1, "usatoday.com": 1}
+    assert (info.first_published, info.last_published) == ("2022-06-17", "2022-09-02")
+
+
+def test_bad_files_in_a_folder_are_reported_and_good_ones_indexed(settings, article_dir):
+    (article_dir / "broken.txt").write_bytes(b"\xff\xfe\x00\x01binary")
+    report = ingest([article_dir], settings, progress=False)
+    assert report.added == 1
+    assert len(report.failed) == 1 and "broken.txt" in report.failed[0]
+
+
+def test_bad_input_leaves_the_index_intact(settings, article_dir, tmp_path):
+    ingest([article_dir], settings, progress=False)
+    count = open_store(settings).count()
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    for bad in (empty, tmp_path / "missing.txt"):
+        with pytest.raises(InputError):
+            ingest([bad], settings, progress=False)
+    assert open_store(settings).count() == count
+    assert answer("Who led the loyalists in Balqasah?", settings=settings).short_answer == "Shujaa al-Ali"
+
+
+def test_same_file_name_from_another_folder_is_not_overwritten(settings, article_dir, tmp_path):
+    ingest([article_dir], settings, progress=False)
+    twin_dir = tmp_path / "elsewhere"
+    twin_dir.mkdir()
+    (twin_dir / "syria-balqasah-clashes.txt").write_text("Other story\n\nSomething else entirely happened.\n")
+    report = ingest([twin_dir], settings, progress=False)
+    assert report.added == 0 and "already indexed from" in report.failed[0]
+    assert any("Shujaa al-Ali" in r.text for r in open_store(settings).iter_all())
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(settings, article_dir):
+    ingest([article_dir], settings, progress=False)
+    count = open_store(settings).count()
+    (article_dir / "new.txt").write_text("New\n\nA new article arrived.\n")
+    with write_lock(settings.store.data_dir):
+        with pytest.raises(IndexUnavailableError, match="locked by another newsqa process"):
+            ingest([article_dir], settings, progress=False)
+    assert open_store(settings).count() == count
+
+
+def test_a_corrupt_index_folder_gives_a_clear_error(settings, article_dir):
+    ingest([article_dir], settings, progress=False)
+    forget_indexes()
+    database = settings.store.data_dir / "chroma" / "chroma.sqlite3"
+    database.write_bytes(b"this is not a sqlite database" * 100)
+    with pytest.raises(IndexUnavailableError, match="corrupt") as caught:
+        answer("Who led the loyalists in Balqasah?", settings=settings)
+    assert "\n" not in str(caught.value)
+
+
+def test_asking_before_anything_is_indexed_says_what_to_do(settings):
+    with pytest.raises(IndexUnavailableError, match="run `newsqa ingest PATH` first"):
+        answer("Who led the loyalists in Balqasah?", settings=settings)
+
+
+def test_another_embedding_model_is_refused(settings, article_dir):
+    from index.embed import _resolve_model_path
+
+    ingest([article_dir], settings, progress=False)
+    other = settings.model_copy(
+        update={"index": settings.index.model_copy(update={"embedding_model": _resolve_model_path("all-MiniLM-L6-v2")})}
+    )
+    with pytest.raises(ModelMismatchError, match="was built with embedding model 'all-MiniLM-L6-v2'"):
+        answer("Who led the loyalists in Balqasah?", settings=other)

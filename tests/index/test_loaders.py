@@ -1,0 +1,106 @@
+"""Reading articles from real files of each supported format, and refusing bad ones."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.loaders import find_files, load_file
+from rag.errors import InputError
+
+
+def test_txt_first_line_is_the_headline(tmp_path):
+    path = tmp_path / "story.txt"
+    path.write_text("Big headline\n\nFirst paragraph.\n\nSecond paragraph.\n")
+    (article,) = load_file(path, source="wire")
+    assert article.id == "story"
+    assert article.title == "Big headline"
+    assert article.text == "First paragraph.\n\nSecond paragraph."
+    assert article.source == "wire"
+
+
+def test_markdown_heading_is_the_title(tmp_path):
+    path = tmp_path / "note.md"
+    path.write_text("# Council votes on budget\n\nThe council approved the budget on Monday.\n")
+    (article,) = load_file(path)
+    assert article.title == "Council votes on budget"
+    assert article.text == "The council approved the budget on Monday."
+
+
+def test_html_main_text_and_metadata_are_extracted(tmp_path):
+    body = " ".join(f"The mayor of Springfield opened the new bridge in sentence number {i}." for i in range(12))
+    path = tmp_path / "bridge.html"
+    path.write_text(
+        "<html><head><title>Mayor opens bridge</title>"
+        '<meta property="article:published_time" content="2024-03-05T10:00:00Z">'
+        '<meta property="og:site_name" content="Springfield Times"></head>'
+        "<body><nav>Home | Sports | Weather</nav><article><h1>Mayor opens bridge</h1>"
+        f"<p>{body}</p><p>Traffic is expected to ease next week.</p></article>"
+        "<footer>Copyright Springfield Times</footer></body></html>"
+    )
+    (article,) = load_file(path)
+    assert article.title == "Mayor opens bridge"
+    assert "The mayor of Springfield opened the new bridge" in article.text
+    assert "Traffic is expected to ease next week." in article.text
+    assert "Home | Sports" not in article.text
+    assert article.published == "2024-03-05"
+    assert article.source == "Springfield Times"
+
+
+def test_jsonl_lines_keep_their_metadata_and_skip_empty_texts(tmp_path):
+    path = tmp_path / "corpus.jsonl"
+    rows = [
+        {"id": "a1", "url": "https://example.org/a1", "title": "One", "source": "cnn", "published": "2022-06-17", "text": "Text one."},
+        {"id": "a2", "title": "Two", "source": "usatoday.com", "published": "2022-06-18T08:00:00", "text": "Text two."},
+        {"id": "a3", "title": "Scraped nothing", "text": "   "},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    articles = load_file(path)
+    assert [a.id for a in articles] == ["a1", "a2"]
+    assert articles[0].url == "https://example.org/a1"
+    assert articles[1].published == "2022-06-18"
+    assert articles[0].published_day == 20220617
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("blob.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "looks like a binary file"),
+        ("latin.txt", "Caf\u00e9 ouvert\n\nLe caf\u00e9 est ouvert.".encode("latin-1"), "is not UTF-8 text"),
+        ("empty.txt", b"", "is empty"),
+        ("blank.md", b"  \n\n\t\n", "is empty"),
+        ("sheet.csv", b"a,b\n1,2\n", "unsupported file type .csv"),
+        ("bad.jsonl", b'{"id": "x", "text": "ok"}\n{not json}\n', r"bad.jsonl:2: not valid JSON"),
+        ("noid.jsonl", b'{"title": "t", "text": "some text"}\n', "has no 'id'"),
+        ("date.jsonl", b'{"id": "x", "text": "t", "published": "yesterday"}\n', "is not YYYY-MM-DD"),
+    ],
+)
+def test_bad_files_get_one_clear_line(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message) as caught:
+        load_file(path)
+    assert "\n" not in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_missing_path_is_named(tmp_path):
+    with pytest.raises(InputError, match="no such file or folder"):
+        find_files([tmp_path / "nowhere"])
+
+
+def test_oversized_file_is_refused(tmp_path):
+    path = tmp_path / "huge.txt"
+    path.write_text("Headline\n" + "word " * 1000)
+    with pytest.raises(InputError, match="over the 100-byte limit"):
+        load_file(path, max_bytes=100)
+
+
+def test_folders_are_searched_for_supported_files(tmp_path):
+    (tmp_path / "sub").mkdir()
+    for name in ("a.txt", "sub/b.md", "sub/c.html", "d.jsonl", "e.pdf", "notes"):
+        (tmp_path / name).write_text("x")
+    assert [p.relative_to(tmp_path).as_posix() for p in find_files([tmp_path])] == [
+        "a.txt", "d.jsonl", "sub/b.md", "sub/c.html",
+    ]

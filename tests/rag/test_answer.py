@@ -1,0 +1,118 @@
+"""The sample questions of the brief, answered over the real index of the sample article."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag import Answer, answer, answer_stream
+from rag.errors import InputError
+
+
+def _quotes(result: Answer) -> list[str]:
+    return [c.quote for c in result.citations]
+
+
+def test_who_led_the_loyalists(sample_settings):
+    result = answer("Who led the loyalists in Balqasah?", settings=sample_settings)
+    assert result.short_answer == "Shujaa al-Ali"
+    assert result.text.startswith("Shujaa al-Ali [1]")
+    assert len(result.citations) == 1
+    assert result.citations[0].quote == (
+        "An unspecified number of Assad’s supporters, led by a wanted man known as Shujaa al-Ali, "
+        "were also killed in the fighting, the observatory added."
+    )
+
+
+def test_who_was_arrested(sample_settings):
+    result = answer("Who was arrested in the Tartus countryside?", settings=sample_settings)
+    assert result.short_answer == "Major-General Mohammed Kingo al-Hassan"
+    assert _quotes(result) == [
+        "Earlier Thursday, security forces arrested Major-General Mohammed Kingo al-Hassan "
+        "in the Tartus countryside in western Syria."
+    ]
+
+
+def test_disagreeing_sources_are_both_cited(sample_settings):
+    result = answer("How many security personnel were killed in the Balqasah fighting?", settings=sample_settings)
+    assert result.short_answer == "4; 2"
+    assert "4, according to the observatory [1]" in result.text
+    assert "2, according to" in result.text and "SANA [2]" in result.text
+    quotes = _quotes(result)
+    assert len(quotes) == 2
+    assert "deaths of four security personnel, the observatory reported" in quotes[0]
+    assert "SANA confirmed the clashes, saying they left two security personnel dead" in quotes[1]
+
+
+def test_when_did_assad_flee(sample_settings):
+    result = answer("When did Assad flee the country?", settings=sample_settings)
+    assert result.short_answer == "Dec. 8"
+    assert len(result.citations) == 1
+    assert "fled the country" in result.citations[0].quote and "on Dec. 8" in result.citations[0].quote
+
+
+def test_out_of_corpus_question_abstains(sample_settings):
+    result = answer("What is the capital of France?", settings=sample_settings)
+    assert result.abstained
+    assert result.citations == []
+    assert result.short_answer is None
+    assert "do not say" in result.text
+
+
+def test_citation_spans_point_into_the_article(sample_settings):
+    from rag.cli import sample_article
+
+    body = sample_article().read_text().split("\n", 1)[1].strip()
+    for question in ("Who led the loyalists in Balqasah?", "When did Assad flee the country?"):
+        citation = answer(question, settings=sample_settings).citations[0]
+        assert body[citation.start : citation.end] == citation.quote
+        assert citation.title == "Clashes heat up as Syrian forces lock horns with Assad loyalists"
+        assert citation.source == "sample"
+
+
+def test_answer_reports_passages_and_timings(sample_settings):
+    result = answer("Who led the loyalists in Balqasah?", k=2, settings=sample_settings)
+    assert 1 <= len(result.passages) <= 2
+    assert all(p.score > 0 for p in result.passages)
+    assert {"embed_query", "retrieve", "answer", "total"} <= result.timings_ms.keys()
+
+
+def test_stream_yields_text_then_the_answer(sample_settings):
+    pieces = list(answer_stream("When did Assad flee the country?", settings=sample_settings))
+    final = pieces[-1]
+    assert isinstance(final, Answer)
+    assert all(isinstance(p, str) for p in pieces[:-1])
+    assert "".join(pieces[:-1]) == final.text
+
+
+def test_follow_up_uses_the_conversation(sample_settings):
+    first = answer("Who was arrested in the Tartus countryside?", settings=sample_settings)
+    follow_up = answer(
+        "And who arrested him?", history=[(first.question, first.text)], settings=sample_settings
+    )
+    assert not follow_up.abstained
+    assert "security forces arrested Major-General Mohammed Kingo al-Hassan" in follow_up.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "empty"), ("   \n\t", "empty"), ("why " * 25_000, "keep it under")],
+)
+def test_bad_questions_are_refused(sample_settings, question, message):
+    with pytest.raises(InputError, match=message):
+        answer(question, settings=sample_settings)
+
+
+def test_filters_limit_and_validate(sample_settings):
+    kept = answer("Who led the loyalists in Balqasah?", filters={"sources": ["sample"]}, settings=sample_settings)
+    assert kept.short_answer == "Shujaa al-Ali"
+    # The sample article has no published date, so any date range excludes it.
+    dated = answer("Who led the loyalists in Balqasah?", filters={"since": "2024-01-01"}, settings=sample_settings)
+    assert dated.abstained and dated.passages == []
+    with pytest.raises(InputError, match="unknown source 'cnn'; indexed sources: sample"):
+        answer("Who led the loyalists?", filters={"sources": ["cnn"]}, settings=sample_settings)
+    with pytest.raises(InputError, match="bad filter since"):
+        answer("Who led the loyalists?", filters={"since": "last tuesday"}, settings=sample_settings)
+    with pytest.raises(InputError, match="bad filter colour"):
+        answer("Who led the loyalists?", filters={"colour": "red"}, settings=sample_settings)
+    with pytest.raises(InputError, match="after --until"):
+        answer("Who?", filters={"since": "2025-01-02", "until": "2025-01-01"}, settings=sample_settings)
