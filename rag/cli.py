@@ -26,7 +26,13 @@ app = typer.Typer(
     add_completion=False,
 )
 
-SAMPLE_QUESTION = "Who led the loyalists in Balqasah?"
+SAMPLE_QUESTIONS = [
+    "Who led the loyalists in Balqasah?",
+    "Who was arrested in the Tartus countryside?",
+    "How many security personnel were killed in the Balqasah fighting?",
+    "When did Assad flee the country?",
+]
+SAMPLE_QUESTION = SAMPLE_QUESTIONS[0]
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Index folder (default: NEWSQA_STORE__DATA_DIR or ~/.local/share/newsqa).")]
 ChromaHost = Annotated[str | None, typer.Option("--chroma-host", help="Use the Chroma server on this host instead of the folder.")]

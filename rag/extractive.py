@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -75,11 +75,16 @@ _ATTRIBUTION = [
 ]
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
+_thread_state = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def _stemmer():
+    """A stemmer per thread: PyStemmer objects are not thread-safe, and the UI answers in parallel."""
+    if not hasattr(_thread_state, "stemmer"):
+        import Stemmer
+
+        _thread_state.stemmer = Stemmer.Stemmer("english")
+    return _thread_state.stemmer
 
 
 def _terms(text: str) -> list[str]:

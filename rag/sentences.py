@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+import threading
 
 from rag.types import Passage
 
@@ -22,11 +22,16 @@ class Sentence:
     position: int
 
 
-@lru_cache(maxsize=1)
-def _segmenter():
-    import pysbd
+_thread_state = threading.local()
 
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+def _segmenter():
+    """A segmenter per thread, since pysbd keeps per-call state on the object."""
+    if not hasattr(_thread_state, "segmenter"):
+        import pysbd
+
+        _thread_state.segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    return _thread_state.segmenter
 
 
 def split_sentences(passage: Passage) -> list[Sentence]:

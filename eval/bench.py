@@ -1,0 +1,213 @@
+"""Speed and retrieval benchmarks; every figure is printed beside a reference measured in the same run.
+
+    python -m eval.bench ingest --corpus ../shared/data/realtimeqa-dev/corpus.jsonl --limit 300
+    python -m eval.bench retrieval --corpus ... --questions ... --data-dir DIR [--tutorial]
+
+``ingest`` compares newsqa's whole ingestion (parse, chunk, embed, Chroma, BM25) with
+the embedding model's own encode throughput on exactly the texts newsqa embeds.
+
+``retrieval`` compares article-level hit@5 and query latency of hybrid retrieval with
+dense-only and BM25-only over the same index, and with ``--tutorial`` also with the
+LangChain-tutorial pipeline (1000/200 recursive chunks, no headline, dense search, and
+rank-bm25 over the same chunks). The index in ``--data-dir`` is built if it is empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from eval.data import load_questions, read_corpus
+from eval.metrics import hit_at_k, percentile
+from index import ingest, open_store
+from index.chunking import chunk_text
+from index.embed import get_embedder
+from index.lexical import lexical_text
+from rag.settings import Settings
+
+TUTORIAL_CHUNK, TUTORIAL_OVERLAP = 1000, 200
+
+
+def _ratio(value: float, reference: float) -> str:
+    return f"{value / reference:.3f}" if reference else "n/a"
+
+
+def bench_ingest(corpus: Path, limit: int) -> dict:
+    rows = read_corpus(corpus, limit)
+    settings = Settings()
+    embedder = get_embedder(settings.index.embedding_model)
+    texts = []
+    for row in rows:
+        if not str(row.get("text") or "").strip():
+            continue
+        title = str(row.get("title") or "").strip() or str(row["id"])
+        for piece in chunk_text(row["text"].strip(), settings.index.chunk_size, settings.index.chunk_overlap):
+            texts.append(lexical_text(title, piece.text))
+    embedder.embed_documents(texts[:64])
+
+    def encode_rate() -> float:
+        t0 = time.perf_counter()
+        embedder.embed_documents(texts)
+        return len(texts) / (time.perf_counter() - t0)
+
+    before = encode_rate()
+    with tempfile.TemporaryDirectory() as tmp:
+        subset = Path(tmp) / "subset.jsonl"
+        subset.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        report = ingest([subset], settings.with_data_dir(Path(tmp) / "index"), progress=False)
+    after = encode_rate()
+    reference = statistics.mean([before, after])
+    ours = report.chunks_added / report.seconds
+    result = {
+        "articles": report.articles,
+        "chunks": report.chunks_added,
+        "distinct_texts_embedded": report.chunks_embedded,
+        "encoder_chunks_per_s": reference,
+        "encoder_runs": [before, after],
+        "ingest_seconds": report.seconds,
+        "ingest_chunks_per_s": ours,
+        "ratio": ours / reference,
+        "overhead_seconds": report.seconds - report.embed_seconds,
+    }
+    print(f"articles {report.articles}, chunks {report.chunks_added} ({report.chunks_embedded} distinct texts embedded)")
+    print(f"encoder alone, same texts   {reference:8.1f} chunks/s  (runs before/after: {before:.1f}, {after:.1f})")
+    print(f"newsqa ingest, end to end   {ours:8.1f} chunks/s  ratio {_ratio(ours, reference)}  (bar >= 0.95)")
+    print(
+        f"not embedding (parse, chunk, Chroma, BM25): {result['overhead_seconds']:.1f}s of {report.seconds:.1f}s "
+        f"= {result['overhead_seconds'] / report.seconds:.1%}"
+    )
+    return result
+
+
+def _article_ranking(passages) -> list[str]:
+    return [p.article_id for p in passages]
+
+
+def bench_retrieval(corpus: Path, questions_path: Path, data_dir: Path, tutorial: bool, answer_latency: bool) -> dict:
+    from rag.retrieve import build_retriever, open_index
+    from rag.types import Filters
+
+    settings = Settings().with_data_dir(data_dir)
+    store = open_store(settings, create=True)
+    if store.count() == 0:
+        report = ingest([corpus], settings)
+        print(f"built the index: {report.summary()}")
+    index = open_index(settings)
+    questions = load_questions(questions_path)
+    depth = 50
+    retrievers = {mode: build_retriever(index, settings.retrieval, k=depth, mode=mode) for mode in ("dense", "bm25", "hybrid")}
+    hits = {name: [] for name in ("dense", "bm25", "hybrid", "hybrid+week")}
+    latency = {name: [] for name in ("embed_query", "dense", "bm25", "hybrid")}
+    for q in questions:
+        t0 = time.perf_counter()
+        vector = index.embedder.embed_query(q.question)
+        latency["embed_query"].append((time.perf_counter() - t0) * 1000)
+        inputs = {"query": q.question, "query_vector": vector, "filters": Filters()}
+        for mode, retriever in retrievers.items():
+            t0 = time.perf_counter()
+            passages = retriever.invoke(inputs)
+            latency[mode].append((time.perf_counter() - t0) * 1000)
+            hits[mode].append(hit_at_k(_article_ranking(passages), set(q.gold_doc_ids), 5))
+        since, until = q.window()
+        week = retrievers["hybrid"].invoke({**inputs, "filters": Filters(since=since, until=until)})
+        hits["hybrid+week"].append(hit_at_k(_article_ranking(week), set(q.gold_doc_ids), 5))
+
+    result = {"questions": len(questions), "hit@5": {k: float(np.mean(v)) for k, v in hits.items()}}
+    result["latency_ms_p50"] = {k: percentile(v, 50) for k, v in latency.items()}
+    if tutorial:
+        result["tutorial"] = _tutorial_baselines(corpus, questions, index.embedder)
+    if answer_latency:
+        from rag.chain import answer
+
+        answer(questions[0].question, settings=settings)
+        times = []
+        for q in questions:
+            t0 = time.perf_counter()
+            answer(q.question, settings=settings)
+            times.append((time.perf_counter() - t0) * 1000)
+        result["answer_ms_p50"] = percentile(times, 50)
+        result["answer_ms_p95"] = percentile(times, 95)
+
+    print(f"\nquestions: {len(questions)}; article-level hit@5 (first 5 distinct articles of the ranking)")
+    tutorial_hits = result.get("tutorial", {}).get("hit@5", {})
+    for name, value in {**{f"tutorial {k}": v for k, v in tutorial_hits.items()}, **result["hit@5"]}.items():
+        print(f"  {name:<22} {value:.3f}")
+    best_baseline = max(
+        [result["hit@5"]["dense"], result["hit@5"]["bm25"], *tutorial_hits.values()]
+    )
+    print(f"  hybrid / best baseline: {_ratio(result['hit@5']['hybrid'], best_baseline)}  (bar: > 1 and hybrid >= 0.80)")
+    print("query latency p50, ms")
+    for name, value in result["latency_ms_p50"].items():
+        print(f"  {name:<22} {value:.1f}")
+    for name, value in result.get("tutorial", {}).get("latency_ms_p50", {}).items():
+        print(f"  tutorial {name:<13} {value:.1f}")
+    if answer_latency:
+        print(f"  answer() end to end    {result['answer_ms_p50']:.1f} (p95 {result['answer_ms_p95']:.1f}; bar < 300)")
+    return result
+
+
+def _tutorial_baselines(corpus: Path, questions, embedder) -> dict:
+    """The LangChain tutorial's retrieval over the same corpus: plain chunks, no headline."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+    from rank_bm25 import BM25Okapi
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=TUTORIAL_CHUNK, chunk_overlap=TUTORIAL_OVERLAP)
+    chunk_texts, chunk_articles = [], []
+    for row in read_corpus(corpus):
+        text = str(row.get("text") or "")
+        for piece in splitter.split_text(text):
+            chunk_texts.append(piece)
+            chunk_articles.append(row["id"])
+    print(f"tutorial baseline: embedding {len(chunk_texts)} plain chunks")
+    vectors = embedder.embed_documents(chunk_texts)
+    bm25 = BM25Okapi([t.lower().split() for t in chunk_texts])
+    hits = {"dense": [], "rank-bm25": []}
+    latency = {"dense (numpy)": [], "rank-bm25": []}
+    for q in questions:
+        query = embedder.embed_query(q.question)
+        t0 = time.perf_counter()
+        top = np.argsort(-(vectors @ query))[:5]
+        latency["dense (numpy)"].append((time.perf_counter() - t0) * 1000)
+        hits["dense"].append(hit_at_k([chunk_articles[i] for i in top], set(q.gold_doc_ids), 5))
+        t0 = time.perf_counter()
+        scores = bm25.get_scores(q.question.lower().split())
+        top = np.argsort(-scores)[:5]
+        latency["rank-bm25"].append((time.perf_counter() - t0) * 1000)
+        hits["rank-bm25"].append(hit_at_k([chunk_articles[i] for i in top], set(q.gold_doc_ids), 5))
+    return {
+        "chunks": len(chunk_texts),
+        "hit@5": {k: float(np.mean(v)) for k, v in hits.items()},
+        "latency_ms_p50": {k: percentile(v, 50) for k, v in latency.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_ingest = sub.add_parser("ingest", help="ingestion throughput against the encoder's own")
+    p_ingest.add_argument("--corpus", type=Path, required=True)
+    p_ingest.add_argument("--limit", type=int, default=300, help="articles to use (default 300)")
+    p_retrieval = sub.add_parser("retrieval", help="hit@5 and latency of hybrid against its baselines")
+    p_retrieval.add_argument("--corpus", type=Path, required=True)
+    p_retrieval.add_argument("--questions", type=Path, required=True)
+    p_retrieval.add_argument("--data-dir", type=Path, required=True)
+    p_retrieval.add_argument("--tutorial", action="store_true", help="also run the LangChain-tutorial baselines")
+    p_retrieval.add_argument("--answers", action="store_true", help="also time answer() end to end")
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    args = parser.parse_args()
+    if args.command == "ingest":
+        result = bench_ingest(args.corpus, args.limit)
+    else:
+        result = bench_retrieval(args.corpus, args.questions, args.data_dir, args.tutorial, args.answers)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

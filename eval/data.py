@@ -1,0 +1,77 @@
+"""Benchmark files in the jsonl format of ``realtimeqa-dev``: a corpus and its questions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from rag.errors import InputError
+
+# RealTime QA asks about "this week": the gold article of every realtimeqa-dev question
+# was published 0-6 days before the question's date.
+NEWS_WINDOW_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    gold_doc_ids: frozenset[str]
+    choices: tuple[str, ...] = ()
+    date: str = ""
+    source: str = ""
+    meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def window(self) -> tuple[date, date] | None:
+        """The week of news before the question's date, or None when it has no date."""
+        if not self.date:
+            return None
+        asked = date.fromisoformat(self.date[:10])
+        return asked - timedelta(days=NEWS_WINDOW_DAYS), asked
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Questions with ``id, question, answer(s), gold_doc_ids`` and optional choices and date."""
+    questions = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read the questions ({e}); give a questions.jsonl") from e
+    for line_no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            answers = tuple(row.get("answers") or [row["answer"]])
+            questions.append(
+                Question(
+                    id=str(row.get("id", line_no)),
+                    question=row["question"],
+                    answers=answers,
+                    gold_doc_ids=frozenset(row.get("gold_doc_ids") or []),
+                    choices=tuple(row.get("choices") or ()),
+                    date=row.get("date") or "",
+                    source=row.get("source") or "",
+                    meta={k: v for k, v in row.items() if k.startswith("generated_")},
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise InputError(f"{path}:{line_no}: a question needs question and answer(s) ({e})") from e
+    if not questions:
+        raise InputError(f"{path}: holds no questions")
+    return questions
+
+
+def read_corpus(path: Path, limit: int | None = None) -> list[dict]:
+    """The corpus rows, optionally only the first ``limit``."""
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                rows.append(json.loads(line))
+                if limit and len(rows) >= limit:
+                    break
+    return rows
