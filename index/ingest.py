@@ -45,8 +45,7 @@ class IngestReport:
         return (
             f"{self.articles} articles from {self.files} files: {self.added} added, {self.replaced} replaced, "
             f"{self.unchanged} unchanged; {self.chunks_added} chunks added, {self.chunks_deleted} removed "
-            f"in {self.seconds:.1f}s"
-            + (f"; {len(self.failed)} files failed" if self.failed else "")
+            f"in {self.seconds:.1f}s" + (f"; {len(self.failed)} files failed" if self.failed else "")
         )
 
 
@@ -113,7 +112,9 @@ def load_articles(paths: list[Path], settings: Settings, *, source: str, report:
     return list(by_id.values())
 
 
-def _embed_and_write(store: VectorStore, pending: list[_PendingChunk], settings: Settings, report: IngestReport, progress: bool) -> None:
+def _embed_and_write(
+    store: VectorStore, pending: list[_PendingChunk], settings: Settings, report: IngestReport, progress: bool
+) -> None:
     from tqdm import tqdm
 
     embedder = get_embedder(settings.index.embedding_model)

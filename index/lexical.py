@@ -36,6 +36,7 @@ class LexicalIndex:
     def __init__(self, retriever, ids: list[str], sources: list[str], days: np.ndarray) -> None:
         self._retriever = retriever
         self.ids = ids
+        self.article_ids = np.array([i.rsplit("::", 2)[0] for i in ids], dtype=object)
         self.sources = np.array(sources, dtype=object)
         self.days = days
 
@@ -79,9 +80,11 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def mask(self, sources: list[str] | None, since: int | None, until: int | None) -> np.ndarray | None:
+    def mask(
+        self, sources: list[str] | None, since: int | None, until: int | None, exclude_articles: list[str] | None = None
+    ) -> np.ndarray | None:
         """A 0/1 weight per chunk for the filters, or None when nothing is filtered."""
-        if not sources and since is None and until is None:
+        if not sources and since is None and until is None and not exclude_articles:
             return None
         keep = np.ones(len(self.ids), dtype=bool)
         if sources:
@@ -90,6 +93,8 @@ class LexicalIndex:
             keep &= self.days >= since
         if until is not None:
             keep &= self.days <= until
+        if exclude_articles:
+            keep &= ~np.isin(self.article_ids, exclude_articles)
         return keep.astype(np.float32)
 
     def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[LexicalHit]:

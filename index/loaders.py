@@ -74,9 +74,7 @@ def _read_text(path: Path, max_bytes: int) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(
-            f"{path}: is not UTF-8 text (byte {e.start}); convert it, e.g. iconv -t UTF-8"
-        ) from e
+        raise InputError(f"{path}: is not UTF-8 text (byte {e.start}); convert it, e.g. iconv -t UTF-8") from e
     if not text.strip():
         raise InputError(f"{path}: is empty; give a file with an article in it")
     return text
@@ -165,9 +163,7 @@ def find_files(paths: list[Path]) -> list[Path]:
         if not path.exists():
             raise InputError(f"{path}: no such file or folder; check the path")
         if path.is_dir():
-            found.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-            )
+            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
         else:
             found.append(path)
     return found

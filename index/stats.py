@@ -29,7 +29,7 @@ def stats(settings: Settings) -> IndexStats:
     """Counts of the index named by ``settings``; chunks per source."""
     store = open_store(settings)
     lexical = open_lexical(store)
-    articles = {chunk_id.rsplit("::", 2)[0] for chunk_id in lexical.ids}
+    articles = set(lexical.article_ids.tolist())
     known_days = lexical.days[lexical.days > 0]
     return IndexStats(
         articles=len(articles),

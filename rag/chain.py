@@ -18,7 +18,7 @@ from rag.errors import InputError
 from rag.extractive import ExtractiveEngine, citations_for, compose
 from rag.retrieve import build_retriever, open_index, validate_filters
 from rag.settings import Settings
-from rag.types import Answer, Filters
+from rag.types import Answer, Filters, Passage
 
 _PRONOUN = re.compile(r"\b(he|him|his|she|her|they|them|their|it|its|this|that|there)\b", re.IGNORECASE)
 
@@ -37,9 +37,7 @@ def _as_filters(filters: Filters | dict | None) -> Filters:
     except ValueError as e:
         first = e.errors()[0] if hasattr(e, "errors") else {"loc": ("filters",), "msg": str(e)}
         field = ".".join(str(p) for p in first["loc"])
-        raise InputError(
-            f"bad filter {field}: {first['msg']}; use sources=[...], since/until=YYYY-MM-DD"
-        ) from e
+        raise InputError(f"bad filter {field}: {first['msg']}; use sources=[...], since/until=YYYY-MM-DD") from e
 
 
 def _previous_turn(history: History | None) -> tuple[str, str] | None:
@@ -76,6 +74,25 @@ def _validate(question: str, settings: Settings) -> str:
     return question
 
 
+def answer_from_passages(
+    engine: ExtractiveEngine, question: str, query: str, query_vector, passages: list[Passage]
+) -> Answer:
+    """The engine's answer to ``query`` from these passages, with citations or an abstention."""
+    extraction = engine.extract(query, query_vector, passages)
+    if extraction.abstained:
+        text, short, citations = ABSTAIN_TEXT.format(reason=extraction.reason), None, []
+    else:
+        (text, short), citations = compose(extraction), citations_for(extraction)
+    return Answer(
+        question=question,
+        text=text,
+        short_answer=short,
+        abstained=extraction.abstained,
+        citations=citations,
+        passages=passages,
+    )
+
+
 def _build_chain(settings: Settings, k: int):
     index = open_index(settings)
     engine = ExtractiveEngine(index.embedder, settings.answer)
@@ -98,22 +115,13 @@ def _build_chain(settings: Settings, k: int):
 
     def respond(inputs: dict) -> Answer:
         t0 = time.perf_counter()
-        extraction = engine.extract(inputs["query"], inputs["query_vector"], inputs["passages"])
-        timings = inputs["timings"]
-        if extraction.abstained:
-            text, short, citations = ABSTAIN_TEXT.format(reason=extraction.reason), None, []
-        else:
-            (text, short), citations = compose(extraction), citations_for(extraction)
-        timings["answer"] = (time.perf_counter() - t0) * 1000
-        return Answer(
-            question=inputs["question"],
-            text=text,
-            short_answer=short,
-            abstained=extraction.abstained,
-            citations=citations,
-            passages=inputs["passages"],
-            timings_ms={name: round(ms, 2) for name, ms in timings.items()},
+        result = answer_from_passages(
+            engine, inputs["question"], inputs["query"], inputs["query_vector"], inputs["passages"]
         )
+        timings = inputs["timings"]
+        timings["answer"] = (time.perf_counter() - t0) * 1000
+        result.timings_ms = {name: round(ms, 2) for name, ms in timings.items()}
+        return result
 
     return RunnableLambda(prepare) | RunnableLambda(retrieve) | RunnableLambda(respond)
 
@@ -156,8 +164,7 @@ def answer_stream(
 ) -> Iterator[str | Answer]:
     """Like :func:`answer`, but yields pieces of the text as they are ready, then the Answer."""
     result = answer(question, k=k, filters=filters, history=history, settings=settings)
-    for piece in re.findall(r"\S+\s*", result.text):
-        yield piece
+    yield from re.findall(r"\S+\s*", result.text)
     yield result
 
 

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from rag.errors import NewsQAError
+from rag.errors import InputError, NewsQAError
 from rag.settings import Settings
 
 app = typer.Typer(
@@ -34,8 +34,13 @@ SAMPLE_QUESTIONS = [
 ]
 SAMPLE_QUESTION = SAMPLE_QUESTIONS[0]
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Index folder (default: NEWSQA_STORE__DATA_DIR or ~/.local/share/newsqa).")]
-ChromaHost = Annotated[str | None, typer.Option("--chroma-host", help="Use the Chroma server on this host instead of the folder.")]
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Index folder (default: NEWSQA_STORE__DATA_DIR or ~/.local/share/newsqa)."),
+]
+ChromaHost = Annotated[
+    str | None, typer.Option("--chroma-host", help="Use the Chroma server on this host instead of the folder.")
+]
 ChromaPort = Annotated[int | None, typer.Option("--chroma-port", help="Port of the Chroma server.")]
 
 
@@ -213,6 +218,77 @@ def ui(
     from ui.app import launch
 
     launch(_settings(data_dir, chroma_host, chroma_port), host=host, port=port)
+
+
+eval_app = typer.Typer(
+    help="Measure retrieval, answers and citations on a corpus and its questions.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("run")
+@_user_errors
+def eval_run(
+    corpus: Annotated[Path, typer.Option(help="Articles, one JSON object a line (id, title, text, ...).")],
+    questions: Annotated[Path, typer.Option(help="Questions, one JSON object a line (question, answer, gold ids).")],
+    mode: Annotated[str, typer.Option(help="Retrieval feeding the answers: hybrid, dense or bm25.")] = "hybrid",
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Passages per answer.")] = 5,
+    date_window: Annotated[bool, typer.Option(help="Only articles from the week before each question's date.")] = False,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder that receives the run folder.")] = Path("eval/runs"),
+    data_dir: DataDir = None,
+    chroma_host: ChromaHost = None,
+    chroma_port: ChromaPort = None,
+) -> None:
+    """Index the corpus if needed, evaluate, and write results.json, report.md and plots."""
+    from eval.harness import RETRIEVAL_MODES, EvalConfig, run_eval
+
+    if mode not in RETRIEVAL_MODES:
+        raise InputError(f"--mode {mode!r} is unknown; use one of {', '.join(RETRIEVAL_MODES)}")
+    for path in (corpus, questions):
+        if not path.is_file():
+            raise InputError(f"{path}: no such file; give the jsonl file's path")
+    config = EvalConfig(mode=mode, k=k, date_window=date_window, limit=limit)
+    folder = run_eval(corpus, questions, _settings(data_dir, chroma_host, chroma_port), config, out_root=out)
+    typer.echo((folder / "report.md").read_text())
+    typer.echo(f"run written to {folder}", err=True)
+
+
+@eval_app.command("compare")
+@_user_errors
+def eval_compare(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders written by `newsqa eval run`.")],
+    plot: Annotated[Path | None, typer.Option(help="Also draw the metrics as bars into this PNG.")] = None,
+) -> None:
+    """Print the runs' headline metrics side by side, with deltas to the first."""
+    from eval.harness import compare_runs, load_run
+    from eval.report import comparison_plot
+
+    for run in runs:
+        if not (run / "results.json").is_file():
+            raise InputError(f"{run}: not a run folder (no results.json); give folders from `newsqa eval run`")
+    typer.echo(compare_runs(runs))
+    if plot:
+        comparison_plot([load_run(r) for r in runs], [r.name for r in runs], plot)
+        typer.echo(f"plot written to {plot}", err=True)
+
+
+@eval_app.command("generate")
+@_user_errors
+def eval_generate(
+    corpus: Annotated[Path, typer.Option(help="Your articles as jsonl (id, title, text, ...).")],
+    out: Annotated[Path, typer.Option(help="Where to write the questions (jsonl).")],
+    count: Annotated[int, typer.Option(min=1, help="How many questions, at most one per article.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed, for a reproducible set.")] = 0,
+) -> None:
+    """Make cloze questions from your own articles, with each sentence's article as gold."""
+    from eval.generate import generate, write_questions
+
+    if not corpus.is_file():
+        raise InputError(f"{corpus}: no such file; give a corpus .jsonl")
+    questions = generate(corpus, count, seed)
+    write_questions(questions, out)
+    typer.echo(f"wrote {len(questions)} questions to {out}")
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -28,68 +27,23 @@ import numpy as np
 from index.embed import Embedder
 from rag.sentences import Sentence, split_sentences
 from rag.settings import AnswerSettings
+from rag.spans import candidates, clean_name, number_value
+from rag.textutil import STOPWORDS, WORD, content_terms
 from rag.types import Citation, Passage
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'\-]*")
-_STOPWORDS = frozenset(
-    """a an the of in on at to for from by with about as into over after before during
-    and or but if than then so that this these those there here is are was were be been being
-    am do does did done has have had having will would shall should can could may might must
-    who whom whose what which when where why how many much it its it's he she they them their his
-    her him we us our you your i me my mine not no nor also just very more most some any each
-    every all both either neither one according said says say reported""".split()
+# "Which engineer ...", "What company ...": the noun after which/what says a name is wanted.
+_PERSON_NOUNS = frozenset(
+    """person man woman engineer official leader president politician player actor actress singer
+    senator governor minister ceo judge director author star athlete candidate celebrity company
+    organization organisation group team agency network brand firm band show film movie""".split()
 )
+_PLACE_NOUNS = frozenset("country city state town continent region nation island county place park".split())
 _QUESTION_WORDS = frozenset("who whom whose what which when where why how".split())
-_CAPITAL_STOP = frozenset(
-    """The A An In On At As After Before During Earlier Later Also But And Or If When While
-    This That These Those It Its He She They We His Her Their Our Mr Mrs Ms Dr
-    Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
-)
-_NUMBER_WORDS = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-     "hundred": 100, "dozen": 12, "dozens": 24, "hundreds": 200, "thousand": 1000, "thousands": 2000}
-_MONTH = (
-    r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|Aug(?:ust|\.)?|"
-    r"Sep(?:t(?:ember|\.)?|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
-)
-_DATE = re.compile(
-    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
-    rf"{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
-    rf"(?:in|since|by|until)\s+(?:19|20)\d{{2}})\b"
-)
-_NUMBER = re.compile(
-    r"\b(?:\d[\d,]*(?:\.\d+)?%?|(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r"))\b",
-    re.IGNORECASE,
-)
-_NAME_PART = r"(?:[A-Z][\w’'\.-]*|(?:al|el|bin|ibn|de|van|von|da|di|le|la)-?[A-Z][\w’'-]*)"
-_NAME = re.compile(rf"{_NAME_PART}(?:\s+(?:(?:al|bin|ibn|de|van|von|da|di|of|the)\s+)?{_NAME_PART})*")
 _REPORTING_VERBS = r"(?:reported|said|says|added|confirmed|stated|told|announced|claimed|estimated)"
 _ATTRIBUTION = [
     re.compile(r"according to (?P<who>(?:the )?[^,.;]+)", re.IGNORECASE),
     re.compile(rf"(?P<who>(?:the |The )?[A-Za-z’'.\- ]{{2,60}}?) {_REPORTING_VERBS}\b"),
 ]
-
-
-_thread_state = threading.local()
-
-
-def _stemmer():
-    """A stemmer per thread: PyStemmer objects are not thread-safe, and the UI answers in parallel."""
-    if not hasattr(_thread_state, "stemmer"):
-        import Stemmer
-
-        _thread_state.stemmer = Stemmer.Stemmer("english")
-    return _thread_state.stemmer
-
-
-def _terms(text: str) -> list[str]:
-    words = [w.lower().strip("’'-") for w in _WORD.findall(text)]
-    return _stemmer().stemWords([w for w in words if w and w not in _STOPWORDS])
 
 
 @dataclass
@@ -100,6 +54,7 @@ class Question:
     entities: list[str]
     verb: str | None = None
     passive: bool = False
+    unit: frozenset[str] = frozenset()
 
     @classmethod
     def parse(cls, text: str) -> Question:
@@ -113,14 +68,32 @@ class Question:
             kind = "date"
         elif re.match(r"^(?:and\s+)?where\b", lowered):
             kind = "place"
-        words = _WORD.findall(text)
+        elif match := re.search(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?", lowered):
+            for noun in match.groups(""):
+                if noun in _PERSON_NOUNS:
+                    kind = "person"
+                elif noun in _PLACE_NOUNS:
+                    kind = "place"
+                elif noun in ("year", "month", "day", "date"):
+                    kind = "date"
+                if kind != "other":
+                    break
+        words = WORD.findall(text)
         entities = [w for i, w in enumerate(words) if i > 0 and w[0].isupper() and w.lower() not in _QUESTION_WORDS]
         verb, passive = None, False
         match = re.match(r"^(?:and\s+)?who\s+(?:(was|were|is|are|has been|had been)\s+)?([a-z]+)", lowered)
         if match:
             passive = bool(match.group(1))
             verb = match.group(2)
-        return cls(text, kind, _terms(text), entities, verb, passive)
+        unit: frozenset[str] = frozenset()
+        if counted := re.search(r"\bhow many\s+((?:[a-z-]+\s*){1,3})", lowered):
+            words = []
+            for word in counted.group(1).split():
+                if word in STOPWORDS:
+                    break
+                words.append(word)
+            unit = frozenset(content_terms(" ".join(words)))
+        return cls(text, kind, content_terms(text), entities, verb, passive, unit)
 
 
 @dataclass
@@ -145,29 +118,6 @@ class Extraction:
     reason: str = ""
 
 
-def _candidates(sentence: str, kind: str) -> list[re.Match]:
-    if kind == "number":
-        return list(_NUMBER.finditer(sentence))
-    if kind == "date":
-        return list(_DATE.finditer(sentence))
-    if kind in ("person", "place"):
-        return [m for m in _NAME.finditer(sentence) if _clean_name(m.group())]
-    return []
-
-
-def _clean_name(name: str) -> str:
-    words = name.split()
-    while words and (words[0] in _CAPITAL_STOP or words[0].lower() in _STOPWORDS):
-        words.pop(0)
-    cleaned = " ".join(words).rstrip(".’'")
-    return re.sub(r"(?:’s|'s)$", "", cleaned)
-
-
-def _number_value(text: str) -> str:
-    lowered = text.lower()
-    return str(_NUMBER_WORDS[lowered]) if lowered in _NUMBER_WORDS else text
-
-
 def _attribution(sentence: str) -> str | None:
     for pattern in _ATTRIBUTION:
         match = pattern.search(sentence)
@@ -182,7 +132,7 @@ def _attribution(sentence: str) -> str | None:
 def _source_key(attribution: str | None) -> str:
     if not attribution:
         return ""
-    words = [w for w in _terms(attribution) if w not in {"agenc", "news", "state", "monitor"}]
+    words = [w for w in content_terms(attribution) if w not in {"agenc", "news", "state", "monitor"}]
     return words[-1] if words else attribution.lower()
 
 
@@ -194,13 +144,11 @@ class ExtractiveEngine:
         self.settings = settings
 
     def _lexical(self, question: Question, sentences: list[Sentence]) -> list[Scored]:
-        term_sets = [set(_terms(s.text)) for s in sentences]
+        term_sets = [set(content_terms(s.text)) for s in sentences]
         df = Counter(t for terms in term_sets for t in terms if t in question.terms)
         n = max(len(sentences), 1)
-        entity_terms = set(_terms(" ".join(question.entities)))
-        weights = {
-            t: math.log(1 + n / (1 + df[t])) * (1.5 if t in entity_terms else 1.0) for t in set(question.terms)
-        }
+        entity_terms = set(content_terms(" ".join(question.entities)))
+        weights = {t: math.log(1 + n / (1 + df[t])) * (1.5 if t in entity_terms else 1.0) for t in set(question.terms)}
         total = sum(weights.values()) or 1.0
         scored = []
         for i, (sentence, terms) in enumerate(zip(sentences, term_sets)):
@@ -230,11 +178,11 @@ class ExtractiveEngine:
     def _short_answer(self, question: Question, scored: Scored) -> tuple[str | None, float]:
         """The answer span in a sentence and how strongly its syntax ties it to the question."""
         sentence = scored.sentence.text
-        candidates = _candidates(sentence, question.kind)
+        found = candidates(sentence, question.kind)
         question_lower = question.text.lower()
         if question.kind in ("person", "place"):
-            candidates = [m for m in candidates if _clean_name(m.group()).lower() not in question_lower]
-        if not candidates:
+            found = [m for m in found if clean_name(m.group()).lower() not in question_lower]
+        if not found:
             return None, 0.0
         lowered = sentence.lower()
         anchors = [m.start() for t in question.terms for m in re.finditer(re.escape(t[:5]), lowered)] or [0]
@@ -245,7 +193,11 @@ class ExtractiveEngine:
             verb_at = verb_match.start() if verb_match else -1
 
         def tie(match: re.Match) -> float:
-            """2 when the syntax names it: "led by X" for "who led", "arrested X" for "who was arrested"."""
+            """2 when the syntax names it: "led by X" for "who led", "arrested X" for "who was arrested",
+            "400 residents" for "how many residents"."""
+            if question.unit:
+                following = content_terms(" ".join(lowered[match.end() :].split()[:3]))
+                return 2.0 if question.unit & set(following) else 0.0
             if verb_at < 0:
                 return 0.0
             between = lowered[verb_at : match.start()]
@@ -253,18 +205,24 @@ class ExtractiveEngine:
                 return 2.0
             if question.passive and match.start() > verb_at and re.fullmatch(r"\w+\s+", between):
                 return 2.0
-            if not question.passive and match.end() <= verb_at and match is candidates[0]:
+            if not question.passive and match.end() <= verb_at and match is found[0]:
                 return 1.0
             return 0.0
 
         def preference(match: re.Match) -> float:
             return tie(match) - min(abs(match.start() - a) for a in anchors) / 100
 
-        best = max(candidates, key=preference)
+        best = max(found, key=preference)
         text = best.group().strip()
         if question.kind == "number":
-            return _number_value(text), tie(best)
-        return (_clean_name(text) if question.kind in ("person", "place") else text), tie(best)
+            return number_value(text), tie(best)
+        if question.kind not in ("person", "place"):
+            return text, tie(best)
+        words = clean_name(text).split()
+        # "Which engineer said ..." is answered by "Maria Lopez", not "Engineer Maria Lopez".
+        while len(words) > 1 and words[0].lower() in question_lower:
+            words.pop(0)
+        return " ".join(words), tie(best)
 
     def extract(self, question_text: str, query_vector: np.ndarray, passages: list[Passage]) -> Extraction:
         question = Question.parse(question_text)

@@ -75,6 +75,8 @@ def _chroma_where(filters: Filters) -> dict | None:
         clauses.append({"published_day": {"$gte": Filters.day(filters.since)}})
     if filters.until:
         clauses.append({"published_day": {"$lte": Filters.day(filters.until)}})
+    if filters.exclude_articles:
+        clauses.append({"article_id": {"$nin": list(filters.exclude_articles)}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -127,7 +129,7 @@ def build_retriever(index: Index, retrieval: RetrievalSettings, *, k: int, mode:
             return []
         f: Filters = inputs["filters"]
         lex = index.lexical
-        mask = lex.mask(list(f.sources), Filters.day(f.since), Filters.day(f.until))
+        mask = lex.mask(list(f.sources), Filters.day(f.since), Filters.day(f.until), list(f.exclude_articles))
         return [(hit.chunk_id, hit.score) for hit in lex.search(inputs["query"], n, mask)]
 
     def fuse(ranked: dict) -> list[Passage]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 import threading
+from dataclasses import dataclass
 
 from rag.types import Passage
 
@@ -46,7 +46,9 @@ def split_sentences(passage: Passage) -> list[Sentence]:
                 if local < 0:
                     continue
                 sentences.append(
-                    Sentence(stripped, passage.start + local, passage.start + local + len(stripped), passage, len(sentences))
+                    Sentence(
+                        stripped, passage.start + local, passage.start + local + len(stripped), passage, len(sentences)
+                    )
                 )
                 offset = local + len(stripped)
     return sentences

@@ -118,9 +118,7 @@ class AnswerSettings(_Section):
 class Settings(BaseSettings):
     """All of newsqa's settings; pass one object down, never read globals deep inside."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NEWSQA_", env_nested_delimiter="__", extra="forbid", frozen=True
-    )
+    model_config = SettingsConfigDict(env_prefix="NEWSQA_", env_nested_delimiter="__", extra="forbid", frozen=True)
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)

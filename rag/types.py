@@ -8,15 +8,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Filters(BaseModel):
-    """Metadata filters for retrieval: outlets and a published-date range (inclusive)."""
+    """Metadata filters for retrieval: outlets, a published-date range (inclusive), articles to leave out."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sources: tuple[str, ...] = ()
     since: date | None = None
     until: date | None = None
+    exclude_articles: tuple[str, ...] = ()
 
-    @field_validator("sources", mode="before")
+    @field_validator("sources", "exclude_articles", mode="before")
     @classmethod
     def _one_or_many(cls, value):
         if isinstance(value, str):

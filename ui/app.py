@@ -75,12 +75,16 @@ class NewsQAUI:
             reply["content"] = f"**Cannot answer:** {plain(str(e))}"
             yield history, sources_html(None), "", turns
 
-    def api_answer(self, question: str, k: int = 5, sources: list[str] | None = None, since: str = "", until: str = "") -> dict:
+    def api_answer(
+        self, question: str, k: int = 5, sources: list[str] | None = None, since: str = "", until: str = ""
+    ) -> dict:
         """The whole Answer as JSON, for gradio_client; errors come back as {"error": ...}."""
         from rag.chain import answer
 
         try:
-            return answer(question, k=int(k), filters=self._filters(sources, since, until), settings=self.settings).model_dump()
+            return answer(
+                question, k=int(k), filters=self._filters(sources, since, until), settings=self.settings
+            ).model_dump()
         except NewsQAError as e:
             return {"error": str(e)}
 
@@ -109,14 +113,20 @@ class NewsQAUI:
         try:
             info = stats(self.settings)
         except NewsQAError as e:
-            return f"Nothing indexed yet ({plain(str(e))}). Upload articles below.", gr.update(choices=[]), gr.update(samples=[])
+            return (
+                f"Nothing indexed yet ({plain(str(e))}). Upload articles below.",
+                gr.update(choices=[]),
+                gr.update(samples=[]),
+            )
         lines = [f"**{info.articles} articles**, {info.chunks} chunks"]
         if info.first_published:
             lines.append(f"Published {info.first_published} to {info.last_published}")
         lines += [f"- {plain(name)}: {count} chunks" for name, count in info.sources.items()]
         sources = [s for s in info.sources if s != "(unknown)"]
-        return "\n\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]), gr.update(choices=sources), gr.update(
-            samples=[[q] for q in self.example_questions()]
+        return (
+            "\n\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]),
+            gr.update(choices=sources),
+            gr.update(samples=[[q] for q in self.example_questions()]),
         )
 
     def example_questions(self) -> list[str]:
@@ -152,7 +162,9 @@ class NewsQAUI:
                             placeholder="Ask about the indexed articles…", show_label=False, scale=5, elem_id="question"
                         )
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                    examples = gr.Dataset(components=[question], samples=[[q] for q in self.example_questions()], label="Examples")
+                    examples = gr.Dataset(
+                        components=[question], samples=[[q] for q in self.example_questions()], label="Examples"
+                    )
                 with gr.Column(scale=2):
                     with gr.Tab("Sources"):
                         sources_panel = gr.HTML(sources_html(None), elem_id="sources")
@@ -180,11 +192,15 @@ class NewsQAUI:
             send.click(self.ask, inputs, outputs, api_visibility="private")
             examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
 
-            def upload_with_progress(uploaded, progress=gr.Progress(track_tqdm=True)):
+            # Gradio injects progress tracking through this default; it is its documented idiom.
+            def upload_with_progress(uploaded, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
                 return self.upload(uploaded, progress=progress)
 
             index_button.click(
-                upload_with_progress, files, [upload_status, stats_view, source_filter, examples], api_visibility="private"
+                upload_with_progress,
+                files,
+                [upload_status, stats_view, source_filter, examples],
+                api_visibility="private",
             )
             blocks.load(self.corpus_view, None, [stats_view, source_filter, examples], api_visibility="private")
             gr.api(self.api_answer, api_name="answer")

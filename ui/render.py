@@ -58,11 +58,14 @@ def sources_html(result: Answer | None) -> str:
         title = html.escape(citation.title or citation.article_id)
         if citation.url.startswith(("http://", "https://")):
             title = f'<a href="{html.escape(citation.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
-        body = _highlighted(passage, citation) if passage else f'<mark class="quote">{html.escape(citation.quote)}</mark>'
+        body = (
+            _highlighted(passage, citation) if passage else f'<mark class="quote">{html.escape(citation.quote)}</mark>'
+        )
         cards.append(
             f'<div class="source-card" id="cite-{citation.number}">'
             f'<div class="source-head"><span class="source-number">[{citation.number}]</span> {title}</div>'
-            f'<div class="source-meta">{meta} · characters {citation.start}–{citation.end} · support {citation.support:.2f}</div>'
+            f'<div class="source-meta">{meta} · characters {citation.start}–{citation.end} · '
+            f"support {citation.support:.2f}</div>"
             f'<div class="source-passage">{body}</div></div>'
         )
     return "".join(cards)

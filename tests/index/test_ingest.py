@@ -57,7 +57,8 @@ def test_stats_count_articles_sources_and_dates(settings, tmp_path):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(
         '{"id": "x1", "title": "A", "source": "cnn", "published": "2022-06-17", "text": "The dam burst on Monday."}\n'
-        '{"id": "x2", "title": "B", "source": "usatoday.com", "published": "2022-09-02", "text": "Rain fell all week."}\n'
+        '{"id": "x2", "title": "B", "source": "usatoday.com", "published": "2022-09-02", '
+        '"text": "Rain fell all week."}\n'
     )
     ingest([corpus], settings, progress=False)
     info = stats(settings)

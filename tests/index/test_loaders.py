@@ -51,7 +51,14 @@ def test_html_main_text_and_metadata_are_extracted(tmp_path):
 def test_jsonl_lines_keep_their_metadata_and_skip_empty_texts(tmp_path):
     path = tmp_path / "corpus.jsonl"
     rows = [
-        {"id": "a1", "url": "https://example.org/a1", "title": "One", "source": "cnn", "published": "2022-06-17", "text": "Text one."},
+        {
+            "id": "a1",
+            "url": "https://example.org/a1",
+            "title": "One",
+            "source": "cnn",
+            "published": "2022-06-17",
+            "text": "Text one.",
+        },
         {"id": "a2", "title": "Two", "source": "usatoday.com", "published": "2022-06-18T08:00:00", "text": "Text two."},
         {"id": "a3", "title": "Scraped nothing", "text": "   "},
     ]
@@ -102,5 +109,8 @@ def test_folders_are_searched_for_supported_files(tmp_path):
     for name in ("a.txt", "sub/b.md", "sub/c.html", "d.jsonl", "e.pdf", "notes"):
         (tmp_path / name).write_text("x")
     assert [p.relative_to(tmp_path).as_posix() for p in find_files([tmp_path])] == [
-        "a.txt", "d.jsonl", "sub/b.md", "sub/c.html",
+        "a.txt",
+        "d.jsonl",
+        "sub/b.md",
+        "sub/c.html",
     ]

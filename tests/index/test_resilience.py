@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from tests.helpers import free_port, newsqa_command, wait_for_port
 from index import ingest, open_lexical, open_store
 from rag import answer
 from rag.cli import sample_article
+from tests.helpers import free_port, newsqa_command, wait_for_port
 
 
 def _write_articles(folder, count: int) -> None:
@@ -23,7 +23,9 @@ def _write_articles(folder, count: int) -> None:
     folder.mkdir()
     for i in range(count):
         body = rng.sample(paragraphs, k=len(paragraphs))
-        (folder / f"story-{i:03d}.txt").write_text(f"Dispatch {i} from Syria\n\n" + "\n\n".join(body) + f"\n\nFiled as dispatch {i}.\n")
+        (folder / f"story-{i:03d}.txt").write_text(
+            f"Dispatch {i} from Syria\n\n" + "\n\n".join(body) + f"\n\nFiled as dispatch {i}.\n"
+        )
 
 
 @pytest.mark.slow
@@ -57,7 +59,9 @@ def test_a_killed_ingestion_leaves_a_usable_index_and_a_rerun_completes_it(setti
     assert rerun.unchanged >= 1
     reference = settings.with_data_dir(tmp_path / "clean")
     ingest([folder], reference, progress=False)
-    assert sorted(r.id for r in open_store(settings).iter_all()) == sorted(r.id for r in open_store(reference).iter_all())
+    assert sorted(r.id for r in open_store(settings).iter_all()) == sorted(
+        r.id for r in open_store(reference).iter_all()
+    )
 
 
 @pytest.mark.slow

@@ -86,9 +86,7 @@ def test_stream_yields_text_then_the_answer(sample_settings):
 
 def test_follow_up_uses_the_conversation(sample_settings):
     first = answer("Who was arrested in the Tartus countryside?", settings=sample_settings)
-    follow_up = answer(
-        "And who arrested him?", history=[(first.question, first.text)], settings=sample_settings
-    )
+    follow_up = answer("And who arrested him?", history=[(first.question, first.text)], settings=sample_settings)
     assert not follow_up.abstained
     assert "security forces arrested Major-General Mohammed Kingo al-Hassan" in follow_up.citations[0].quote
 

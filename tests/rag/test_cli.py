@@ -32,7 +32,9 @@ def test_demo_indexes_the_sample_and_answers(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Q: Who led the loyalists in Balqasah?" in result.stdout
     assert "Shujaa al-Ali [1]" in result.stdout
-    assert "[1] “An unspecified number of Assad’s supporters, led by a wanted man known as Shujaa al-Ali" in result.stdout
+    assert (
+        "[1] “An unspecified number of Assad’s supporters, led by a wanted man known as Shujaa al-Ali" in result.stdout
+    )
 
 
 def test_ingest_then_ask_as_json(tmp_path, article_dir):

@@ -83,7 +83,8 @@ def test_upload_an_article_and_ask_about_it(page, tmp_path):
     page.locator("#upload input[type=file]").set_input_files(str(article))
     page.click("#index-files")
     page.wait_for_function(
-        "() => { const box = document.querySelector('#upload-status textarea'); return box && /1 added/.test(box.value); }",
+        "() => { const box = document.querySelector('#upload-status textarea');"
+        " return box && /1 added/.test(box.value); }",
         timeout=120_000,
     )
     page.wait_for_function("() => /2 articles/.test(document.querySelector('#stats').innerText)", timeout=30_000)

@@ -10,7 +10,9 @@ from ui.render import answer_markdown, plain, sources_html
 
 def _run_ask(ui, question, turns=None, **overrides):
     args = {"k": 5, "engine": "extractive", "sources": [], "since": "", "until": ""} | overrides
-    return list(ui.ask(question, [], turns or [], args["k"], args["engine"], args["sources"], args["since"], args["until"]))
+    return list(
+        ui.ask(question, [], turns or [], args["k"], args["engine"], args["sources"], args["since"], args["until"])
+    )
 
 
 def test_answers_stream_and_the_last_step_fills_the_sources(sample_settings):
@@ -19,7 +21,10 @@ def test_answers_stream_and_the_last_step_fills_the_sources(sample_settings):
     history, sources, cleared, turns = steps[-1]
     assert history[-1]["role"] == "assistant"
     assert "Shujaa al-Ali" in history[-1]["content"] and 'href="#cite-1"' in history[-1]["content"]
-    assert '<mark class="quote">An unspecified number of Assad’s supporters, led by a wanted man known as Shujaa al-Ali' in sources
+    assert (
+        '<mark class="quote">An unspecified number of Assad’s supporters, led by a wanted man known as Shujaa al-Ali'
+        in sources
+    )
     assert 'id="cite-1"' in sources
     assert cleared == "" and turns[-1][0] == "Who led the loyalists in Balqasah?"
 

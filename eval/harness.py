@@ -1,0 +1,292 @@
+"""The evaluation harness: retrieval, answers, citations, abstention and latency on any jsonl corpus.
+
+    from eval.harness import EvalConfig, run_eval
+    run = run_eval(Path("corpus.jsonl"), Path("questions.jsonl"), settings, EvalConfig())
+
+Every run scores, for each question:
+
+* retrieval at article level for hybrid, dense-only and BM25-only over the same index
+  (hit@1/3/5/10, MRR@10, nDCG@10);
+* the configured engine's answer (EM and token F1 under SQuAD's and the RealTime QA
+  paper's normalisation, containment), a lead-sentence baseline, and the upper bound
+  (the gold answer appears somewhere in the retrieved passages);
+* multiple choice, where questions carry choices: the choice best supported by the
+  retrieved sentences;
+* citation precision (quotes that contain the gold answer) and recall (answered
+  questions with at least one such quote);
+* abstention: each question is asked again with its gold articles left out of
+  retrieval, a case the engine should abstain on;
+* latency per stage.
+
+It writes a folder holding ``results.json`` (per-question records and aggregates with
+95% bootstrap intervals), ``report.md`` and PNG plots.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from eval import metrics as m
+from eval.data import Question, load_questions
+from index import ingest, open_store
+from rag.chain import answer_from_passages
+from rag.extractive import ExtractiveEngine, content_terms
+from rag.retrieve import build_retriever, open_index
+from rag.sentences import split_sentences
+from rag.settings import Settings
+from rag.types import Answer, Filters, Passage
+
+RANK_DEPTH = 10
+RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
+# Published reference on exactly these 112 questions (RealTime QA, Kasai et al., NeurIPS 2023),
+# recomputed from the authors' prediction files, under the paper's normalisation.
+PAPER_REFERENCE = {
+    "GPT-3 175B + Google top-5": {"mc_accuracy": 0.821, "em_paper": 0.339, "f1_paper": 0.499},
+    "RAG (BART)": {"mc_accuracy": 0.607, "em_paper": 0.312, "f1_paper": 0.399},
+}
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """What is evaluated: retrieval mode, passages per answer, the question-date window."""
+
+    mode: str = "hybrid"
+    k: int = 5
+    date_window: bool = False
+    limit: int | None = None
+    abstention: bool = True
+
+    @property
+    def name(self) -> str:
+        return f"{self.mode}-k{self.k}" + ("-week" if self.date_window else "")
+
+
+def _strip_markers(text: str) -> str:
+    return re.sub(r"\s*\[\d+\]", "", text).strip()
+
+
+def _prediction(result: Answer) -> str:
+    if result.abstained:
+        return ""
+    return result.short_answer or _strip_markers(result.text)
+
+
+def _choose(question: Question, passages: list[Passage], engine: ExtractiveEngine, query_vector) -> str | None:
+    """The choice best supported by the retrieved sentences: term overlap weighted by relevance."""
+    if not question.choices:
+        return None
+    sentences = [s for p in passages for s in split_sentences(p)]
+    if not sentences:
+        return question.choices[0]
+    similarity = engine.embedder.embed_documents([s.text for s in sentences]) @ query_vector
+    sentence_terms = [set(content_terms(s.text)) for s in sentences]
+    best_choice, best_score = question.choices[0], -1.0
+    for choice in question.choices:
+        terms = set(content_terms(choice))
+        if not terms:
+            continue
+        score = max(
+            len(terms & st) / len(terms) * (0.5 + 0.5 * float(sim)) for st, sim in zip(sentence_terms, similarity)
+        )
+        if score > best_score:
+            best_choice, best_score = choice, score
+    return best_choice
+
+
+def _record(question: Question, config: EvalConfig, index, engine, retrievers) -> dict:
+    gold = set(question.gold_doc_ids)
+    filters = Filters()
+    if config.date_window and question.window():
+        since, until = question.window()
+        filters = Filters(since=since, until=until)
+    t0 = time.perf_counter()
+    vector = index.embedder.embed_query(question.question)
+    embed_ms = (time.perf_counter() - t0) * 1000
+    record: dict = {"id": question.id, "question": question.question, "answers": list(question.answers)}
+    passages_by_mode = {}
+    for mode in RETRIEVAL_MODES:
+        t0 = time.perf_counter()
+        passages = retrievers[mode].invoke({"query": question.question, "query_vector": vector, "filters": filters})
+        elapsed = (time.perf_counter() - t0) * 1000
+        ranking = [p.article_id for p in passages]
+        passages_by_mode[mode] = passages
+        record[f"{mode}_ranking"] = m.dedupe(ranking)[:RANK_DEPTH]
+        for k in (1, 3, 5, 10):
+            record[f"{mode}_hit@{k}"] = m.hit_at_k(ranking, gold, k)
+        record[f"{mode}_mrr@10"] = m.mrr_at_k(ranking, gold, 10)
+        record[f"{mode}_ndcg@10"] = m.ndcg_at_k(ranking, gold, 10)
+        if mode == config.mode:
+            record["retrieval_ms"] = embed_ms + elapsed
+    passages = passages_by_mode[config.mode][: config.k]
+    t0 = time.perf_counter()
+    result = answer_from_passages(engine, question.question, question.question, vector, passages)
+    record["answer_ms"] = (time.perf_counter() - t0) * 1000
+    prediction = _prediction(result)
+    record.update(
+        prediction=prediction,
+        answer_text=result.text,
+        abstained=result.abstained,
+        citations=[c.quote for c in result.citations],
+    )
+    record.update(_answer_scores("", prediction, question.answers))
+    lead = split_sentences(passages[0])[0].text if passages and split_sentences(passages[0]) else ""
+    record["lead_prediction"] = lead
+    record.update(_answer_scores("lead_", lead, question.answers))
+    record["upper_bound"] = m.contains_answer(" ".join(p.text for p in passages), question.answers)
+    supporting = [m.contains_answer(quote, question.answers) for quote in record["citations"]]
+    record["citation_supported"] = supporting
+    record["has_supporting_citation"] = float(any(supporting)) if not result.abstained else None
+    if question.choices:
+        choice = _choose(question, passages, engine, vector)
+        record["mc_choice"] = choice
+        record["mc_correct"] = m.exact_match(choice or "", question.answers)
+    if config.abstention and gold:
+        held_out = Filters(since=filters.since, until=filters.until, exclude_articles=tuple(gold))
+        others = retrievers[config.mode].invoke(
+            {"query": question.question, "query_vector": vector, "filters": held_out}
+        )
+        unanswerable = answer_from_passages(engine, question.question, question.question, vector, others[: config.k])
+        record["abstained_without_gold"] = unanswerable.abstained
+    return record
+
+
+def _answer_scores(prefix: str, prediction: str, answers) -> dict:
+    return {
+        f"{prefix}em": m.exact_match(prediction, answers),
+        f"{prefix}f1": m.token_f1(prediction, answers),
+        f"{prefix}em_paper": m.exact_match(prediction, answers, m.normalize_paper),
+        f"{prefix}f1_paper": m.token_f1(prediction, answers, m.normalize_paper),
+        f"{prefix}contains": m.contains_answer(prediction, answers) if prediction else 0.0,
+    }
+
+
+def aggregate(records: list[dict]) -> dict:
+    """Mean and 95% bootstrap interval of every per-question metric, plus derived rates."""
+    keys = [k for k, v in records[0].items() if isinstance(v, float) and not k.endswith("_ms")]
+    keys += [k for k in ("mc_correct",) if k not in keys and any(k in r for r in records)]
+    summary: dict = {}
+    for key in dict.fromkeys(keys):
+        values = [r[key] for r in records if isinstance(r.get(key), float)]
+        if values:
+            mean, low, high = m.bootstrap_ci(values)
+            summary[key] = {"mean": mean, "low": low, "high": high, "n": len(values)}
+    answered = [r for r in records if not r["abstained"]]
+    citations = [s for r in answered for s in r["citation_supported"]]
+    if citations:
+        summary["citation_precision"] = dict(zip(("mean", "low", "high"), m.bootstrap_ci(citations)), n=len(citations))
+    recall = [r["has_supporting_citation"] for r in answered]
+    if recall:
+        summary["citation_recall"] = dict(zip(("mean", "low", "high"), m.bootstrap_ci(recall)), n=len(recall))
+    if any("abstained_without_gold" in r for r in records):
+        # Positives: the held-out cases, which should abstain; negatives: the normal cases.
+        true_pos = [float(r["abstained_without_gold"]) for r in records if "abstained_without_gold" in r]
+        false_pos = sum(r["abstained"] for r in records)
+        abstentions = sum(true_pos) + false_pos
+        summary["abstention_recall"] = dict(zip(("mean", "low", "high"), m.bootstrap_ci(true_pos)), n=len(true_pos))
+        summary["abstention_precision"] = {
+            "mean": sum(true_pos) / abstentions if abstentions else float("nan"),
+            "n": int(abstentions),
+        }
+        summary["abstention_rate_answerable"] = {"mean": false_pos / len(records), "n": len(records)}
+    for stage in ("retrieval_ms", "answer_ms"):
+        values = [r[stage] for r in records]
+        summary[stage] = {"p50": m.percentile(values, 50), "p95": m.percentile(values, 95), "n": len(values)}
+    return summary
+
+
+def run_eval(
+    corpus: Path,
+    questions_path: Path,
+    settings: Settings,
+    config: EvalConfig,
+    *,
+    out_root: Path = Path("eval/runs"),
+    progress: bool = True,
+) -> Path:
+    """Index ``corpus`` (unchanged articles are skipped), evaluate, and write the run folder."""
+    from tqdm import tqdm
+
+    questions = load_questions(questions_path)[: config.limit]
+    report = ingest([corpus], settings, progress=progress)
+    ingestion = {
+        "seconds": report.seconds,
+        "chunks_added": report.chunks_added,
+        "chunks_per_s": report.chunks_added / report.seconds if report.chunks_added else None,
+        "fresh": report.unchanged == 0,
+        "chunks": open_store(settings).count(),
+    }
+    index = open_index(settings)
+    engine = ExtractiveEngine(index.embedder, settings.answer)
+    depth = max(3 * RANK_DEPTH, config.k)
+    retrievers = {mode: build_retriever(index, settings.retrieval, k=depth, mode=mode) for mode in RETRIEVAL_MODES}
+    started = time.perf_counter()
+    records = [
+        _record(q, config, index, engine, retrievers)
+        for q in tqdm(questions, desc="questions", unit="q", disable=not progress)
+    ]
+    summary = aggregate(records)
+    folder = out_root / f"{datetime.now():%Y%m%d-%H%M%S}-{config.name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    result = {
+        "config": asdict(config),
+        "corpus": str(corpus),
+        "questions": str(questions_path),
+        "n_questions": len(records),
+        "ingestion": ingestion,
+        "eval_seconds": time.perf_counter() - started,
+        "summary": summary,
+        "paper_reference": PAPER_REFERENCE,
+        "records": records,
+    }
+    (folder / "results.json").write_text(json.dumps(result, indent=2, default=str))
+    from eval.report import write_report
+
+    write_report(folder, result)
+    return folder
+
+
+def load_run(folder: Path) -> dict:
+    return json.loads((Path(folder) / "results.json").read_text())
+
+
+def _mean(summary: dict, key: str) -> float:
+    return summary.get(key, {}).get("mean", float("nan"))
+
+
+def compare_runs(folders: list[Path]) -> str:
+    """A Markdown table of the headline metrics of several runs, with deltas to the first."""
+    runs = [load_run(f) for f in folders]
+    keys = [
+        "hybrid_hit@5",
+        "dense_hit@5",
+        "bm25_hit@5",
+        "hybrid_mrr@10",
+        "em",
+        "f1",
+        "em_paper",
+        "f1_paper",
+        "contains",
+        "lead_f1",
+        "upper_bound",
+        "mc_correct",
+        "citation_precision",
+        "citation_recall",
+        "abstention_recall",
+        "abstention_precision",
+    ]
+    names = [Path(f).name for f in folders]
+    lines = ["| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for key in keys:
+        values = [_mean(r["summary"], key) for r in runs]
+        if all(np.isnan(v) for v in values):
+            continue
+        cells = [f"{values[0]:.3f}"] + [f"{v:.3f} ({v - values[0]:+.3f})" for v in values[1:]]
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,32 @@
+"""Words of English text for matching: tokens, stopwords, stems."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'\-]*")
+STOPWORDS = frozenset(
+    """a an the of in on at to for from by with about as into over after before during
+    and or but if than then so that this these those there here is are was were be been being
+    am do does did done has have had having will would shall should can could may might must
+    who whom whose what which when where why how many much it its it's he she they them their his
+    her him we us our you your i me my mine not no nor also just very more most some any each
+    every all both either neither one according said says say reported""".split()
+)
+_thread_state = threading.local()
+
+
+def _stemmer():
+    """A stemmer per thread: PyStemmer objects are not thread-safe, and the UI answers in parallel."""
+    if not hasattr(_thread_state, "stemmer"):
+        import Stemmer
+
+        _thread_state.stemmer = Stemmer.Stemmer("english")
+    return _thread_state.stemmer
+
+
+def content_terms(text: str) -> list[str]:
+    """Lower-cased, stemmed words of a text, without stopwords."""
+    words = [w.lower().strip("’'-") for w in WORD.findall(text)]
+    return _stemmer().stemWords([w for w in words if w and w not in STOPWORDS])

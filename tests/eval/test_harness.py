@@ -1,0 +1,123 @@
+"""The harness end to end on a small hand-made corpus: real index, real model, real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from eval.generate import generate
+from eval.harness import EvalConfig, compare_runs, load_run, run_eval
+from tests.helpers import newsqa_command
+
+ARTICLES = [
+    {
+        "id": "dam",
+        "title": "Dam bursts in northern valley",
+        "source": "wire",
+        "published": "2022-06-14",
+        "text": "The Kessler dam burst on Monday, flooding three villages. Engineer Maria Lopez said the "
+        "spillway had been blocked for weeks. About 400 residents were evacuated by boat.",
+    },
+    {
+        "id": "chess",
+        "title": "Teenager wins national chess title",
+        "source": "wire",
+        "published": "2022-06-15",
+        "text": "Sixteen-year-old Arjun Mehta won the national chess championship in Pune on Sunday. "
+        "He beat the defending champion in the final round after a six-hour game.",
+    },
+    {
+        "id": "budget",
+        "title": "City council passes budget",
+        "source": "daily",
+        "published": "2022-06-16",
+        "text": "The city council approved a budget of 2 billion dollars on Tuesday. Mayor Ellen Park "
+        "called it the largest investment in public transport in the city's history.",
+    },
+]
+QUESTIONS = [
+    {
+        "id": "q1",
+        "question": "Who won the national chess championship in Pune?",
+        "answer": "Arjun Mehta",
+        "choices": ["Arjun Mehta", "Maria Lopez", "Ellen Park"],
+        "gold_doc_ids": ["chess"],
+        "date": "2022-06-17",
+    },
+    {
+        "id": "q2",
+        "question": "Which engineer said the dam spillway had been blocked?",
+        "answer": "Maria Lopez",
+        "gold_doc_ids": ["dam"],
+        "date": "2022-06-17",
+    },
+    {
+        "id": "q3",
+        "question": "How many residents were evacuated after the Kessler dam burst?",
+        "answer": "400",
+        "answers": ["400", "About 400"],
+        "gold_doc_ids": ["dam"],
+        "date": "2022-06-17",
+    },
+]
+
+
+def _write(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES))
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS))
+    return corpus, questions
+
+
+def test_a_run_scores_every_question_and_writes_its_folder(settings, tmp_path):
+    corpus, questions = _write(tmp_path)
+    folder = run_eval(corpus, questions, settings, EvalConfig(k=3), out_root=tmp_path / "runs", progress=False)
+    for name in ("results.json", "report.md", "hit_at_k.png", "latency.png"):
+        assert (folder / name).stat().st_size > 0
+    run = load_run(folder)
+    records = {r["id"]: r for r in run["records"]}
+    assert run["ingestion"]["fresh"] and run["ingestion"]["chunks"] == 3
+    assert records["q1"]["hybrid_hit@1"] == 1.0 and records["q1"]["hybrid_ranking"][0] == "chess"
+    assert records["q1"]["prediction"] == "Arjun Mehta" and records["q1"]["em"] == 1.0
+    assert records["q1"]["mc_choice"] == "Arjun Mehta" and records["q1"]["mc_correct"] == 1.0
+    assert records["q2"]["prediction"] == "Maria Lopez"
+    assert records["q3"]["prediction"] == "400" and records["q3"]["f1"] == 1.0
+    assert records["q3"]["citation_supported"] == [1.0]
+    # With its gold article held out, no other article says who won the chess title.
+    assert records["q1"]["abstained_without_gold"] is True
+    summary = run["summary"]
+    assert summary["em"]["mean"] == 1.0 and summary["upper_bound"]["mean"] == 1.0
+    assert summary["citation_precision"]["mean"] == 1.0
+    assert summary["hybrid_hit@5"]["low"] <= summary["hybrid_hit@5"]["mean"] <= summary["hybrid_hit@5"]["high"]
+    report = (folder / "report.md").read_text()
+    assert "GPT-3 175B" in report and "lead-sentence baseline" in report
+
+    again = run_eval(
+        corpus, questions, settings, EvalConfig(k=3, mode="bm25"), out_root=tmp_path / "runs", progress=False
+    )
+    assert not load_run(again)["ingestion"]["fresh"]
+    table = compare_runs([folder, again])
+    assert "| hybrid_hit@5 | 1.000 | 1.000 (+0.000) |" in table
+
+
+def test_generated_questions_blank_a_span_of_their_gold_article(tmp_path):
+    corpus, _ = _write(tmp_path)
+    questions = generate(corpus, count=10, seed=3)
+    assert 1 <= len(questions) <= 3
+    texts = {a["id"]: a["text"] for a in ARTICLES}
+    for q in questions:
+        (gold,) = q["gold_doc_ids"]
+        assert q["generated_from"] in texts[gold]
+        assert q["question"].replace("Fill in the blank: ", "").replace("_____", q["answer"]) == q["generated_from"]
+    assert generate(corpus, count=10, seed=3) == questions
+
+
+def test_eval_cli_refuses_missing_files(tmp_path):
+    result = subprocess.run(
+        [*newsqa_command(), "eval", "run", "--corpus", str(tmp_path / "no.jsonl"), "--questions", str(tmp_path / "q")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1 and "no.jsonl: no such file" in result.stderr and "Traceback" not in result.stderr
