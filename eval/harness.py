@@ -36,12 +36,16 @@ import numpy as np
 from eval import metrics as m
 from eval.data import Question, load_questions
 from index import ingest, open_store
-from rag.chain import answer_from_passages
-from rag.extractive import ExtractiveEngine, content_terms
+from rag.chain import answer_from_passages, generative_answer
+from rag.errors import EngineError
+from rag.extractive import ExtractiveEngine
+from rag.llm import make_generator
 from rag.retrieve import build_retriever, open_index
 from rag.sentences import split_sentences
 from rag.settings import Settings
+from rag.textutil import content_terms
 from rag.types import Answer, Filters, Passage
+from rag.verify import CitationVerifier, split_claims
 
 RANK_DEPTH = 10
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
@@ -62,10 +66,11 @@ class EvalConfig:
     date_window: bool = False
     limit: int | None = None
     abstention: bool = True
+    engine: str = "extractive"
 
     @property
     def name(self) -> str:
-        return f"{self.mode}-k{self.k}" + ("-week" if self.date_window else "")
+        return f"{self.engine}-{self.mode}-k{self.k}" + ("-week" if self.date_window else "")
 
 
 def _strip_markers(text: str) -> str:
@@ -100,7 +105,37 @@ def _choose(question: Question, passages: list[Passage], engine: ExtractiveEngin
     return best_choice
 
 
-def _record(question: Question, config: EvalConfig, index, engine, retrievers) -> dict:
+class _Answerer:
+    """Answers from given passages with the configured engine; the LLM falls back like answer() does."""
+
+    def __init__(self, settings: Settings, config: EvalConfig, index) -> None:
+        self.extractive = ExtractiveEngine(index.embedder, settings.answer)
+        self.llm = config.engine == "llm"
+        if self.llm:
+            self.generator = make_generator(settings.llm)
+            self.verifier = CitationVerifier(index.embedder, settings.verify)
+
+    def __call__(self, question: str, vector, passages: list[Passage]) -> Answer:
+        if self.llm:
+            try:
+                *_, result = generative_answer(question, passages, self.generator, self.verifier)
+                return result
+            except EngineError as e:
+                fallback = answer_from_passages(self.extractive, question, question, vector, passages)
+                fallback.notice = str(e)
+                return fallback
+        return answer_from_passages(self.extractive, question, question, vector, passages)
+
+
+def _raw_citation_support(result: Answer, passages: list[Passage], answers) -> list[float]:
+    """Before verification: does each passage the LLM cited contain the gold answer?"""
+    if not result.raw_text:
+        return []
+    cited = [n for _, numbers in split_claims(result.raw_text) for n in numbers]
+    return [m.contains_answer(passages[n - 1].text, answers) if 0 < n <= len(passages) else 0.0 for n in cited]
+
+
+def _record(question: Question, config: EvalConfig, index, answerer: _Answerer, retrievers) -> dict:
     gold = set(question.gold_doc_ids)
     filters = Filters()
     if config.date_window and question.window():
@@ -126,8 +161,12 @@ def _record(question: Question, config: EvalConfig, index, engine, retrievers) -
             record["retrieval_ms"] = embed_ms + elapsed
     passages = passages_by_mode[config.mode][: config.k]
     t0 = time.perf_counter()
-    result = answer_from_passages(engine, question.question, question.question, vector, passages)
+    result = answerer(question.question, vector, passages)
     record["answer_ms"] = (time.perf_counter() - t0) * 1000
+    if answerer.llm:
+        record["raw_citation_supported"] = _raw_citation_support(result, passages, question.answers)
+        record["llm_notice"] = result.notice
+        record["unsupported_sentences"] = result.unsupported
     prediction = _prediction(result)
     record.update(
         prediction=prediction,
@@ -144,7 +183,7 @@ def _record(question: Question, config: EvalConfig, index, engine, retrievers) -
     record["citation_supported"] = supporting
     record["has_supporting_citation"] = float(any(supporting)) if not result.abstained else None
     if question.choices:
-        choice = _choose(question, passages, engine, vector)
+        choice = _choose(question, passages, answerer.extractive, vector)
         record["mc_choice"] = choice
         record["mc_correct"] = m.exact_match(choice or "", question.answers)
     if config.abstention and gold:
@@ -152,7 +191,7 @@ def _record(question: Question, config: EvalConfig, index, engine, retrievers) -
         others = retrievers[config.mode].invoke(
             {"query": question.question, "query_vector": vector, "filters": held_out}
         )
-        unanswerable = answer_from_passages(engine, question.question, question.question, vector, others[: config.k])
+        unanswerable = answerer(question.question, vector, others[: config.k])
         record["abstained_without_gold"] = unanswerable.abstained
     return record
 
@@ -181,6 +220,9 @@ def aggregate(records: list[dict]) -> dict:
     citations = [s for r in answered for s in r["citation_supported"]]
     if citations:
         summary["citation_precision"] = dict(zip(("mean", "low", "high"), m.bootstrap_ci(citations)), n=len(citations))
+    raw = [s for r in records for s in r.get("raw_citation_supported", [])]
+    if raw:
+        summary["citation_precision_unverified"] = dict(zip(("mean", "low", "high"), m.bootstrap_ci(raw)), n=len(raw))
     recall = [r["has_supporting_citation"] for r in answered]
     if recall:
         summary["citation_recall"] = dict(zip(("mean", "low", "high"), m.bootstrap_ci(recall)), n=len(recall))
@@ -223,12 +265,12 @@ def run_eval(
         "chunks": open_store(settings).count(),
     }
     index = open_index(settings)
-    engine = ExtractiveEngine(index.embedder, settings.answer)
+    answerer = _Answerer(settings, config, index)
     depth = max(3 * RANK_DEPTH, config.k)
     retrievers = {mode: build_retriever(index, settings.retrieval, k=depth, mode=mode) for mode in RETRIEVAL_MODES}
     started = time.perf_counter()
     records = [
-        _record(q, config, index, engine, retrievers)
+        _record(q, config, index, answerer, retrievers)
         for q in tqdm(questions, desc="questions", unit="q", disable=not progress)
     ]
     summary = aggregate(records)

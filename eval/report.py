@@ -68,7 +68,7 @@ def write_report(folder: Path, result: dict) -> Path:
         f"# Evaluation: {folder.name}",
         "",
         f"Corpus `{result['corpus']}`, {result['n_questions']} questions from `{result['questions']}`.",
-        f"Config: retrieval {config['mode']}, k={config['k']}, "
+        f"Config: engine {config.get('engine', 'extractive')}, retrieval {config['mode']}, k={config['k']}, "
         f"question-date window {'on' if config['date_window'] else 'off'}.",
         f"Index: {ingestion['chunks']} chunks"
         + (
@@ -120,6 +120,14 @@ def write_report(folder: Path, result: dict) -> Path:
         "|---|---|",
         f"| citation precision (quote contains the gold answer) | {_fmt(summary.get('citation_precision'))} |",
         f"| citation recall (answered questions with a supporting quote) | {_fmt(summary.get('citation_recall'))} |",
+        *(
+            [
+                "| citation precision before verification (cited passage contains the gold answer) | "
+                f"{_fmt(summary['citation_precision_unverified'])} |"
+            ]
+            if "citation_precision_unverified" in summary
+            else []
+        ),
         f"| abstention recall (gold articles held out) | {_fmt(summary.get('abstention_recall'))} |",
         f"| abstention precision | {_fmt(summary.get('abstention_precision'))} |",
         f"| abstained although the gold article was indexed | {_fmt(summary.get('abstention_rate_answerable'))} |",

@@ -92,7 +92,11 @@ def _print_answer(result, as_json: bool) -> None:
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
+    if result.notice:
+        typer.echo(f"note: {result.notice}", err=True)
     typer.echo(result.text)
+    for sentence in result.unsupported:
+        typer.echo(f"(dropped, no article supports it: {sentence})", err=True)
     for citation in result.citations:
         typer.echo(f"\n[{citation.number}] “{citation.quote}”")
         where = " · ".join(x for x in (citation.title, citation.source, citation.published, citation.url) if x)
@@ -135,6 +139,9 @@ def ask(
     since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
+    engine: Annotated[
+        str | None, typer.Option(help="extractive (offline) or llm (NEWSQA_LLM__* settings); default from settings.")
+    ] = None,
     data_dir: DataDir = None,
     chroma_host: ChromaHost = None,
     chroma_port: ChromaPort = None,
@@ -148,7 +155,10 @@ def ask(
         since=parse_day(since, "--since") if since else None,
         until=parse_day(until, "--until") if until else None,
     )
-    result = answer(question, k=k, filters=filters, settings=_settings(data_dir, chroma_host, chroma_port))
+    settings = _settings(data_dir, chroma_host, chroma_port)
+    if engine is not None:
+        settings = Settings.model_validate({**settings.model_dump(), "engine": engine})
+    result = answer(question, k=k, filters=filters, settings=settings)
     _print_answer(result, as_json)
 
 
@@ -236,6 +246,7 @@ def eval_run(
     date_window: Annotated[bool, typer.Option(help="Only articles from the week before each question's date.")] = False,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     out: Annotated[Path, typer.Option(help="Folder that receives the run folder.")] = Path("eval/runs"),
+    engine: Annotated[str, typer.Option(help="extractive, or llm (configured by NEWSQA_LLM__*).")] = "extractive",
     data_dir: DataDir = None,
     chroma_host: ChromaHost = None,
     chroma_port: ChromaPort = None,
@@ -248,7 +259,9 @@ def eval_run(
     for path in (corpus, questions):
         if not path.is_file():
             raise InputError(f"{path}: no such file; give the jsonl file's path")
-    config = EvalConfig(mode=mode, k=k, date_window=date_window, limit=limit)
+    if engine not in ("extractive", "llm"):
+        raise InputError(f"--engine {engine!r} is unknown; use extractive or llm")
+    config = EvalConfig(mode=mode, k=k, date_window=date_window, limit=limit, engine=engine)
     folder = run_eval(corpus, questions, _settings(data_dir, chroma_host, chroma_port), config, out_root=out)
     typer.echo((folder / "report.md").read_text())
     typer.echo(f"run written to {folder}", err=True)

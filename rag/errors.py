@@ -24,3 +24,7 @@ class ModelMismatchError(NewsQAError):
 
 class ModelMissingError(NewsQAError):
     """The embedding model is not installed locally."""
+
+
+class EngineError(NewsQAError):
+    """The generative engine failed: unreachable, timed out, rate-limited or malformed output."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.embed import Embedder
-from rag.sentences import Sentence, split_sentences
+from rag.sentences import Sentence, cite, split_sentences
 from rag.settings import AnswerSettings
 from rag.spans import candidates, clean_name, number_value
 from rag.textutil import STOPWORDS, WORD, content_terms
@@ -297,19 +297,4 @@ def compose(extraction: Extraction) -> tuple[str, str | None]:
 
 
 def citations_for(extraction: Extraction) -> list[Citation]:
-    return [
-        Citation(
-            number=n,
-            article_id=item.sentence.passage.article_id,
-            title=item.sentence.passage.title,
-            source=item.sentence.passage.source,
-            url=item.sentence.passage.url,
-            published=item.sentence.passage.published,
-            quote=item.sentence.text,
-            start=item.sentence.start,
-            end=item.sentence.end,
-            passage_id=item.sentence.passage.id,
-            support=round(min(1.0, item.score), 3),
-        )
-        for n, item in enumerate(extraction.quotes, start=1)
-    ]
+    return [cite(n, item.sentence, item.score) for n, item in enumerate(extraction.quotes, start=1)]

@@ -6,7 +6,7 @@ import re
 import threading
 from dataclasses import dataclass
 
-from rag.types import Passage
+from rag.types import Citation, Passage
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
@@ -52,3 +52,31 @@ def split_sentences(passage: Passage) -> list[Sentence]:
                 )
                 offset = local + len(stripped)
     return sentences
+
+
+def segment(text: str) -> list[str]:
+    """The sentences of any text, never across paragraphs."""
+    return [
+        part.strip()
+        for span in _segmenter().segment(text)
+        for part in _PARAGRAPH_BREAK.split(span.sent)
+        if part.strip()
+    ]
+
+
+def cite(number: int, sentence: Sentence, support: float) -> Citation:
+    """A numbered citation quoting ``sentence`` exactly, with its span in the article."""
+    passage = sentence.passage
+    return Citation(
+        number=number,
+        article_id=passage.article_id,
+        title=passage.title,
+        source=passage.source,
+        url=passage.url,
+        published=passage.published,
+        quote=sentence.text,
+        start=sentence.start,
+        end=sentence.end,
+        passage_id=passage.id,
+        support=round(min(1.0, support), 3),
+    )

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -115,6 +115,41 @@ class AnswerSettings(_Section):
     )
 
 
+class LLMSettings(_Section):
+    """The generative engine's model; used when ``engine`` is ``llm``."""
+
+    provider: Literal["openai", "ollama", "llamacpp"] = Field(
+        default="openai",
+        description=(
+            "openai: any OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp server, LM Studio); "
+            "ollama: an Ollama server; llamacpp: a local GGUF file (pip install newsqa[llamacpp])."
+        ),
+    )
+    base_url: str | None = Field(
+        default=None, description="Endpoint URL; for openai, OPENAI_BASE_URL is used when this is unset."
+    )
+    model: str = Field(default="gpt-4o-mini", description="Model name the endpoint serves.")
+    api_key: SecretStr | None = Field(default=None, description="Key; for openai, OPENAI_API_KEY is used when unset.")
+    model_path: Path | None = Field(default=None, description="GGUF file for the llamacpp provider.")
+    timeout_s: float = Field(default=60.0, gt=0, description="Seconds before a call is abandoned.")
+    max_tokens: int = Field(default=256, ge=16, le=4096)
+    temperature: float = Field(default=0.0, ge=0, le=2)
+
+
+class VerifySettings(_Section):
+    """How generated sentences are checked against the sentences they cite."""
+
+    support_threshold: float = Field(
+        default=0.55,
+        description=(
+            "A claim is supported when lexical coverage and embedding similarity, weighted below, reach "
+            "this against one sentence of a passage; tuned on realtimeqa-dev (eval/calibrate_verifier.py)."
+        ),
+    )
+    lexical_weight: float = Field(default=0.5, description="Weight of the share of the claim's words found.")
+    semantic_weight: float = Field(default=0.5, description="Weight of the embedding cosine similarity.")
+
+
 class Settings(BaseSettings):
     """All of newsqa's settings; pass one object down, never read globals deep inside."""
 
@@ -124,7 +159,11 @@ class Settings(BaseSettings):
     index: IndexSettings = Field(default_factory=IndexSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
-    engine: Literal["extractive"] = Field(default="extractive", description="Answering engine.")
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    verify: VerifySettings = Field(default_factory=VerifySettings)
+    engine: Literal["extractive", "llm"] = Field(
+        default="extractive", description="extractive works offline; llm needs the model in `llm`."
+    )
 
     def with_data_dir(self, data_dir: Path | str) -> Settings:
         """A copy of these settings that keeps its index in ``data_dir``."""

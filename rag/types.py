@@ -74,3 +74,7 @@ class Answer(BaseModel):
     passages: list[Passage] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     engine: str = "extractive"
+    support: float | None = Field(default=None, description="Mean support of the kept sentences (llm engine).")
+    unsupported: list[str] = Field(default_factory=list, description="Generated sentences dropped as unsupported.")
+    raw_text: str | None = Field(default=None, description="The LLM's reply before verification.")
+    notice: str | None = Field(default=None, description="Why the answer is not what the settings asked for.")

@@ -22,7 +22,7 @@ MAX_UPLOAD = "20mb"
 CONCURRENT_ANSWERS = 2
 QUEUE_SIZE = 64
 EXAMPLE_COUNT = 4
-ENGINES = ["extractive"]
+ENGINES = ["extractive", "llm"]
 
 
 def _day(value: str | None, label: str) -> date | None:
@@ -61,8 +61,9 @@ class NewsQAUI:
             if engine not in ENGINES:
                 raise NewsQAError(f"engine {engine!r} is not available; choose one of {', '.join(ENGINES)}")
             filters = self._filters(sources, since, until)
+            settings = self.settings.model_copy(update={"engine": engine})
             shown = ""
-            for piece in answer_stream(message, k=int(k), filters=filters, history=turns, settings=self.settings):
+            for piece in answer_stream(message, k=int(k), filters=filters, history=turns, settings=settings):
                 if isinstance(piece, Answer):
                     reply["content"] = answer_markdown(piece)
                     turns.append((piece.question, piece.text))

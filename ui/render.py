@@ -26,7 +26,12 @@ def answer_markdown(result: Answer) -> str:
     if result.abstained:
         return "**Not in the indexed articles.** " + plain(result.text)
     quotes = [f"> {plain(c.quote)} \\[{c.number}\\]" for c in result.citations]
-    escaped = "\n\n".join([plain(result.text), *quotes])
+    notes = []
+    if result.notice:
+        notes.append(f"_Note: {plain(result.notice)}_")
+    if result.unsupported:
+        notes.append(f"_Dropped {len(result.unsupported)} generated sentence(s) that no article supports._")
+    escaped = "\n\n".join([*notes, plain(result.text), *quotes])
     # plain() escaped the brackets; turn the answer's own markers into links to the sources.
     return re.sub(r"\\\[(\d+)\\\]", r'<a href="#cite-\1" class="cite-link">[\1]</a>', escaped)
 
