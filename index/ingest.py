@@ -20,7 +20,7 @@ from index.chunking import chunk_text
 from index.embed import get_embedder
 from index.lexical import lexical_text, mark_dirty, rebuild
 from index.loaders import Article, find_files, load_file
-from index.store import VectorStore, write_lock
+from index.store import VectorStore, chunk_id, write_lock
 from rag.errors import InputError
 from rag.settings import Settings
 
@@ -83,7 +83,7 @@ def _chunks_of(article: Article, settings: Settings) -> list[_PendingChunk]:
     }
     return [
         _PendingChunk(
-            id=f"{article.id}::{article.content_hash[:16]}::{piece.index}",
+            id=chunk_id(article.id, article.content_hash, piece.index),
             text=piece.text,
             embed_text=lexical_text(article.title, piece.text),
             metadata={**base, "chunk_index": piece.index, "start": piece.start, "end": piece.end},

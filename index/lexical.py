@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.store import VectorStore
+from index.store import VectorStore, article_of
 
 _STEMMER_LANGUAGE = "english"
 
@@ -36,7 +36,7 @@ class LexicalIndex:
     def __init__(self, retriever, ids: list[str], sources: list[str], days: np.ndarray) -> None:
         self._retriever = retriever
         self.ids = ids
-        self.article_ids = np.array([i.rsplit("::", 2)[0] for i in ids], dtype=object)
+        self.article_ids = np.array([article_of(i) for i in ids], dtype=object)
         self.sources = np.array(sources, dtype=object)
         self.days = days
 

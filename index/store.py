@@ -27,6 +27,16 @@ from rag.settings import Settings
 _PAGE = 5000
 
 
+def chunk_id(article_id: str, content_hash: str, position: int) -> str:
+    """Chunk ids change with the article's content, so a changed article never keeps stale chunks."""
+    return f"{article_id}::{content_hash[:16]}::{position}"
+
+
+def article_of(chunk_id: str) -> str:
+    """The article id inside a chunk id."""
+    return chunk_id.rsplit("::", 2)[0]
+
+
 @dataclass
 class ChunkRecord:
     """A chunk as stored: its id, text, metadata and (when asked for) its vector."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-import numpy as np
 from langchain_core.runnables import RunnableLambda, RunnableParallel
 
 from index import open_lexical, open_store
 from index.embed import Embedder, get_embedder
 from index.lexical import LexicalIndex, lexical_folder
-from index.store import ChunkRecord, VectorStore
+from index.store import ChunkRecord, VectorStore, article_of
 from rag.errors import InputError
 from rag.settings import RetrievalSettings, Settings, StoreSettings
 from rag.types import Filters, Passage
@@ -133,18 +132,34 @@ def build_retriever(index: Index, retrieval: RetrievalSettings, *, k: int, mode:
         return [(hit.chunk_id, hit.score) for hit in lex.search(inputs["query"], n, mask)]
 
     def fuse(ranked: dict) -> list[Passage]:
+        """Reciprocal rank fusion at two levels: chunks, and the articles they belong to.
+
+        An article scores, per retriever, its best chunk's reciprocal rank, summed over
+        retrievers; passages are ordered by their article's score, then their own. An
+        article that both retrievers find, through any of its chunks, thus comes first.
+        """
         scores: dict[str, float] = {}
+        article_scores: dict[str, float] = {}
         records: dict[str, ChunkRecord] = {}
         dense_rank: dict[str, tuple[int, float]] = {}
+        bm25_rank: dict[str, int] = {}
+        dense_ids = [record.id for record, _ in ranked["dense"]]
+        bm25_ids = [chunk_id for chunk_id, _ in ranked["bm25"]]
         for rank, (record, similarity) in enumerate(ranked["dense"], start=1):
-            scores[record.id] = retrieval.dense_weight / (retrieval.rrf_k + rank)
             records[record.id] = record
             dense_rank[record.id] = (rank, similarity)
-        bm25_rank: dict[str, int] = {}
-        for rank, (chunk_id, _) in enumerate(ranked["bm25"], start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + retrieval.bm25_weight / (retrieval.rrf_k + rank)
+        for rank, chunk_id in enumerate(bm25_ids, start=1):
             bm25_rank[chunk_id] = rank
-        best = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
+        for weight, ids in ((retrieval.dense_weight, dense_ids), (retrieval.bm25_weight, bm25_ids)):
+            seen_articles: set[str] = set()
+            for rank, chunk_id in enumerate(ids, start=1):
+                contribution = weight / (retrieval.rrf_k + rank)
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + contribution
+                article = article_of(chunk_id)
+                if article not in seen_articles:
+                    seen_articles.add(article)
+                    article_scores[article] = article_scores.get(article, 0.0) + contribution
+        best = sorted(scores, key=lambda c: (article_scores[article_of(c)], scores[c]), reverse=True)[:k]
         missing = [i for i in best if i not in records]
         if missing:
             records.update(index.store.get(missing))
@@ -153,6 +168,7 @@ def build_retriever(index: Index, retrieval: RetrievalSettings, *, k: int, mode:
             if chunk_id not in records:
                 continue
             passage = _passage(records[chunk_id], scores[chunk_id])
+            passage.article_score = article_scores[passage.article_id]
             passage.bm25_rank = bm25_rank.get(chunk_id)
             if chunk_id in dense_rank:
                 passage.dense_rank, passage.dense_similarity = dense_rank[chunk_id]
@@ -160,7 +176,3 @@ def build_retriever(index: Index, retrieval: RetrievalSettings, *, k: int, mode:
         return passages
 
     return RunnableParallel(dense=RunnableLambda(dense), bm25=RunnableLambda(lexical)) | RunnableLambda(fuse)
-
-
-def embed_query(index: Index, query: str) -> np.ndarray:
-    return index.embedder.embed_query(query)

@@ -41,7 +41,8 @@ class Passage(BaseModel):
     text: str
     start: int = Field(description="Offset of the passage in its article's text.")
     end: int
-    score: float = Field(description="Reciprocal-rank-fusion score.")
+    score: float = Field(description="Reciprocal-rank-fusion score of the chunk.")
+    article_score: float | None = Field(default=None, description="Fused score of the chunk's article.")
     dense_rank: int | None = None
     bm25_rank: int | None = None
     dense_similarity: float | None = None

@@ -48,9 +48,10 @@ def test_a_supported_sentence_keeps_its_citation_at_the_exact_sentence(verifier,
 def test_a_fabricated_sentence_is_flagged_and_dropped(verifier, passages):
     text = "Assad fled the country on Dec. 8 [1]. The rebels then crowned a new king in Paris [1]."
     result = verifier.verify(text, passages)
-    assert [c.status for c in result.checks] == ["supported", "unsupported"] or [
-        c.status for c in result.checks
-    ] == ["reattached", "unsupported"]
+    assert [c.status for c in result.checks] == ["supported", "unsupported"] or [c.status for c in result.checks] == [
+        "reattached",
+        "unsupported",
+    ]
     assert result.unsupported == ["The rebels then crowned a new king in Paris."]
     assert "king" not in result.text
     assert "fled the country" in result.citations[0].quote and "Dec. 8" in result.citations[0].quote
