@@ -19,7 +19,8 @@ Every run scores, for each question:
 * latency per stage.
 
 It writes a folder holding ``results.json`` (per-question records and aggregates with
-95% bootstrap intervals), ``report.md`` and PNG plots.
+95% bootstrap intervals), ``metrics.json`` (the same numbers without any text of the
+corpus or questions, fit to publish), ``report.md`` and PNG plots.
 """
 
 from __future__ import annotations
@@ -288,6 +289,12 @@ def run_eval(
         "records": records,
     }
     (folder / "results.json").write_text(json.dumps(result, indent=2, default=str))
+    numbers = {key: value for key, value in result.items() if key != "records"}
+    numbers["per_question"] = [
+        {k: v for k, v in r.items() if k == "id" or isinstance(v, float | bool | int)} for r in records
+    ]
+    # metrics.json holds no text from the corpus or the questions, so it can be shared and committed.
+    (folder / "metrics.json").write_text(json.dumps(numbers, indent=2, default=str))
     from eval.report import write_report
 
     write_report(folder, result)

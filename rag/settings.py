@@ -140,10 +140,11 @@ class VerifySettings(_Section):
     """How generated sentences are checked against the sentences they cite."""
 
     support_threshold: float = Field(
-        default=0.55,
+        default=0.60,
         description=(
             "A claim is supported when lexical coverage and embedding similarity, weighted below, reach "
-            "this against one sentence of a passage; tuned on realtimeqa-dev (eval/calibrate_verifier.py)."
+            "this against one sentence of a passage. eval/calibrate_verifier.py on realtimeqa-dev: 0.60 best "
+            "separates claims from gold sentences (median 0.65) and from other articles' (median 0.56)."
         ),
     )
     lexical_weight: float = Field(default=0.5, description="Weight of the share of the claim's words found.")

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 
 def free_port() -> int:
@@ -28,3 +29,15 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> 
 
 def newsqa_command() -> list[str]:
     return [sys.executable, "-c", "from rag.cli import main; main()"]
+
+
+@contextmanager
+def serving(command: list[str], port: int, *, env: dict | None = None, timeout: float = 120):
+    """Run a server process until the block ends; yields once it listens on ``port``."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process, timeout=timeout)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

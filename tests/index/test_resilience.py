@@ -13,7 +13,7 @@ import pytest
 from index import ingest, open_lexical, open_store
 from rag import answer
 from rag.cli import sample_article
-from tests.helpers import free_port, newsqa_command, wait_for_port
+from tests.helpers import free_port, newsqa_command, serving
 
 
 def _write_articles(folder, count: int) -> None:
@@ -67,13 +67,8 @@ def test_a_killed_ingestion_leaves_a_usable_index_and_a_rerun_completes_it(setti
 @pytest.mark.slow
 def test_the_same_commands_work_against_a_chroma_server(settings, tmp_path):
     port = free_port()
-    server = subprocess.Popen(
-        ["chroma", "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, server)
+    command = ["chroma", "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)]
+    with serving(command, port):
         remote = settings.model_copy(
             update={"store": settings.store.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": port})}
         )
@@ -83,6 +78,3 @@ def test_the_same_commands_work_against_a_chroma_server(settings, tmp_path):
         result = answer("Who led the loyalists in Balqasah?", settings=remote)
         assert result.short_answer == "Shujaa al-Ali"
         assert not (settings.store.data_dir / "chroma").exists(), "vectors went to the folder, not the server"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -83,3 +83,12 @@ def test_a_100kb_question_is_refused(tmp_path, article_dir):
     run("ingest", str(article_dir), "-q", data_dir=tmp_path)
     result = run("ask", "x" * 100_000, data_dir=tmp_path)
     assert result.returncode == 1 and "keep it under 2,000" in result.stderr
+
+
+def test_ask_with_an_unconfigured_llm_notes_the_fallback(tmp_path, article_dir):
+    run("ingest", str(article_dir), "-q", data_dir=tmp_path)
+    result = run("ask", "Who led the loyalists in Balqasah?", "--engine", "llm", data_dir=tmp_path)
+    assert result.returncode == 0
+    assert "note: no LLM configured" in result.stderr and "Shujaa al-Ali [1]" in result.stdout
+    bad = run("ask", "Who?", "--engine", "gpt", data_dir=tmp_path)
+    assert bad.returncode == 1 and "setting engine" in bad.stderr

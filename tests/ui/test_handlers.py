@@ -108,3 +108,14 @@ def test_markdown_of_an_abstention_and_empty_sources():
     from rag.types import Answer
 
     assert answer_markdown(Answer(question="q", text="no", abstained=True)).startswith("**Not in")
+
+
+def test_choosing_an_unconfigured_llm_falls_back_with_a_note(sample_settings, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    *_, (history, sources, _, _) = _run_ask(
+        NewsQAUI(sample_settings), "Who led the loyalists in Balqasah?", engine="llm"
+    )
+    content = history[-1]["content"]
+    assert content.startswith("_Note: no LLM configured") and "Shujaa al" in content
+    assert '<mark class="quote">' in sources
