@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.store import VectorStore, article_of
+from index.store import VectorStore, article_of, write_lock
+from rag.errors import IndexUnavailableError
 
 _STEMMER_LANGUAGE = "english"
 
@@ -137,9 +138,14 @@ def rebuild(store: VectorStore) -> LexicalIndex:
 def open_lexical(store: VectorStore) -> LexicalIndex:
     """The saved BM25 index, rebuilt first if it is missing, marked stale or out of step."""
     folder = lexical_folder(store)
-    if _dirty_marker(store).exists() or not (folder / "chunks.json").exists():
-        return rebuild(store)
-    index = LexicalIndex.load(folder)
-    if len(index) != store.count():
-        return rebuild(store)
-    return index
+    stale = _dirty_marker(store).exists() or not (folder / "chunks.json").exists()
+    if not stale:
+        index = LexicalIndex.load(folder)
+        if len(index) == store.count():
+            return index
+    try:
+        with write_lock(store.settings.store.data_dir):
+            return rebuild(store)
+    except IndexUnavailableError:
+        # A writer is busy and will rebuild when it is done; meanwhile search what is there.
+        return LexicalIndex.build(store)

@@ -164,11 +164,12 @@ def answer_stream(
     result = None
     if settings.engine == "llm" and notice is None:
         try:
-            for piece in generative_answer(
-                question, state["passages"], generator, CitationVerifier(index.embedder, settings.verify)
-            ):
+            standalone = state.get("standalone") or question
+            verifier = CitationVerifier(index.embedder, settings.verify)
+            for piece in generative_answer(standalone, state["passages"], generator, verifier):
                 if isinstance(piece, Answer):
                     result = piece
+                    result.question = question
                 else:
                     yield piece
         except EngineError as e:
