@@ -46,6 +46,33 @@ _ATTRIBUTION = [
 ]
 
 
+BLANK = re.compile(r"_{3,}")
+_CONTEXT_WORDS = 3
+
+
+def _fill_blank(question: str, sentence: str) -> str | None:
+    """What stands in ``sentence`` where the question has its blank, found by the words around it."""
+    question = re.sub(r"^\s*fill in the blanks?\s*:\s*", "", question, flags=re.IGNORECASE)
+    before, after = BLANK.split(question, maxsplit=1)
+    left = before.split()[-_CONTEXT_WORDS:]
+    right = " ".join(after.split()[:_CONTEXT_WORDS]).lower().rstrip("?.!")
+    lowered = sentence.lower()
+    start = 0
+    if left:
+        found = lowered.find(" ".join(left).lower())
+        if found < 0:
+            return None
+        start = found + len(" ".join(left))
+    end = len(sentence)
+    if right:
+        found = lowered.find(right, start)
+        if found < 0:
+            return None
+        end = found
+    span = sentence[start:end].strip(" ,;:.!?")
+    return span if 0 < len(span.split()) <= 8 else None
+
+
 @dataclass
 class Question:
     text: str
@@ -60,7 +87,9 @@ class Question:
     def parse(cls, text: str) -> Question:
         lowered = text.lower().strip()
         kind = "other"
-        if re.match(r"^(?:and\s+)?(?:who|whom|whose)\b", lowered):
+        if BLANK.search(text):
+            kind = "cloze"
+        elif re.match(r"^(?:and\s+)?(?:who|whom|whose)\b", lowered):
             kind = "person"
         elif re.search(r"\bhow (?:many|much)\b", lowered):
             kind = "number"
@@ -178,6 +207,9 @@ class ExtractiveEngine:
     def _short_answer(self, question: Question, scored: Scored) -> tuple[str | None, float]:
         """The answer span in a sentence and how strongly its syntax ties it to the question."""
         sentence = scored.sentence.text
+        if question.kind == "cloze":
+            filled = _fill_blank(question.text, sentence)
+            return filled, 2.0 if filled else 0.0
         found = candidates(sentence, question.kind)
         question_lower = question.text.lower()
         if question.kind in ("person", "place"):

@@ -114,3 +114,12 @@ def test_filters_limit_and_validate(sample_settings):
         answer("Who led the loyalists?", filters={"colour": "red"}, settings=sample_settings)
     with pytest.raises(InputError, match="after --until"):
         answer("Who?", filters={"since": "2025-01-02", "until": "2025-01-01"}, settings=sample_settings)
+
+
+def test_cloze_questions_are_filled_from_the_sentence(sample_settings):
+    result = answer(
+        "Fill in the blank: Earlier Thursday, security forces arrested _____ in the Tartus countryside.",
+        settings=sample_settings,
+    )
+    assert result.short_answer == "Major-General Mohammed Kingo al-Hassan"
+    assert result.citations[0].quote.startswith("Earlier Thursday, security forces arrested")
