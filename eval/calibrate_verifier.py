@@ -36,7 +36,10 @@ def calibrate(questions_path: Path, settings: Settings) -> dict:
         vector = index.embedder.embed_query(q.question)
         passages = retriever.invoke({"query": q.question, "query_vector": vector, "filters": Filters()})
         gold = [
-            s for p in passages if p.article_id in q.gold_doc_ids for s in split_sentences(p)
+            s
+            for p in passages
+            if p.article_id in q.gold_doc_ids
+            for s in split_sentences(p)
             if contains_answer(s.text, q.answers)
         ]
         other = [s for p in passages if p.article_id not in q.gold_doc_ids for s in split_sentences(p)]

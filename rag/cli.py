@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
+from index.samples import SAMPLE_QUESTIONS, sample_article
 from rag.errors import InputError, NewsQAError
 from rag.settings import Settings
 
@@ -26,13 +26,6 @@ app = typer.Typer(
     add_completion=False,
 )
 
-SAMPLE_QUESTIONS = [
-    "Who led the loyalists in Balqasah?",
-    "Who was arrested in the Tartus countryside?",
-    "How many security personnel were killed in the Balqasah fighting?",
-    "When did Assad flee the country?",
-]
-SAMPLE_QUESTION = SAMPLE_QUESTIONS[0]
 
 DataDir = Annotated[
     Path | None,
@@ -81,11 +74,6 @@ def _settings(data_dir: Path | None = None, chroma_host: str | None = None, chro
         return settings
     store = settings.store.model_validate({**settings.store.model_dump(), **updates})
     return settings.model_copy(update={"store": store})
-
-
-def sample_article() -> Path:
-    """The bundled sample article (see index/sample/SOURCE)."""
-    return Path(str(resources.files("index") / "sample" / "syria-balqasah-clashes.txt"))
 
 
 def _print_answer(result, as_json: bool) -> None:
@@ -211,8 +199,8 @@ def demo(data_dir: DataDir = None) -> None:
     settings = _settings(data_dir)
     report = run_ingest([sample_article()], settings, source="sample", progress=False)
     typer.echo(report.summary(), err=True)
-    typer.echo(f"Q: {SAMPLE_QUESTION}")
-    _print_answer(answer(SAMPLE_QUESTION, settings=settings), as_json=False)
+    typer.echo(f"Q: {SAMPLE_QUESTIONS[0]}")
+    _print_answer(answer(SAMPLE_QUESTIONS[0], settings=settings), as_json=False)
 
 
 @app.command()

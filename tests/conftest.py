@@ -15,7 +15,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from index import ingest  # noqa: E402
-from rag.cli import sample_article  # noqa: E402
+from index.samples import sample_article  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -133,7 +133,7 @@ class NewsQAUI:
     def example_questions(self) -> list[str]:
         """Questions about what is indexed: the sample's own, then headlines of the latest articles."""
         from index import open_store
-        from rag.cli import SAMPLE_QUESTIONS
+        from index.samples import SAMPLE_ARTICLE_ID, SAMPLE_QUESTIONS
 
         try:
             store = open_store(self.settings)
@@ -141,12 +141,12 @@ class NewsQAUI:
         except NewsQAError:
             return []
         articles = {r.metadata["article_id"]: r.metadata for r in records}
-        questions = [q for q in SAMPLE_QUESTIONS if "syria-balqasah-clashes" in articles]
+        questions = [q for q in SAMPLE_QUESTIONS if SAMPLE_ARTICLE_ID in articles]
         latest = sorted(articles.values(), key=lambda m: m.get("published", ""), reverse=True)
         for meta in latest:
             if len(questions) >= EXAMPLE_COUNT:
                 break
-            if meta["article_id"] != "syria-balqasah-clashes" and meta.get("title"):
+            if meta["article_id"] != SAMPLE_ARTICLE_ID and meta.get("title"):
                 questions.append(f"What happened in “{meta['title']}”?")
         return questions[:EXAMPLE_COUNT]
 

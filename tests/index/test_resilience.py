@@ -11,8 +11,8 @@ import time
 import pytest
 
 from index import ingest, open_lexical, open_store
+from index.samples import sample_article
 from rag import answer
-from rag.cli import sample_article
 from tests.helpers import free_port, newsqa_command, serving
 
 

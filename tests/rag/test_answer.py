@@ -59,7 +59,7 @@ def test_out_of_corpus_question_abstains(sample_settings):
 
 
 def test_citation_spans_point_into_the_article(sample_settings):
-    from rag.cli import sample_article
+    from index.samples import sample_article
 
     body = sample_article().read_text().split("\n", 1)[1].strip()
     for question in ("Who led the loyalists in Balqasah?", "When did Assad flee the country?"):

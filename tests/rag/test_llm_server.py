@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from index.samples import sample_article
 from rag import Answer, answer, answer_stream
-from rag.cli import sample_article
 from tests.helpers import free_port, serving
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from index import ingest
-from rag.cli import sample_article
+from index.samples import sample_article
 from rag.settings import Settings
 from tests.helpers import free_port, newsqa_command, serving
 
