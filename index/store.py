@@ -168,6 +168,10 @@ class VectorStore:
             for i, doc, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
         ]
 
+    def article_metadata(self) -> list[dict[str, Any]]:
+        """One metadata record per stored article: that of its first chunk."""
+        return self._collection.get(where={"chunk_index": 0}, include=["metadatas"])["metadatas"]
+
     def get(self, ids: list[str]) -> dict[str, ChunkRecord]:
         got = self._collection.get(ids=ids, include=["documents", "metadatas"])
         return {i: ChunkRecord(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}

@@ -11,7 +11,7 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from rag.errors import NewsQAError
+from rag.errors import InputError, NewsQAError
 from rag.settings import Settings
 from rag.types import Answer, Filters
 from ui.render import CSS, answer_markdown, plain, sources_html
@@ -32,7 +32,7 @@ def _day(value: str | None, label: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as e:
-        raise NewsQAError(f"{label} {value!r} is not a date; use YYYY-MM-DD") from e
+        raise InputError(f"{label} {value!r} is not a date; use YYYY-MM-DD") from e
 
 
 class NewsQAUI:
@@ -59,7 +59,7 @@ class NewsQAUI:
         history.append(reply)
         try:
             if engine not in ENGINES:
-                raise NewsQAError(f"engine {engine!r} is not available; choose one of {', '.join(ENGINES)}")
+                raise InputError(f"engine {engine!r} is not available; choose one of {', '.join(ENGINES)}")
             filters = self._filters(sources, since, until)
             settings = self.settings.model_copy(update={"engine": engine})
             shown = ""
@@ -136,11 +136,9 @@ class NewsQAUI:
         from index.samples import SAMPLE_ARTICLE_ID, SAMPLE_QUESTIONS
 
         try:
-            store = open_store(self.settings)
-            records = list(store.iter_all())
+            articles = {meta["article_id"]: meta for meta in open_store(self.settings).article_metadata()}
         except NewsQAError:
             return []
-        articles = {r.metadata["article_id"]: r.metadata for r in records}
         questions = [q for q in SAMPLE_QUESTIONS if SAMPLE_ARTICLE_ID in articles]
         latest = sorted(articles.values(), key=lambda m: m.get("published", ""), reverse=True)
         for meta in latest:
