@@ -166,6 +166,7 @@ def _record(question: Question, config: EvalConfig, index, answerer: _Answerer, 
     record["answer_ms"] = (time.perf_counter() - t0) * 1000
     if answerer.llm:
         record["raw_citation_supported"] = _raw_citation_support(result, passages, question.answers)
+        record["llm_raw_text"] = result.raw_text
         record["llm_notice"] = result.notice
         record["unsupported_sentences"] = result.unsupported
     prediction = _prediction(result)
@@ -221,9 +222,20 @@ def aggregate(records: list[dict]) -> dict:
     citations = [s for r in answered for s in r["citation_supported"]]
     if citations:
         summary["citation_precision"] = dict(zip(("mean", "low", "high"), m.bootstrap_ci(citations)), n=len(citations))
-    raw = [s for r in records for s in r.get("raw_citation_supported", [])]
-    if raw:
-        summary["citation_precision_unverified"] = dict(zip(("mean", "low", "high"), m.bootstrap_ci(raw)), n=len(raw))
+    if any("llm_raw_text" in r for r in records):
+        raw = [s for r in records for s in r["raw_citation_supported"]]
+        summary["citation_precision_unverified"] = (
+            dict(zip(("mean", "low", "high"), m.bootstrap_ci(raw)), n=len(raw))
+            if raw
+            else {"mean": float("nan"), "n": 0}
+        )
+        summary["llm"] = {
+            "replies": len(records),
+            "replies_citing_nothing": sum(1 for r in records if r["llm_raw_text"] and not r["raw_citation_supported"]),
+            "fell_back_to_extractive": sum(1 for r in records if r["llm_notice"]),
+            "sentences_dropped_unsupported": sum(len(r["unsupported_sentences"]) for r in records),
+            "sentences_kept": sum(len(r["citations"]) for r in records if not r["llm_notice"]),
+        }
     recall = [r["has_supporting_citation"] for r in answered]
     if recall:
         summary["citation_recall"] = dict(zip(("mean", "low", "high"), m.bootstrap_ci(recall)), n=len(recall))

@@ -17,7 +17,7 @@ ANSWER_ROWS = [
 
 
 def _fmt(stat: dict | None) -> str:
-    if not stat:
+    if not stat or np.isnan(stat["mean"]):
         return "n/a"
     if "low" in stat:
         return f"{stat['mean']:.3f} [{stat['low']:.3f}, {stat['high']:.3f}]"
@@ -96,7 +96,7 @@ def write_report(folder: Path, result: dict) -> Path:
         "",
         "## Answers",
         "",
-        "| metric | newsqa extractive | lead-sentence baseline |",
+        f"| metric | newsqa {config.get('engine', 'extractive')} | lead-sentence baseline |",
         "|---|---|---|",
     ]
     for key, label in ANSWER_ROWS:
@@ -126,6 +126,16 @@ def write_report(folder: Path, result: dict) -> Path:
                 f"{_fmt(summary['citation_precision_unverified'])} |"
             ]
             if "citation_precision_unverified" in summary
+            else []
+        ),
+        *(
+            [
+                f"| LLM replies / with no [n] marker at all / fell back to extractive | {llm['replies']} / "
+                f"{llm['replies_citing_nothing']} / {llm['fell_back_to_extractive']} |",
+                f"| generated sentences kept (cited) / dropped as unsupported | {llm['sentences_kept']} / "
+                f"{llm['sentences_dropped_unsupported']} |",
+            ]
+            if (llm := summary.get("llm"))
             else []
         ),
         f"| abstention recall (gold articles held out) | {_fmt(summary.get('abstention_recall'))} |",

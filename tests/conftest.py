@@ -18,8 +18,6 @@ from index import ingest  # noqa: E402
 from index.samples import sample_article  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path_factory, monkeypatch):
