@@ -16,6 +16,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+
+
 def dedupe(ranked: Sequence[str]) -> list[str]:
     """The ranking with repeats removed: several chunks of one article count once."""
     return list(dict.fromkeys(ranked))
@@ -76,8 +79,11 @@ def token_f1(prediction: str, answers: Sequence[str], normalize: Callable[[str],
 
 
 def contains_answer(text: str, answers: Sequence[str]) -> float:
-    """1 when a normalised gold answer appears inside the normalised text."""
-    haystack = f" {normalize_squad(text)} "
+    """1 when a normalised gold answer appears inside the normalised text.
+
+    Possessives are dropped first, so "Kuemper's contract" contains "Kuemper".
+    """
+    haystack = f" {normalize_squad(_POSSESSIVE.sub('', text))} "
     return float(any(normalize_squad(a) and f" {normalize_squad(a)} " in haystack for a in answers))
 
 
