@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 
 

@@ -7,7 +7,7 @@ errors a user can fix show as a message, never a traceback.
 
 from __future__ import annotations
 
-import logging
+import os
 from datetime import date
 from pathlib import Path
 
@@ -15,8 +15,6 @@ from rag.errors import InputError, NewsQAError
 from rag.settings import Settings
 from rag.types import Answer, Filters
 from ui.render import CSS, answer_markdown, plain, sources_html
-
-log = logging.getLogger(__name__)
 
 MAX_UPLOAD = "20mb"
 CONCURRENT_ANSWERS = 2
@@ -209,6 +207,8 @@ class NewsQAUI:
 
 def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
     """Serve the UI on ``host:port``; loopback by default, so the index stays private."""
+    # Local-first: no usage analytics leave the machine unless the user asks for them.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     blocks = NewsQAUI(settings).build()
     blocks.launch(
         server_name=host,
