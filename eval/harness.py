@@ -314,7 +314,10 @@ def run_eval(
 
 
 def load_run(folder: Path) -> dict:
-    return json.loads((Path(folder) / "results.json").read_text())
+    """A run's results, or its published numbers where only metrics.json was kept."""
+    folder = Path(folder)
+    full = folder / "results.json"
+    return json.loads((full if full.is_file() else folder / "metrics.json").read_text())
 
 
 def _mean(summary: dict, key: str) -> float:

@@ -266,7 +266,7 @@ def eval_compare(
     from eval.report import comparison_plot
 
     for run in runs:
-        if not (run / "results.json").is_file():
+        if not ((run / "results.json").is_file() or (run / "metrics.json").is_file()):
             raise InputError(f"{run}: not a run folder (no results.json); give folders from `newsqa eval run`")
     typer.echo(compare_runs(runs))
     if plot:
