@@ -9,7 +9,7 @@ For a question and its retrieved passages it
 3. keeps only sentences whose passage names the question's entities, and abstains
    when the best support is below ``AnswerSettings.min_support``;
 4. takes a short answer out of the best sentence where the question asks for a person,
-   number, date or place;
+   number, date or place, or fills the blank of a cloze question;
 5. when another outlet reports a different figure for the same thing, quotes it too.
 
 Thresholds and weights are :class:`rag.settings.AnswerSettings`.
