@@ -49,11 +49,13 @@ def generate(corpus: Path, count: int, seed: int = 0) -> list[dict]:
         if len(questions) >= count:
             break
         sentences = [s.strip() for p in row["text"].split("\n") for s in _SENTENCE_END.split(p)]
-        candidates = [s for s in sentences if MIN_WORDS <= len(s.split()) <= MAX_WORDS and _spans(s)]
+        candidates = [
+            (s, spans) for s in sentences if MIN_WORDS <= len(s.split()) <= MAX_WORDS and (spans := _spans(s))
+        ]
         if not candidates:
             continue
-        sentence = rng.choice(candidates)
-        answer, start, end = rng.choice(_spans(sentence))
+        sentence, spans = rng.choice(candidates)
+        answer, start, end = rng.choice(spans)
         questions.append(
             {
                 "id": f"gen-{len(questions)}",

@@ -177,7 +177,8 @@ def _record(question: Question, config: EvalConfig, index, answerer: _Answerer, 
         citations=[c.quote for c in result.citations],
     )
     record.update(_answer_scores("", prediction, question.answers))
-    lead = split_sentences(passages[0])[0].text if passages and split_sentences(passages[0]) else ""
+    lead_sentences = split_sentences(passages[0]) if passages else []
+    lead = lead_sentences[0].text if lead_sentences else ""
     record["lead_prediction"] = lead
     record.update(_answer_scores("lead_", lead, question.answers))
     record["upper_bound"] = m.contains_answer(" ".join(p.text for p in passages), question.answers)

@@ -16,8 +16,7 @@ import numpy as np
 
 from index.store import VectorStore, article_of, write_lock
 from rag.errors import IndexUnavailableError
-
-_STEMMER_LANGUAGE = "english"
+from rag.textutil import stemmer
 
 
 def lexical_text(title: str, text: str) -> str:
@@ -41,12 +40,6 @@ class LexicalIndex:
         self.sources = np.array(sources, dtype=object)
         self.days = days
 
-    @staticmethod
-    def _stemmer():
-        import Stemmer
-
-        return Stemmer.Stemmer(_STEMMER_LANGUAGE)
-
     @classmethod
     def build(cls, store: VectorStore) -> LexicalIndex:
         import bm25s
@@ -59,7 +52,7 @@ class LexicalIndex:
             days.append(int(record.metadata.get("published_day", 0)))
         retriever = bm25s.BM25()
         if texts:
-            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=cls._stemmer(), show_progress=False)
+            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), show_progress=False)
             retriever.index(tokens, show_progress=False)
         return cls(retriever, ids, sources, np.array(days, dtype=np.int64))
 
@@ -103,7 +96,7 @@ class LexicalIndex:
 
         if not self.ids:
             return []
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer(), return_ids=False, show_progress=False)
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
         if not tokens[0]:
             return []
         n = min(n, len(self.ids))

@@ -17,7 +17,7 @@ STOPWORDS = frozenset(
 _thread_state = threading.local()
 
 
-def _stemmer():
+def stemmer():
     """A stemmer per thread: PyStemmer objects are not thread-safe, and the UI answers in parallel."""
     if not hasattr(_thread_state, "stemmer"):
         import Stemmer
@@ -29,4 +29,4 @@ def _stemmer():
 def content_terms(text: str) -> list[str]:
     """Lower-cased, stemmed words of a text, without stopwords."""
     words = [w.lower().strip("’'-") for w in WORD.findall(text)]
-    return _stemmer().stemWords([w for w in words if w and w not in STOPWORDS])
+    return stemmer().stemWords([w for w in words if w and w not in STOPWORDS])
