@@ -19,8 +19,8 @@ import argparse
 import json
 import statistics
 import tempfile
-import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +30,8 @@ from index import ingest, open_store
 from index.chunking import chunk_text
 from index.embed import get_embedder
 from index.lexical import lexical_text
-from rag.settings import Settings
+from newsqa.settings import Settings
+from newsqa.timing import Timer
 
 TUTORIAL_CHUNK, TUTORIAL_OVERLAP = 1000, 200
 
@@ -53,9 +54,9 @@ def bench_ingest(corpus: Path, limit: int) -> dict:
     embedder.embed_documents(texts[:64])
 
     def encode_rate() -> float:
-        t0 = time.perf_counter()
+        timer = Timer()
         embedder.embed_documents(texts)
-        return len(texts) / (time.perf_counter() - t0)
+        return len(texts) / timer.seconds
 
     before = encode_rate()
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,7 +66,7 @@ def bench_ingest(corpus: Path, limit: int) -> dict:
     after = encode_rate()
     reference = statistics.mean([before, after])
     ours = report.chunks_added / report.seconds
-    result = {
+    result: dict[str, Any] = {
         "articles": report.articles,
         "chunks": report.chunks_added,
         "distinct_texts_embedded": report.chunks_embedded,
@@ -95,8 +96,8 @@ def _article_ranking(passages) -> list[str]:
 def bench_retrieval(
     corpus: Path, questions_path: Path, data_dir: Path, tutorial: bool, tutorial_dense: bool, answer_latency: bool
 ) -> dict:
+    from newsqa.types import Filters, Query
     from rag.retrieve import build_retriever, open_index
-    from rag.types import Filters
 
     settings = Settings().with_data_dir(data_dir)
     store = open_store(settings, create=True)
@@ -109,36 +110,38 @@ def bench_retrieval(
     retrievers = {
         mode: build_retriever(index, settings.retrieval, k=depth, mode=mode) for mode in ("dense", "bm25", "hybrid")
     }
-    hits = {name: [] for name in ("dense", "bm25", "hybrid", "dense+week", "bm25+week", "hybrid+week")}
-    latency = {name: [] for name in ("embed_query", "dense", "bm25", "hybrid")}
+    hits: dict[str, list[float]] = {
+        name: [] for name in ("dense", "bm25", "hybrid", "dense+week", "bm25+week", "hybrid+week")
+    }
+    latency: dict[str, list[float]] = {name: [] for name in ("embed_query", "dense", "bm25", "hybrid")}
     for q in questions:
-        t0 = time.perf_counter()
-        vector = index.embedder.embed_query(q.question)
-        latency["embed_query"].append((time.perf_counter() - t0) * 1000)
-        inputs = {"query": q.question, "query_vector": vector, "filters": Filters()}
+        timer = Timer()
+        query = Query(text=q.question, vector=index.embedder.embed_query(q.question))
+        latency["embed_query"].append(timer.ms)
         for mode, retriever in retrievers.items():
-            t0 = time.perf_counter()
-            passages = retriever.invoke(inputs)
-            latency[mode].append((time.perf_counter() - t0) * 1000)
+            timer = Timer()
+            passages = retriever.invoke(query)
+            latency[mode].append(timer.ms)
             hits[mode].append(hit_at_k(_article_ranking(passages), set(q.gold_doc_ids), 5))
-        since, until = q.window()
+        since, until = q.window() or (None, None)
+        week_query = query.model_copy(update={"filters": Filters(since=since, until=until)})
         for mode, retriever in retrievers.items():
-            week = retriever.invoke({**inputs, "filters": Filters(since=since, until=until)})
+            week = retriever.invoke(week_query)
             hits[f"{mode}+week"].append(hit_at_k(_article_ranking(week), set(q.gold_doc_ids), 5))
 
-    result = {"questions": len(questions), "hit@5": {k: float(np.mean(v)) for k, v in hits.items()}}
+    result: dict[str, Any] = {"questions": len(questions), "hit@5": {k: float(np.mean(v)) for k, v in hits.items()}}
     result["latency_ms_p50"] = {k: percentile(v, 50) for k, v in latency.items()}
     if tutorial:
         result["tutorial"] = _tutorial_baselines(corpus, questions, index.embedder, tutorial_dense)
     if answer_latency:
-        from rag.chain import answer
+        from rag import answer
 
         answer(questions[0].question, settings=settings)
         times = []
         for q in questions:
-            t0 = time.perf_counter()
+            timer = Timer()
             answer(q.question, settings=settings)
-            times.append((time.perf_counter() - t0) * 1000)
+            times.append(timer.ms)
         result["answer_ms_p50"] = percentile(times, 50)
         result["answer_ms_p95"] = percentile(times, 95)
 
@@ -182,19 +185,19 @@ def _tutorial_baselines(corpus: Path, questions, embedder, dense: bool) -> dict:
         print(f"tutorial baseline: embedding {len(chunk_texts)} plain chunks")
         vectors = embedder.embed_documents(chunk_texts)
     bm25 = BM25Okapi([t.lower().split() for t in chunk_texts])
-    hits = {"dense": [], "rank-bm25": []} if dense else {"rank-bm25": []}
-    latency = {"dense (numpy)": [], "rank-bm25": []} if dense else {"rank-bm25": []}
+    hits: dict[str, list[float]] = {"dense": [], "rank-bm25": []} if dense else {"rank-bm25": []}
+    latency: dict[str, list[float]] = {"dense (numpy)": [], "rank-bm25": []} if dense else {"rank-bm25": []}
     for q in questions:
         if vectors is not None:
-            query = embedder.embed_query(q.question)
-            t0 = time.perf_counter()
-            top = np.argsort(-(vectors @ query))[:5]
-            latency["dense (numpy)"].append((time.perf_counter() - t0) * 1000)
+            query_vector = embedder.embed_query(q.question)
+            timer = Timer()
+            top = np.argsort(-(vectors @ query_vector))[:5]
+            latency["dense (numpy)"].append(timer.ms)
             hits["dense"].append(hit_at_k([chunk_articles[i] for i in top], set(q.gold_doc_ids), 5))
-        t0 = time.perf_counter()
+        timer = Timer()
         scores = bm25.get_scores(q.question.lower().split())
         top = np.argsort(-scores)[:5]
-        latency["rank-bm25"].append((time.perf_counter() - t0) * 1000)
+        latency["rank-bm25"].append(timer.ms)
         hits["rank-bm25"].append(hit_at_k([chunk_articles[i] for i in top], set(q.gold_doc_ids), 5))
     return {
         "chunks": len(chunk_texts),

@@ -19,10 +19,10 @@ import numpy as np
 
 from eval.data import load_questions
 from eval.metrics import contains_answer
+from newsqa.settings import Settings
+from newsqa.types import Query
 from rag.retrieve import build_retriever, open_index
 from rag.sentences import split_sentences
-from rag.settings import Settings
-from rag.types import Filters
 from rag.verify import CitationVerifier
 
 
@@ -33,8 +33,7 @@ def calibrate(questions_path: Path, settings: Settings) -> dict:
     positives, negatives = [], []
     for q in load_questions(questions_path):
         claim = f"{q.question.rstrip('?')}: {q.answers[0]}."
-        vector = index.embedder.embed_query(q.question)
-        passages = retriever.invoke({"query": q.question, "query_vector": vector, "filters": Filters()})
+        passages = retriever.invoke(Query(text=q.question, vector=index.embedder.embed_query(q.question)))
         gold = [
             s
             for p in passages

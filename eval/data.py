@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 
-from rag.errors import InputError
+from newsqa.errors import InputError
 
 # RealTime QA asks about "this week": the gold article of every realtimeqa-dev question
 # was published 0-6 days before the question's date.
@@ -25,12 +25,12 @@ class Question:
     source: str = ""
     meta: dict = field(default_factory=dict, compare=False, hash=False)
 
-    def window(self) -> tuple[date, date] | None:
+    def window(self) -> tuple[dt.date, dt.date] | None:
         """The week of news before the question's date, or None when it has no date."""
         if not self.date:
             return None
-        asked = date.fromisoformat(self.date[:10])
-        return asked - timedelta(days=NEWS_WINDOW_DAYS), asked
+        asked = dt.date.fromisoformat(self.date[:10])
+        return asked - dt.timedelta(days=NEWS_WINDOW_DAYS), asked
 
 
 def load_questions(path: Path) -> list[Question]:

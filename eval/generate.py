@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from pathlib import Path
 
 from eval.data import read_corpus
+from rag.sentences import segment
 from rag.spans import DATE, NAME, NUMBER, clean_name
 
 MIN_WORDS, MAX_WORDS = 10, 40
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
 
 
 def _spans(sentence: str) -> list[tuple[str, int, int]]:
@@ -44,11 +43,11 @@ def generate(corpus: Path, count: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
     rows = [r for r in read_corpus(corpus) if str(r.get("text") or "").strip()]
     rng.shuffle(rows)
-    questions = []
+    questions: list[dict] = []
     for row in rows:
         if len(questions) >= count:
             break
-        sentences = [s.strip() for p in row["text"].split("\n") for s in _SENTENCE_END.split(p)]
+        sentences = segment(row["text"])
         candidates = [
             (s, spans) for s in sentences if MIN_WORDS <= len(s.split()) <= MAX_WORDS and (spans := _spans(s))
         ]

@@ -25,73 +25,82 @@ corpus or questions, fit to publish), ``report.md`` and PNG plots.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
-import time
+import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 
 from eval import metrics as m
 from eval.data import Question, load_questions
 from index import ingest, open_store
-from rag.chain import answer_from_passages, generative_answer
-from rag.errors import EngineError
-from rag.extractive import ExtractiveEngine
-from rag.llm import make_generator
+from index.embed import Embedder
+from newsqa.settings import Settings
+from newsqa.text import content_terms, strip_markers
+from newsqa.timing import Timer
+from newsqa.types import Answer, Engine, Filters, Passage, Query, RetrievalMode
+from rag.policy import AnsweringPolicy
 from rag.retrieve import build_retriever, open_index
 from rag.sentences import split_sentences
-from rag.settings import Settings
-from rag.textutil import content_terms
-from rag.types import Answer, Filters, Passage
-from rag.verify import CitationVerifier, split_claims
+from rag.verify import split_claims
 
 RANK_DEPTH = 10
-RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
-# Published reference on exactly these 112 questions (RealTime QA, Kasai et al., NeurIPS 2023),
-# recomputed from the authors' prediction files, under the paper's normalisation.
+RETRIEVAL_MODES: tuple[RetrievalMode, ...] = get_args(RetrievalMode)
+ENGINES: tuple[Engine, ...] = get_args(Engine)
+# Published reference on exactly the 112 realtimeqa-dev questions (RealTime QA, Kasai et al.,
+# NeurIPS 2023), recomputed from the authors' prediction files, under the paper's normalisation.
+# Reports show it only for that question set, recognised by the hash of its sorted question ids.
 PAPER_REFERENCE = {
     "GPT-3 175B + Google top-5": {"mc_accuracy": 0.821, "em_paper": 0.339, "f1_paper": 0.499},
     "RAG (BART)": {"mc_accuracy": 0.607, "em_paper": 0.312, "f1_paper": 0.399},
 }
+PAPER_QUESTION_SET = "0275dc822da66ac9"
+
+
+def question_set_id(questions: list[Question]) -> str:
+    """A short fingerprint of a question set: the hash of its sorted question ids."""
+    return hashlib.sha256("\n".join(sorted(q.id for q in questions)).encode()).hexdigest()[:16]
+
+
+def _relative(path: Path) -> str:
+    """A path as the user would type it from here, not this machine's absolute path."""
+    return os.path.relpath(path)
 
 
 @dataclass(frozen=True)
 class EvalConfig:
     """What is evaluated: retrieval mode, passages per answer, the question-date window."""
 
-    mode: str = "hybrid"
+    mode: RetrievalMode = "hybrid"
     k: int = 5
     date_window: bool = False
     limit: int | None = None
     abstention: bool = True
-    engine: str = "extractive"
+    engine: Engine = "extractive"
 
     @property
     def name(self) -> str:
         return f"{self.engine}-{self.mode}-k{self.k}" + ("-week" if self.date_window else "")
 
 
-def _strip_markers(text: str) -> str:
-    return re.sub(r"\s*\[\d+\]", "", text).strip()
-
-
 def _prediction(result: Answer) -> str:
     if result.abstained:
         return ""
-    return result.short_answer or _strip_markers(result.text)
+    return result.short_answer or strip_markers(result.text)
 
 
-def _choose(question: Question, passages: list[Passage], engine: ExtractiveEngine, query_vector) -> str | None:
+def _choose(question: Question, passages: list[Passage], embedder: Embedder, query: Query) -> str | None:
     """The choice best supported by the retrieved sentences: term overlap weighted by relevance."""
     if not question.choices:
         return None
     sentences = [s for p in passages for s in split_sentences(p)]
     if not sentences:
         return question.choices[0]
-    similarity = engine.embedder.embed_documents([s.text for s in sentences]) @ query_vector
+    similarity = embedder.embed_documents([s.text for s in sentences]) @ query.vector
     sentence_terms = [set(content_terms(s.text)) for s in sentences]
     best_choice, best_score = question.choices[0], -1.0
     for choice in question.choices:
@@ -106,28 +115,6 @@ def _choose(question: Question, passages: list[Passage], engine: ExtractiveEngin
     return best_choice
 
 
-class _Answerer:
-    """Answers from given passages with the configured engine; the LLM falls back like answer() does."""
-
-    def __init__(self, settings: Settings, config: EvalConfig, index) -> None:
-        self.extractive = ExtractiveEngine(index.embedder, settings.answer)
-        self.llm = config.engine == "llm"
-        if self.llm:
-            self.generator = make_generator(settings.llm)
-            self.verifier = CitationVerifier(index.embedder, settings.verify)
-
-    def __call__(self, question: str, vector, passages: list[Passage]) -> Answer:
-        if self.llm:
-            try:
-                *_, result = generative_answer(question, passages, self.generator, self.verifier)
-                return result
-            except EngineError as e:
-                fallback = answer_from_passages(self.extractive, question, question, vector, passages)
-                fallback.notice = str(e)
-                return fallback
-        return answer_from_passages(self.extractive, question, question, vector, passages)
-
-
 def _raw_citation_support(result: Answer, passages: list[Passage], answers) -> list[float]:
     """Before verification: does each passage the LLM cited contain the gold answer?"""
     if not result.raw_text:
@@ -136,21 +123,21 @@ def _raw_citation_support(result: Answer, passages: list[Passage], answers) -> l
     return [m.contains_answer(passages[n - 1].text, answers) if 0 < n <= len(passages) else 0.0 for n in cited]
 
 
-def _record(question: Question, config: EvalConfig, index, answerer: _Answerer, retrievers) -> dict:
+def _record(question: Question, config: EvalConfig, index, policy: AnsweringPolicy, retrievers) -> dict:
     gold = set(question.gold_doc_ids)
     filters = Filters()
-    if config.date_window and question.window():
-        since, until = question.window()
+    if config.date_window and (window := question.window()):
+        since, until = window
         filters = Filters(since=since, until=until)
-    t0 = time.perf_counter()
-    vector = index.embedder.embed_query(question.question)
-    embed_ms = (time.perf_counter() - t0) * 1000
+    timer = Timer()
+    query = Query(text=question.question, vector=index.embedder.embed_query(question.question), filters=filters)
+    embed_ms = timer.ms
     record: dict = {"id": question.id, "question": question.question, "answers": list(question.answers)}
     passages_by_mode = {}
     for mode in RETRIEVAL_MODES:
-        t0 = time.perf_counter()
-        passages = retrievers[mode].invoke({"query": question.question, "query_vector": vector, "filters": filters})
-        elapsed = (time.perf_counter() - t0) * 1000
+        timer = Timer()
+        passages = retrievers[mode].invoke(query)
+        elapsed = timer.ms
         ranking = [p.article_id for p in passages]
         passages_by_mode[mode] = passages
         record[f"{mode}_ranking"] = m.dedupe(ranking)[:RANK_DEPTH]
@@ -161,10 +148,10 @@ def _record(question: Question, config: EvalConfig, index, answerer: _Answerer, 
         if mode == config.mode:
             record["retrieval_ms"] = embed_ms + elapsed
     passages = passages_by_mode[config.mode][: config.k]
-    t0 = time.perf_counter()
-    result = answerer(question.question, vector, passages)
-    record["answer_ms"] = (time.perf_counter() - t0) * 1000
-    if answerer.llm:
+    timer = Timer()
+    result = policy.answer(question.question, query, passages)
+    record["answer_ms"] = timer.ms
+    if config.engine == "llm":
         record["raw_citation_supported"] = _raw_citation_support(result, passages, question.answers)
         record["llm_raw_text"] = result.raw_text
         record["llm_notice"] = result.notice
@@ -186,15 +173,13 @@ def _record(question: Question, config: EvalConfig, index, answerer: _Answerer, 
     record["citation_supported"] = supporting
     record["has_supporting_citation"] = float(any(supporting)) if not result.abstained else None
     if question.choices:
-        choice = _choose(question, passages, answerer.extractive, vector)
+        choice = _choose(question, passages, index.embedder, query)
         record["mc_choice"] = choice
         record["mc_correct"] = m.exact_match(choice or "", question.answers)
     if config.abstention and gold:
-        held_out = Filters(since=filters.since, until=filters.until, exclude_articles=tuple(gold))
-        others = retrievers[config.mode].invoke(
-            {"query": question.question, "query_vector": vector, "filters": held_out}
-        )
-        unanswerable = answerer(question.question, vector, others[: config.k])
+        held_out = filters.model_copy(update={"exclude_articles": tuple(gold)})
+        others = retrievers[config.mode].invoke(query.model_copy(update={"filters": held_out}))
+        unanswerable = policy.answer(question.question, query, others[: config.k])
         record["abstained_without_gold"] = unanswerable.abstained
     return record
 
@@ -279,26 +264,28 @@ def run_eval(
         "chunks": open_store(settings).count(),
     }
     index = open_index(settings)
-    answerer = _Answerer(settings, config, index)
+    policy = AnsweringPolicy(index.embedder, settings.model_copy(update={"engine": config.engine}))
     depth = max(3 * RANK_DEPTH, config.k)
     retrievers = {mode: build_retriever(index, settings.retrieval, k=depth, mode=mode) for mode in RETRIEVAL_MODES}
-    started = time.perf_counter()
+    timer = Timer()
     records = [
-        _record(q, config, index, answerer, retrievers)
+        _record(q, config, index, policy, retrievers)
         for q in tqdm(questions, desc="questions", unit="q", disable=not progress)
     ]
     summary = aggregate(records)
     folder = out_root / f"{datetime.now():%Y%m%d-%H%M%S}-{config.name}"
     folder.mkdir(parents=True, exist_ok=True)
+    question_set = question_set_id(questions)
     result = {
         "config": asdict(config),
-        "corpus": str(corpus),
-        "questions": str(questions_path),
+        "corpus": _relative(corpus),
+        "questions": _relative(questions_path),
+        "question_set": question_set,
         "n_questions": len(records),
         "ingestion": ingestion,
-        "eval_seconds": time.perf_counter() - started,
+        "eval_seconds": timer.seconds,
         "summary": summary,
-        "paper_reference": PAPER_REFERENCE,
+        "paper_reference": PAPER_REFERENCE if question_set == PAPER_QUESTION_SET else {},
         "records": records,
     }
     (folder / "results.json").write_text(json.dumps(result, indent=2, default=str))

@@ -6,6 +6,16 @@ report = ingest(["articles/"], settings)
 
 from index.ingest import IngestReport, ingest, open_store, remove
 from index.lexical import open_lexical
-from index.stats import IndexStats, stats
+from index.stats import ArticleInfo, IndexStats, list_articles, stats
 
-__all__ = ["IndexStats", "IngestReport", "ingest", "open_lexical", "open_store", "remove", "stats"]
+__all__ = [
+    "ArticleInfo",
+    "IndexStats",
+    "IngestReport",
+    "ingest",
+    "list_articles",
+    "open_lexical",
+    "open_store",
+    "remove",
+    "stats",
+]

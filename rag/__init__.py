@@ -8,7 +8,7 @@
 The heavy machinery (models, Chroma) loads on the first call, once per process.
 """
 
-from rag.types import Answer, Citation, Filters
+from newsqa.types import Answer, Citation, Filters
 
 
 def answer(question, **kwargs) -> Answer:

@@ -12,7 +12,7 @@ For a question and its retrieved passages it
    number, date or place, or fills the blank of a cloze question;
 5. when another outlet reports a different figure for the same thing, quotes it too.
 
-Thresholds and weights are :class:`rag.settings.AnswerSettings`.
+Thresholds and weights are :class:`newsqa.settings.AnswerSettings`.
 """
 
 from __future__ import annotations
@@ -21,15 +21,18 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
 from index.embed import Embedder
+from newsqa.settings import AnswerSettings
+from newsqa.text import STOPWORDS, WORD, content_terms
+from newsqa.types import Citation, Passage
 from rag.sentences import Sentence, cite, split_sentences
-from rag.settings import AnswerSettings
 from rag.spans import candidates, clean_name, number_value
-from rag.textutil import STOPWORDS, WORD, content_terms
-from rag.types import Citation, Passage
+
+QuestionKind = Literal["person", "place", "number", "date", "cloze", "other"]
 
 # "Which engineer ...", "What company ...": the noun after which/what says a name is wanted.
 _PERSON_NOUNS = frozenset(
@@ -76,7 +79,7 @@ def _fill_blank(question: str, sentence: str) -> str | None:
 @dataclass
 class Question:
     text: str
-    kind: str
+    kind: QuestionKind
     terms: list[str]
     entities: list[str]
     verb: str | None = None
@@ -86,7 +89,7 @@ class Question:
     @classmethod
     def parse(cls, text: str) -> Question:
         lowered = text.lower().strip()
-        kind = "other"
+        kind: QuestionKind = "other"
         if BLANK.search(text):
             kind = "cloze"
         elif re.match(r"^(?:and\s+)?(?:who|whom|whose)\b", lowered):

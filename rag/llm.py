@@ -5,7 +5,7 @@ All models sit behind :class:`Generator`, made by :func:`make_generator` from
 (langchain-ollama), or a local GGUF file (llama-cpp-python, an optional extra).
 
 Every call has a timeout and no retries; any failure (unreachable, timed out,
-rate-limited, malformed output) raises :class:`rag.errors.EngineError` with a one-line
+rate-limited, malformed output) raises :class:`newsqa.errors.EngineError` with a one-line
 message, and the caller falls back to the extractive engine.
 """
 
@@ -18,13 +18,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
+from typing import Any, cast
 
-from rag.errors import EngineError
-from rag.settings import LLMSettings
-from rag.types import Passage
+from pydantic import SecretStr
+
+from newsqa.errors import EngineError
+from newsqa.settings import LLMSettings
+from newsqa.text import strip_markers
+from newsqa.types import Passage
 
 # The refusal the answer prompt asks for; matched loosely, since small models paraphrase.
-_MARKERS = re.compile(r"\s*\[\d+\]")
 REFUSAL = re.compile(r"\b(?:cannot|can't|can not|unable to) answer\b", re.IGNORECASE)
 
 
@@ -50,7 +53,7 @@ def answer_messages(question: str, passages: list[Passage]) -> list[tuple[str, s
 
 
 def condense_messages(question: str, history: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    turns = "\n".join(f"Q: {q}\nA: {_MARKERS.sub('', a)}" for q, a in history[-3:])
+    turns = "\n".join(f"Q: {q}\nA: {strip_markers(a)}" for q, a in history[-3:])
     return [("human", prompt("condense").format(history=turns, question=question))]
 
 
@@ -130,12 +133,18 @@ class LlamaCppGenerator(Generator):
 
     def _pieces(self, messages):
         roles = {"system": "system", "human": "user", "ai": "assistant"}
-        for chunk in self._llama.create_chat_completion(
-            messages=[{"role": roles[r], "content": c} for r, c in messages],
-            stream=True,
-            max_tokens=self.settings.max_tokens,
-            temperature=self.settings.temperature,
-        ):
+        chat: list[Any] = [{"role": roles[r], "content": c} for r, c in messages]
+        # With stream=True the call returns chunks, which its declared return type does not narrow to.
+        chunks = cast(
+            Iterator[dict[str, Any]],
+            self._llama.create_chat_completion(
+                messages=chat,
+                stream=True,
+                max_tokens=self.settings.max_tokens,
+                temperature=self.settings.temperature,
+            ),
+        )
+        for chunk in chunks:
             yield chunk["choices"][0]["delta"].get("content") or ""
 
 
@@ -147,30 +156,30 @@ def make_generator(settings: LLMSettings) -> Generator:
     if settings.provider == "ollama":
         from langchain_ollama import ChatOllama
 
-        base_url = settings.base_url or "http://127.0.0.1:11434"
-        model = ChatOllama(
+        ollama_url = settings.base_url or "http://127.0.0.1:11434"
+        ollama = ChatOllama(
             model=settings.model,
-            base_url=base_url,
+            base_url=ollama_url,
             temperature=settings.temperature,
             num_predict=settings.max_tokens,
             client_kwargs={"timeout": settings.timeout_s},
         )
-        return LangChainGenerator(settings, model, f"{settings.model} at {base_url}")
+        return LangChainGenerator(settings, ollama, f"{settings.model} at {ollama_url}")
     from langchain_openai import ChatOpenAI
 
     base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL")
     key = settings.api_key.get_secret_value() if settings.api_key else os.environ.get("OPENAI_API_KEY")
     if not key and not base_url:
         raise EngineError("no LLM configured: set NEWSQA_LLM__BASE_URL (and NEWSQA_LLM__API_KEY if it needs one)")
-    model = ChatOpenAI(
+    openai = ChatOpenAI(
         model=settings.model,
         base_url=base_url,
         # Local OpenAI-compatible servers take any key; the client insists on one.
-        api_key=key or "not-needed",
+        api_key=SecretStr(key or "not-needed"),
         timeout=settings.timeout_s,
         max_retries=0,
-        max_tokens=settings.max_tokens,
+        max_completion_tokens=settings.max_tokens,
         temperature=settings.temperature,
         streaming=True,
     )
-    return LangChainGenerator(settings, model, f"{settings.model} at {base_url or 'api.openai.com'}")
+    return LangChainGenerator(settings, openai, f"{settings.model} at {base_url or 'api.openai.com'}")

@@ -6,7 +6,7 @@ import re
 import threading
 from dataclasses import dataclass
 
-from rag.types import Citation, Passage
+from newsqa.types import Citation, Passage
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 

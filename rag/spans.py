@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rag.textutil import STOPWORDS
+from newsqa.text import STOPWORDS
 
 CAPITAL_STOP = frozenset(
     """The A An In On At As After Before During Earlier Later Also But And Or If When While
@@ -31,11 +31,10 @@ NUMBER_WORDS = {
     "ninety": 90,
     "hundred": 100,
     "dozen": 12,
-    "dozens": 24,
-    "hundreds": 200,
     "thousand": 1000,
-    "thousands": 2000,
 }
+# Counts a question may be answered with, though they name no exact number.
+VAGUE_NUMBERS = ("dozens", "hundreds", "thousands")
 MONTH = (
     r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|Aug(?:ust|\.)?|"
     r"Sep(?:t(?:ember|\.)?|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
@@ -46,7 +45,9 @@ DATE = re.compile(
     rf"(?:in|since|by|until)\s+(?:19|20)\d{{2}})\b"
 )
 NUMBER = re.compile(
-    r"\b(?:\d[\d,]*(?:\.\d+)?%?|(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r"))\b",
+    r"\b(?:\d[\d,]*(?:\.\d+)?%?|(?:"
+    + "|".join(sorted([*NUMBER_WORDS, *VAGUE_NUMBERS], key=len, reverse=True))
+    + r"))\b",
     re.IGNORECASE,
 )
 NAME_PART = r"(?:[A-Z][\w’'\.-]*|(?:al|el|bin|ibn|de|van|von|da|di|le|la)-?[A-Z][\w’'-]*)"
@@ -57,7 +58,7 @@ NAME = re.compile(rf"{NAME_PART}(?:\s+(?:(?:al|bin|ibn|de|van|von|da|di|of|the)\
 _DESCRIPTOR = re.compile(r"^(?:\w+-year-old|\w+-based|Former|Ex-\w+)$", re.IGNORECASE)
 
 
-def candidates(sentence: str, kind: str) -> list[re.Match]:
+def candidates(sentence: str, kind: str) -> list[re.Match[str]]:
     if kind == "number":
         return list(NUMBER.finditer(sentence))
     if kind == "date":
@@ -76,5 +77,6 @@ def clean_name(name: str) -> str:
 
 
 def number_value(text: str) -> str:
+    """A number word as digits ("four" -> "4"); digits and vague counts ("dozens") as written."""
     lowered = text.lower()
     return str(NUMBER_WORDS[lowered]) if lowered in NUMBER_WORDS else text

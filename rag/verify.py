@@ -10,24 +10,26 @@ claim's content words the evidence contains) and embedding similarity. Then
   best supporting sentence;
 * a claim supported nowhere is dropped from the answer and reported as unsupported.
 
-The threshold and weights are :class:`rag.settings.VerifySettings`.
+The threshold and weights are :class:`newsqa.settings.VerifySettings`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
 from index.embed import Embedder
+from newsqa.settings import VerifySettings
+from newsqa.text import MARKER, content_terms, marker_numbers, strip_markers
+from newsqa.types import Citation, Passage
 from rag.sentences import Sentence, cite, segment, split_sentences
-from rag.settings import VerifySettings
-from rag.textutil import content_terms
-from rag.types import Citation, Passage
 
-_MARKER = re.compile(r"\s*\[(\d+)\]")
-_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+\])+")
+# Markers that open a segment were split off the end of the sentence before it.
+_LEADING_MARKERS = re.compile(rf"^(?:\s*{MARKER.pattern})+")
+ClaimStatus = Literal["supported", "reattached", "unsupported"]
 
 
 @dataclass
@@ -37,7 +39,7 @@ class ClaimCheck:
     claim: str
     cited: list[int]
     support: float
-    status: str
+    status: ClaimStatus
     evidence: Sentence | None = None
 
 
@@ -61,16 +63,15 @@ class Verified:
 
 def split_claims(text: str) -> list[tuple[str, list[int]]]:
     """Sentences of a generated answer with the passage numbers each one cites."""
-    claims = []
+    claims: list[tuple[str, list[int]]] = []
     pending: list[int] = []
     for raw in segment(text):
-        # Markers that open a segment were split off the end of the sentence before it.
         leading = _LEADING_MARKERS.match(raw)
         if leading and claims:
-            claims[-1][1].extend(int(n) for n in _MARKER.findall(leading.group()))
+            claims[-1][1].extend(marker_numbers(leading.group()))
             raw = raw[leading.end() :]
-        cited = [int(n) for n in _MARKER.findall(raw)]
-        claim = _MARKER.sub("", raw).strip()
+        cited = marker_numbers(raw)
+        claim = strip_markers(raw)
         if not claim or not content_terms(claim):
             # A bare "[2]" split off after the full stop belongs to the sentence before it.
             if claims and cited:
@@ -110,7 +111,10 @@ class CitationVerifier:
         number_of = {p.id: i for i, p in enumerate(passages, start=1)}
         scores = self._support([c for c, _ in claims], evidence)
         threshold = self.settings.support_threshold
-        checks, citations, parts = [], [], []
+        checks: list[ClaimCheck] = []
+        citations: list[Citation] = []
+        parts: list[str] = []
+        status: ClaimStatus
         by_sentence: dict[tuple[str, int], int] = {}
         for row, (claim, cited) in enumerate(claims):
             in_cited = [j for j, e in enumerate(evidence) if number_of[e.passage.id] in cited]

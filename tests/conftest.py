@@ -1,7 +1,8 @@
 """Shared fixtures: every test's index lives in its own temporary folder.
 
 The embedding model is the real one and loads once for the whole session
-(``index.embed.get_embedder`` is cached per process).
+(``index.embed.get_embedder`` is cached per process); unit tests of the logic around it
+use ``fake_embedder`` instead and need no model at all.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from index import ingest  # noqa: E402
 from index.samples import sample_article  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from newsqa.settings import Settings  # noqa: E402
+from tests.fakes import FakeEmbedder  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +51,9 @@ def article_dir(tmp_path) -> Path:
     folder.mkdir()
     shutil.copy(sample_article(), folder / sample_article().name)
     return folder
+
+
+@pytest.fixture(scope="session")
+def fake_embedder() -> FakeEmbedder:
+    """The deterministic stand-in for the model (see tests/fakes.py)."""
+    return FakeEmbedder()

@@ -28,7 +28,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> 
 
 
 def newsqa_command() -> list[str]:
-    return [sys.executable, "-c", "from rag.cli import main; main()"]
+    return [sys.executable, "-c", "from ui.cli import main; main()"]
 
 
 @contextmanager

@@ -8,12 +8,12 @@ errors a user can fix show as a message, never a traceback.
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 
-from rag.errors import InputError, NewsQAError
-from rag.settings import Settings
-from rag.types import Answer, Filters
+from newsqa.dates import parse_day
+from newsqa.errors import InputError, NewsQAError
+from newsqa.settings import Settings
+from newsqa.types import Answer, Filters
 from ui.render import CSS, answer_markdown, plain, sources_html
 
 MAX_UPLOAD = "20mb"
@@ -23,16 +23,6 @@ EXAMPLE_COUNT = 4
 ENGINES = ["extractive", "llm"]
 
 
-def _day(value: str | None, label: str) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as e:
-        raise InputError(f"{label} {value!r} is not a date; use YYYY-MM-DD") from e
-
-
 class NewsQAUI:
     """Handlers of the chat UI for one index."""
 
@@ -40,7 +30,7 @@ class NewsQAUI:
         self.settings = settings
 
     def _filters(self, sources: list[str] | None, since: str | None, until: str | None) -> Filters:
-        return Filters(sources=sources or (), since=_day(since, "From"), until=_day(until, "To"))
+        return Filters.parse({"sources": sources, "since": parse_day(since, "From"), "until": parse_day(until, "To")})
 
     def ask(self, message: str, history: list[dict], turns: list, k: int, engine: str, sources, since, until):
         """Stream the answer into the chat; the last yield also fills the sources panel.

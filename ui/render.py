@@ -10,9 +10,9 @@ from __future__ import annotations
 import html
 import re
 
-from rag.types import Answer, Citation, Passage
+from newsqa.text import MARKER
+from newsqa.types import Answer, Citation, Passage
 
-_MARKER = re.compile(r"\[(\d+)\]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 
 
@@ -21,19 +21,28 @@ def plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
+def _cite_link(number: int | str) -> str:
+    return f'<a href="#cite-{number}" class="cite-link">[{number}]</a>'
+
+
+def _linked(text: str) -> str:
+    """``text`` shown as typed, but for its [n] markers, which link to their source cards."""
+    # Splitting on a pattern with a group alternates text and the captured marker numbers.
+    pieces = MARKER.split(text)
+    return "".join(_cite_link(piece) if i % 2 else plain(piece) for i, piece in enumerate(pieces))
+
+
 def answer_markdown(result: Answer) -> str:
     """The chat message: the answer with clickable [n] markers, or a clear abstention."""
     if result.abstained:
         return "**Not in the indexed articles.** " + plain(result.text)
-    quotes = [f"> {plain(c.quote)} \\[{c.number}\\]" for c in result.citations]
+    quotes = [f"> {plain(c.quote)} {_cite_link(c.number)}" for c in result.citations]
     notes = []
     if result.notice:
         notes.append(f"_Note: {plain(result.notice)}_")
     if result.unsupported:
         notes.append(f"_Dropped {len(result.unsupported)} generated sentence(s) that no article supports._")
-    escaped = "\n\n".join([*notes, plain(result.text), *quotes])
-    # plain() escaped the brackets; turn the answer's own markers into links to the sources.
-    return re.sub(r"\\\[(\d+)\\\]", r'<a href="#cite-\1" class="cite-link">[\1]</a>', escaped)
+    return "\n\n".join([*notes, _linked(result.text), *quotes])
 
 
 def _highlighted(passage: Passage, citation: Citation) -> str:

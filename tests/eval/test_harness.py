@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
+
+from typer.testing import CliRunner
 
 from eval.generate import generate
 from eval.harness import EvalConfig, compare_runs, load_run, run_eval
-from tests.helpers import newsqa_command
+from ui.cli import app
 
 ARTICLES = [
     {
@@ -91,7 +92,10 @@ def test_a_run_scores_every_question_and_writes_its_folder(settings, tmp_path):
     assert summary["citation_precision"]["mean"] == 1.0
     assert summary["hybrid_hit@5"]["low"] <= summary["hybrid_hit@5"]["mean"] <= summary["hybrid_hit@5"]["high"]
     report = (folder / "report.md").read_text()
-    assert "GPT-3 175B" in report and "lead-sentence baseline" in report
+    assert "lead-sentence baseline" in report
+    # The paper's figures are for the realtimeqa-dev questions only, not for this hand-made set.
+    assert "GPT-3 175B" not in report and run["paper_reference"] == {}
+    assert not run["corpus"].startswith("/") and "corpus.jsonl" in report
 
     again = run_eval(
         corpus, questions, settings, EvalConfig(k=3, mode="bm25"), out_root=tmp_path / "runs", progress=False
@@ -114,10 +118,6 @@ def test_generated_questions_blank_a_span_of_their_gold_article(tmp_path):
 
 
 def test_eval_cli_refuses_missing_files(tmp_path):
-    result = subprocess.run(
-        [*newsqa_command(), "eval", "run", "--corpus", str(tmp_path / "no.jsonl"), "--questions", str(tmp_path / "q")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 1 and "no.jsonl: no such file" in result.stderr and "Traceback" not in result.stderr
+    args = ["eval", "run", "--corpus", str(tmp_path / "no.jsonl"), "--questions", str(tmp_path / "q")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "no.jsonl: no such file" in result.stderr

@@ -6,8 +6,8 @@ import pytest
 
 from index import ingest, open_lexical, open_store, remove, stats
 from index.store import write_lock
+from newsqa.errors import IndexUnavailableError, InputError, ModelMismatchError
 from rag import answer
-from rag.errors import IndexUnavailableError, InputError, ModelMismatchError
 from rag.retrieve import forget_indexes
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from index.loaders import find_files, load_file
-from rag.errors import InputError
+from newsqa.errors import InputError
 
 
 def test_txt_first_line_is_the_headline(tmp_path):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from index.embed import get_embedder
-from rag.retrieve import open_index
-from rag.settings import VerifySettings
+from newsqa.settings import VerifySettings
+from newsqa.types import Query
+from rag.retrieve import build_retriever, open_index
 from rag.verify import CitationVerifier, split_claims
 
 
@@ -15,16 +16,15 @@ def verifier():
     return CitationVerifier(get_embedder("all-MiniLM-L6-v2"), VerifySettings())
 
 
-def _passages(settings):
-    index = open_index(settings)
-    return sorted((r for r in index.store.iter_all()), key=lambda r: r.metadata["start"])
-
-
 @pytest.fixture(scope="module")
 def passages(sample_settings):
-    from rag.retrieve import _passage
-
-    return [_passage(record, 1.0) for record in _passages(sample_settings)]
+    """Every passage of the sample article, in article order."""
+    index = open_index(sample_settings)
+    everything = build_retriever(index, sample_settings.retrieval, k=50).invoke(
+        Query(text="Balqasah", vector=index.embedder.embed_query("Balqasah"))
+    )
+    assert len(everything) == index.store.count()
+    return sorted(everything, key=lambda p: p.start)
 
 
 def test_claims_keep_their_markers_even_after_the_full_stop():

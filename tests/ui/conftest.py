@@ -8,7 +8,7 @@ import pytest
 
 from index import ingest
 from index.samples import sample_article
-from rag.settings import Settings
+from newsqa.settings import Settings
 from tests.helpers import free_port, newsqa_command, serving
 
 

@@ -105,7 +105,7 @@ def test_api_answer_returns_the_answer_as_data(sample_settings):
 
 def test_markdown_of_an_abstention_and_empty_sources():
     assert "appear here" in sources_html(None)
-    from rag.types import Answer
+    from newsqa.types import Answer
 
     assert answer_markdown(Answer(question="q", text="no", abstained=True)).startswith("**Not in")
 

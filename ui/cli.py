@@ -1,4 +1,4 @@
-"""The ``newsqa`` command: ingest, ask, remove, stats, demo, ui.
+"""The ``newsqa`` command: ingest, ask, remove, stats, demo, ui, eval.
 
 User mistakes print one line on stderr (``newsqa: error: ...``) and exit 1; no
 traceback. Settings come from ``NEWSQA_*`` environment variables, then these options.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +15,10 @@ import typer
 from pydantic import ValidationError
 
 from index.samples import SAMPLE_QUESTIONS, sample_article
-from rag.errors import InputError, NewsQAError
-from rag.settings import Settings
+from newsqa.dates import parse_day
+from newsqa.errors import InputError, NewsQAError
+from newsqa.settings import Settings
+from newsqa.types import Filters
 
 app = typer.Typer(
     help="Ask questions about news articles; every answer cites the exact sentence.",
@@ -63,7 +64,7 @@ def _user_errors(command):
 
 def _settings(data_dir: Path | None = None, chroma_host: str | None = None, chroma_port: int | None = None) -> Settings:
     settings = Settings()
-    updates = {}
+    updates: dict[str, object] = {}
     if data_dir is not None:
         updates["data_dir"] = data_dir
     if chroma_host is not None:
@@ -135,13 +136,10 @@ def ask(
     chroma_port: ChromaPort = None,
 ) -> None:
     """Answer a question from the indexed articles, with cited sentences."""
-    from rag.chain import answer, parse_day
-    from rag.types import Filters
+    from rag import answer
 
-    filters = Filters(
-        sources=source or (),
-        since=parse_day(since, "--since") if since else None,
-        until=parse_day(until, "--until") if until else None,
+    filters = Filters.parse(
+        {"sources": source, "since": parse_day(since, "--since"), "until": parse_day(until, "--until")}
     )
     settings = _settings(data_dir, chroma_host, chroma_port)
     if engine is not None:
@@ -153,7 +151,9 @@ def ask(
 @app.command()
 @_user_errors
 def remove(
-    article_ids: Annotated[list[str], typer.Argument(help="Ids of the articles to delete (see `stats --articles`).")],
+    article_ids: Annotated[
+        list[str], typer.Argument(help="Ids of the articles to delete (`newsqa stats --articles` lists them).")
+    ],
     data_dir: DataDir = None,
     chroma_host: ChromaHost = None,
     chroma_port: ChromaPort = None,
@@ -172,16 +172,25 @@ def stats(
     chroma_host: ChromaHost = None,
     chroma_port: ChromaPort = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    articles: Annotated[
+        bool, typer.Option("--articles", help="Also list every article: id, date, outlet, title.")
+    ] = False,
 ) -> None:
     """Show what is indexed: articles, chunks, sources, date range."""
     from dataclasses import asdict
 
+    from index import list_articles
     from index import stats as index_stats
 
-    info = index_stats(_settings(data_dir, chroma_host, chroma_port))
+    settings = _settings(data_dir, chroma_host, chroma_port)
+    info = index_stats(settings)
+    listed = list_articles(settings) if articles else []
     if as_json:
-        typer.echo(json.dumps(asdict(info), indent=2))
+        payload = asdict(info) | ({"article_list": [asdict(a) for a in listed]} if articles else {})
+        typer.echo(json.dumps(payload, indent=2))
         return
+    for article in listed:
+        typer.echo(f"{article.id}\t{article.published or 'undated'}\t{article.source}\t{article.title}")
     typer.echo(f"{info.articles} articles, {info.chunks} chunks in {info.location}")
     if info.first_published:
         typer.echo(f"published {info.first_published} to {info.last_published}")
@@ -194,7 +203,7 @@ def stats(
 def demo(data_dir: DataDir = None) -> None:
     """Index the bundled sample article and answer the sample question."""
     from index import ingest as run_ingest
-    from rag.chain import answer
+    from rag import answer
 
     settings = _settings(data_dir)
     report = run_ingest([sample_article()], settings, source="sample", progress=False)
@@ -240,14 +249,14 @@ def eval_run(
     chroma_port: ChromaPort = None,
 ) -> None:
     """Index the corpus if needed, evaluate, and write results.json, report.md and plots."""
-    from eval.harness import RETRIEVAL_MODES, EvalConfig, run_eval
+    from eval.harness import ENGINES, RETRIEVAL_MODES, EvalConfig, run_eval
 
     if mode not in RETRIEVAL_MODES:
         raise InputError(f"--mode {mode!r} is unknown; use one of {', '.join(RETRIEVAL_MODES)}")
     for path in (corpus, questions):
         if not path.is_file():
             raise InputError(f"{path}: no such file; give the jsonl file's path")
-    if engine not in ("extractive", "llm"):
+    if engine not in ENGINES:
         raise InputError(f"--engine {engine!r} is unknown; use extractive or llm")
     config = EvalConfig(mode=mode, k=k, date_window=date_window, limit=limit, engine=engine)
     folder = run_eval(corpus, questions, _settings(data_dir, chroma_host, chroma_port), config, out_root=out)
@@ -294,9 +303,4 @@ def eval_generate(
 
 def main() -> None:
     """Entry point of the ``newsqa`` script."""
-    try:
-        app()
-    except ValidationError as e:
-        first = e.errors()[0]
-        typer.echo(f"newsqa: error: setting {'.'.join(map(str, first['loc']))}: {first['msg']}", err=True)
-        sys.exit(1)
+    app()

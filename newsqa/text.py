@@ -1,4 +1,4 @@
-"""Words of English text for matching: tokens, stopwords, stems."""
+"""Text helpers shared by every layer: the one tokenizer (BM25 and the answerers alike), citation markers."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ STOPWORDS = frozenset(
     her him we us our you your i me my mine not no nor also just very more most some any each
     every all both either neither one according said says say reported""".split()
 )
+# An answer's citation marker, "[2]".
+MARKER = re.compile(r"\[(\d+)\]")
+_MARKER_WITH_SPACE = re.compile(r"\s*" + MARKER.pattern)
 _thread_state = threading.local()
 
 
-def stemmer():
+def _stemmer():
     """A stemmer per thread: PyStemmer objects are not thread-safe, and the UI answers in parallel."""
     if not hasattr(_thread_state, "stemmer"):
         import Stemmer
@@ -29,4 +32,14 @@ def stemmer():
 def content_terms(text: str) -> list[str]:
     """Lower-cased, stemmed words of a text, without stopwords."""
     words = [w.lower().strip("’'-") for w in WORD.findall(text)]
-    return stemmer().stemWords([w for w in words if w and w not in STOPWORDS])
+    return _stemmer().stemWords([w for w in words if w and w not in STOPWORDS])
+
+
+def marker_numbers(text: str) -> list[int]:
+    """The passage numbers a text cites, in order: "A [1] and B [3]" gives [1, 3]."""
+    return [int(n) for n in MARKER.findall(text)]
+
+
+def strip_markers(text: str) -> str:
+    """The text without its [n] markers (and the space before each)."""
+    return _MARKER_WITH_SPACE.sub("", text).strip()

@@ -18,6 +18,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from newsqa.types import Engine
+
 
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
@@ -162,9 +164,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     verify: VerifySettings = Field(default_factory=VerifySettings)
-    engine: Literal["extractive", "llm"] = Field(
-        default="extractive", description="extractive works offline; llm needs the model in `llm`."
-    )
+    engine: Engine = Field(default="extractive", description="extractive works offline; llm needs the model in `llm`.")
 
     def with_data_dir(self, data_dir: Path | str) -> Settings:
         """A copy of these settings that keeps its index in ``data_dir``."""

@@ -1,0 +1,29 @@
+"""Dates as users type them (YYYY-MM-DD) and as the index stores them (the number YYYYMMDD)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from newsqa.errors import InputError
+
+
+def parse_day(value: str | None, label: str) -> date | None:
+    """The date in ``YYYY-MM-DD`` text, None for empty text; ``label`` names the field in the error."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as e:
+        raise InputError(f"{label} {text!r} is not a date; use YYYY-MM-DD") from e
+
+
+def day_number(value: date | None) -> int | None:
+    """``2022-06-17`` as ``20220617``, a number that range filters compare; None stays None."""
+    return int(value.strftime("%Y%m%d")) if value else None
+
+
+def day_text(number: int) -> str:
+    """``20220617`` back as ``2022-06-17``."""
+    text = str(number)
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}"

@@ -1,0 +1,139 @@
+"""The result types (an :class:`Answer` with its :class:`Citation` list) and the retrieval seam.
+
+Retrieval takes a :class:`Query` and returns :class:`Passage` objects; the answerers
+take passages and return an :class:`Answer`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from newsqa.dates import day_number
+from newsqa.errors import InputError
+
+Engine = Literal["extractive", "llm"]
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+
+
+class Filters(BaseModel):
+    """Metadata filters for retrieval: outlets, a published-date range (inclusive), articles to leave out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    exclude_articles: tuple[str, ...] = ()
+
+    @field_validator("sources", "exclude_articles", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        if isinstance(value, str):
+            return (value,)
+        return tuple(value or ())
+
+    @classmethod
+    def parse(cls, value: Filters | dict | None) -> Filters:
+        """Filters from a dict such as ``{"sources": ["cnn"], "since": "2022-06-01"}``, or an InputError."""
+        if isinstance(value, Filters):
+            return value
+        try:
+            return cls.model_validate(value or {})
+        except ValidationError as e:
+            first = e.errors()[0]
+            if not first["loc"]:
+                raise InputError(str(first["ctx"]["error"])) from e
+            field = ".".join(str(p) for p in first["loc"])
+            raise InputError(f"bad filter {field}: {first['msg']}; use sources=[...], since/until=YYYY-MM-DD") from e
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> Filters:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"the date range starts ({self.since}) after it ends ({self.until}); swap the dates")
+        return self
+
+    @property
+    def since_day(self) -> int | None:
+        return day_number(self.since)
+
+    @property
+    def until_day(self) -> int | None:
+        return day_number(self.until)
+
+    def up_to(self, last: date | None) -> Filters:
+        """These filters, with nothing published after ``last`` (None: unchanged)."""
+        if last is None or (self.until and self.until <= last):
+            return self
+        return self.model_copy(update={"until": last})
+
+
+class Query(BaseModel):
+    """What retrieval receives: the search text, its vector, the filters, and the moment asked about."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    text: str
+    vector: np.ndarray = Field(description="The embedding of ``text``, unit length.")
+    filters: Filters = Field(default_factory=Filters)
+    as_of: datetime | None = Field(default=None, description="Articles published after this day are not retrieved.")
+
+    @property
+    def effective_filters(self) -> Filters:
+        """The filters, with ``as_of`` as the last published day allowed."""
+        return self.filters.up_to(self.as_of.date() if self.as_of else None)
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with its fused score and where each retriever ranked it."""
+
+    id: str
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str
+    text: str
+    start: int = Field(description="Offset of the passage in its article's text.")
+    end: int
+    score: float = Field(description="Reciprocal-rank-fusion score of the chunk.")
+    article_score: float | None = Field(default=None, description="Fused score of the chunk's article.")
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    dense_similarity: float | None = None
+
+
+class Citation(BaseModel):
+    """One numbered citation: the exact sentence quoted and where it sits in its article."""
+
+    number: int
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str
+    quote: str = Field(description="The supporting sentence(s), verbatim from the article.")
+    start: int = Field(description="Character offset of the quote in the article text.")
+    end: int
+    passage_id: str
+    support: float = Field(description="How strongly the quote supports the answer, 0 to 1.")
+
+
+class Answer(BaseModel):
+    """An answer whose every claim carries an inline [n] marker pointing into ``citations``."""
+
+    question: str
+    text: str
+    short_answer: str | None = Field(default=None, description="A name, number or date, when one was found.")
+    abstained: bool = False
+    citations: list[Citation] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    engine: Engine = "extractive"
+    support: float | None = Field(default=None, description="Mean support of the kept sentences (llm engine).")
+    unsupported: list[str] = Field(default_factory=list, description="Generated sentences dropped as unsupported.")
+    raw_text: str | None = Field(default=None, description="The LLM's reply before verification.")
+    notice: str | None = Field(default=None, description="Why the answer is not what the settings asked for.")

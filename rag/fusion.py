@@ -1,0 +1,52 @@
+"""Reciprocal rank fusion at two levels, chunks and the articles they belong to.
+
+Pure: rankings of chunk ids in, fused order out, no store and no model, so it is
+tested on hand-made rankings.
+
+Each retriever contributes ``weight / (rrf_k + rank)`` to a chunk. An article scores,
+per retriever, its best chunk's contribution, summed over retrievers. Chunks are
+ordered by their article's score, then their own: an article that both retrievers
+find, through any of its chunks, comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Fused:
+    """A chunk's place after fusion: its score, its article's, and its rank in each retriever (1-based)."""
+
+    chunk_id: str
+    score: float
+    article_score: float
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+def fuse(
+    rankings: Mapping[str, Sequence[str]],
+    weights: Mapping[str, float],
+    *,
+    rrf_k: int,
+    k: int,
+    article_of: Callable[[str], str],
+) -> list[Fused]:
+    """The top ``k`` chunks of the named rankings (best first), fused as the module docstring says."""
+    scores: dict[str, float] = {}
+    article_scores: dict[str, float] = {}
+    ranks: dict[str, dict[str, int]] = {}
+    for name, ranking in rankings.items():
+        weight = weights.get(name, 1.0)
+        seen_articles: set[str] = set()
+        for rank, chunk_id in enumerate(ranking, start=1):
+            contribution = weight / (rrf_k + rank)
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + contribution
+            ranks.setdefault(chunk_id, {})[name] = rank
+            article = article_of(chunk_id)
+            if article not in seen_articles:
+                seen_articles.add(article)
+                article_scores[article] = article_scores.get(article, 0.0) + contribution
+    best = sorted(scores, key=lambda c: (article_scores[article_of(c)], scores[c]), reverse=True)[:k]
+    return [Fused(c, scores[c], article_scores[article_of(c)], ranks[c]) for c in best]

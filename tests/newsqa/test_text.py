@@ -1,0 +1,52 @@
+"""The shared text and date helpers, on hand-made strings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pytest
+
+from newsqa.dates import day_number, day_text, parse_day
+from newsqa.errors import InputError
+from newsqa.text import content_terms, marker_numbers, strip_markers
+from newsqa.types import Filters, Query
+
+
+def test_markers_are_read_and_stripped_in_one_spelling():
+    text = "Shujaa al-Ali led them [1]. SANA reported two deaths [2][3]."
+    assert marker_numbers(text) == [1, 2, 3]
+    assert strip_markers(text) == "Shujaa al-Ali led them. SANA reported two deaths."
+    assert strip_markers("no markers here ") == "no markers here"
+
+
+def test_content_terms_drop_stopwords_and_stem():
+    assert content_terms("The fighters were killed, the observatory reported.") == ["fighter", "kill", "observatori"]
+    assert content_terms("Who led the loyalists?") == ["led", "loyalist"]
+
+
+def test_days_parse_and_convert_both_ways():
+    assert parse_day("2022-06-17", "--since") == date(2022, 6, 17)
+    assert parse_day("", "--since") is None and parse_day(None, "From") is None
+    with pytest.raises(InputError, match="From 'June 17' is not a date; use YYYY-MM-DD"):
+        parse_day("June 17", "From")
+    assert day_number(date(2022, 6, 17)) == 20220617 and day_number(None) is None
+    assert day_text(20220617) == "2022-06-17"
+
+
+def test_filters_parse_from_dicts_with_one_line_errors():
+    parsed = Filters.parse({"sources": "cnn", "since": "2022-06-01"})
+    assert parsed.sources == ("cnn",) and parsed.since_day == 20220601 and parsed.until_day is None
+    assert Filters.parse(None) == Filters()
+    with pytest.raises(InputError, match="bad filter colour"):
+        Filters.parse({"colour": "red"})
+    with pytest.raises(InputError, match=r"^the date range starts \(2022-06-02\) after it ends \(2022-06-01\)"):
+        Filters.parse({"since": "2022-06-02", "until": "2022-06-01"})
+
+
+def test_as_of_caps_the_published_range():
+    query = Query(text="q", vector=np.ones(1), filters=Filters(until=date(2022, 7, 1)), as_of=datetime(2022, 6, 17, 9))
+    assert query.effective_filters.until == date(2022, 6, 17)
+    later = query.model_copy(update={"as_of": datetime(2022, 8, 1)})
+    assert later.effective_filters.until == date(2022, 7, 1)
+    assert Query(text="q", vector=np.ones(1)).effective_filters == Filters()
