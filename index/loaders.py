@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from newsqa.dates import day_number
@@ -34,9 +35,12 @@ class Article:
     published: str = ""
     path: str = ""
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """Hash of everything that ends up in the index, so any change re-indexes the article."""
+        """Hash of everything that ends up in the index, so any change re-indexes the article.
+
+        Cached: every chunk id carries it, and hashing a long article once per chunk is quadratic.
+        """
         parts = (self.title, self.text, self.source, self.url, self.published)
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 

@@ -38,7 +38,7 @@ class NewsQAUI:
         ``turns`` holds the conversation as (question, answer text) pairs, unescaped, so
         a follow-up question can lean on it.
         """
-        from rag.chain import answer_stream
+        from rag import answer_stream
 
         history = list(history or [])
         turns = list(turns or [])
@@ -68,7 +68,7 @@ class NewsQAUI:
         self, question: str, k: int = 5, sources: list[str] | None = None, since: str = "", until: str = ""
     ) -> dict:
         """The whole Answer as JSON, for gradio_client; errors come back as {"error": ...}."""
-        from rag.chain import answer
+        from rag import answer
 
         try:
             return answer(
