@@ -94,7 +94,8 @@ def _chunks_of(article: Article, settings: Settings) -> list[_PendingChunk]:
 
 
 def load_articles(paths: list[Path], settings: Settings, *, source: str, report: IngestReport) -> list[Article]:
-    """Every article in ``paths``; files that cannot be read are listed in ``report.failed``."""
+    """Every article in ``paths``; unreadable files and articles whose id came earlier in the run
+    are listed in ``report.failed``, never silently overwritten."""
     files = find_files(paths)
     if not files:
         raise InputError(f"no .txt, .md, .html or .jsonl files in {', '.join(map(str, paths))}")
@@ -109,6 +110,13 @@ def load_articles(paths: list[Path], settings: Settings, *, source: str, report:
             continue
         report.files += 1
         for article in loaded:
+            earlier = by_id.get(article.id)
+            if earlier is not None:
+                report.failed.append(
+                    f"{article.path}: article id {article.id!r} is also the id of an article in {earlier.path}; "
+                    "give each article its own id (rename one of the files, or fix the jsonl ids)"
+                )
+                continue
             by_id[article.id] = article
     return list(by_id.values())
 

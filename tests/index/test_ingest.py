@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from index import ingest, open_lexical, open_store, remove, stats
@@ -94,6 +96,24 @@ def test_same_file_name_from_another_folder_is_not_overwritten(settings, article
     report = ingest([twin_dir], settings, progress=False)
     assert report.added == 0 and "already indexed from" in report.failed[0]
     assert any("Shujaa al-Ali" in r.text for r in open_store(settings).iter_all())
+
+
+def test_two_files_with_one_id_in_a_run_are_both_named_and_the_first_kept(settings, tmp_path):
+    for folder, headline in (("a", "Dam bursts in the valley"), ("b", "Chess title goes to a teenager")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(f"{headline}\n\nThe body of the {folder} report.\n")
+    lines = "\n".join(json.dumps({"id": "x", "title": t, "text": t}) for t in ("One", "Two"))
+    (tmp_path / "feed.jsonl").write_text(lines + "\n")
+    report = ingest([tmp_path / "a", tmp_path / "b", tmp_path / "feed.jsonl"], settings, progress=False)
+    assert report.articles == 2 and report.added == 2
+    assert len(report.failed) == 2
+    assert (
+        str(tmp_path / "b" / "report.txt") in report.failed[0]
+        and str(tmp_path / "a" / "report.txt") in report.failed[0]
+    )
+    assert "article id 'x' is also the id of an article in" in report.failed[1]
+    titles = {r.metadata["title"] for r in open_store(settings).iter_all()}
+    assert titles == {"Dam bursts in the valley", "One"}
 
 
 def test_a_second_writer_is_refused_while_the_first_holds_the_lock(settings, article_dir):
