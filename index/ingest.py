@@ -93,23 +93,26 @@ def _chunks_of(article: Article, settings: Settings) -> list[_PendingChunk]:
     ]
 
 
-def load_articles(paths: list[Path], settings: Settings, *, source: str, report: IngestReport) -> list[Article]:
-    """Every article in ``paths``; unreadable files and articles whose id came earlier in the run
-    are listed in ``report.failed``, never silently overwritten."""
+def load_articles(
+    paths: list[Path], settings: Settings, *, source: str, strict: bool, report: IngestReport
+) -> list[Article]:
+    """Every article in ``paths``. Unreadable files, skipped jsonl lines and articles whose id
+    came earlier in the run are listed in ``report.failed``, never silently dropped."""
     files = find_files(paths)
     if not files:
         raise InputError(f"no .txt, .md, .html or .jsonl files in {', '.join(map(str, paths))}")
     by_id: dict[str, Article] = {}
     for path in files:
         try:
-            loaded = load_file(path, source=source, max_bytes=settings.index.max_file_bytes)
+            loaded = load_file(path, source=source, max_bytes=settings.index.max_file_bytes, strict=strict)
         except InputError as e:
             if len(files) == 1:
                 raise
             report.failed.append(str(e))
             continue
         report.files += 1
-        for article in loaded:
+        report.failed.extend(loaded.skipped)
+        for article in loaded.articles:
             earlier = by_id.get(article.id)
             if earlier is not None:
                 report.failed.append(
@@ -149,17 +152,24 @@ def _embed_and_write(
 
 
 def ingest(
-    paths: Sequence[Path | str], settings: Settings, *, source: str = "local", progress: bool = True
+    paths: Sequence[Path | str],
+    settings: Settings,
+    *,
+    source: str = "local",
+    progress: bool = True,
+    strict: bool = False,
 ) -> IngestReport:
     """Index the articles in ``paths`` (files or folders) into the configured store.
 
     ``source`` names the outlet for files that do not carry one (.txt, .md); .jsonl lines
-    and HTML metadata bring their own. Returns what was added, replaced and left as is.
+    and HTML metadata bring their own. Bad lines of a .jsonl file are skipped and named in
+    the report (``strict`` refuses the whole file instead). Returns what was added,
+    replaced and left as is.
     Raises :class:`newsqa.errors.InputError` for unusable input before anything is written.
     """
     timer = Timer()
     report = IngestReport()
-    articles = load_articles([Path(p) for p in paths], settings, source=source, report=report)
+    articles = load_articles([Path(p) for p in paths], settings, source=source, strict=strict, report=report)
     report.articles = len(articles)
     store = open_store(settings, create=True)
     with write_lock(settings.store.data_dir):

@@ -10,8 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -120,48 +119,78 @@ def _load_html(path: Path, text: str, source: str) -> Article:
     )
 
 
-def _load_jsonl(path: Path, text: str) -> Iterator[Article]:
+def _jsonl_article(record: object, path: Path, where: str) -> Article:
+    """The article of one parsed jsonl line, or an InputError saying what the line lacks."""
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: expected a JSON object with id, title and text")
+    body = str(record.get("text") or "").strip()
+    if not body:
+        raise InputError(f"{where}: the article has no 'text'; skipped")
+    article_id = str(record.get("id") or "").strip()
+    if not article_id:
+        raise InputError(f"{where}: the article has no 'id'; give each line a unique id")
+    return Article(
+        id=article_id,
+        title=str(record.get("title") or "").strip() or article_id,
+        text=body,
+        source=str(record.get("source") or "").strip(),
+        url=str(record.get("url") or "").strip(),
+        published=normalize_date(record.get("published"), where=where),
+        path=str(path),
+    )
+
+
+def _load_jsonl(path: Path, text: str, strict: bool) -> LoadedFile:
+    loaded = LoadedFile()
+    seen: dict[str, int] = {}
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{path}:{line_no}"
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{where}: not valid JSON ({e.msg}); one article object per line") from e
-        if not isinstance(record, dict):
-            raise InputError(f"{where}: expected a JSON object with id, title and text")
-        body = str(record.get("text") or "").strip()
-        if not body:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{where}: not valid JSON ({e.msg}); one article object per line") from e
+            article = _jsonl_article(record, path, where)
+            if article.id in seen:
+                raise InputError(f"{where}: article id {article.id!r} was already given on line {seen[article.id]}")
+        except InputError as problem:
+            if strict:
+                raise
+            loaded.skipped.append(str(problem))
             continue
-        article_id = str(record.get("id") or "").strip()
-        if not article_id:
-            raise InputError(f"{where}: the article has no 'id'; give each line a unique id")
-        yield Article(
-            id=article_id,
-            title=str(record.get("title") or "").strip() or article_id,
-            text=body,
-            source=str(record.get("source") or "").strip(),
-            url=str(record.get("url") or "").strip(),
-            published=normalize_date(record.get("published"), where=where),
-            path=str(path),
-        )
+        seen[article.id] = line_no
+        loaded.articles.append(article)
+    if not loaded.articles:
+        raise InputError(loaded.skipped[0] if loaded.skipped else f"{path}: holds no article; one JSON object a line")
+    return loaded
 
 
-def load_file(path: Path, *, source: str = "local", max_bytes: int = 50_000_000) -> list[Article]:
-    """Articles in one file; the format follows the file's suffix."""
+@dataclass
+class LoadedFile:
+    """The articles read from one file, and the lines of it that were skipped, each with its reason."""
+
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def load_file(path: Path, *, source: str = "local", max_bytes: int = 50_000_000, strict: bool = False) -> LoadedFile:
+    """Articles in one file; the format follows the file's suffix.
+
+    A .jsonl file keeps its good lines and names each bad one in ``skipped``; with
+    ``strict`` the first bad line refuses the whole file. A file with no usable article
+    raises :class:`InputError`.
+    """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; give {', '.join(SUPPORTED_SUFFIXES)}")
     text = _read_text(path, max_bytes)
     if suffix == ".jsonl":
-        articles = list(_load_jsonl(path, text))
-        if not articles:
-            raise InputError(f"{path}: holds no article with text; each line needs id, title and text")
-        return articles
+        return _load_jsonl(path, text, strict)
     if suffix in (".html", ".htm"):
-        return [_load_html(path, text, source)]
-    return [_load_plain(path, text, source)]
+        return LoadedFile([_load_html(path, text, source)])
+    return LoadedFile([_load_plain(path, text, source)])
 
 
 def find_files(paths: list[Path]) -> list[Path]:

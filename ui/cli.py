@@ -104,6 +104,9 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl) or folders.")],
     source: Annotated[str, typer.Option(help="Outlet name for files that carry none (.txt, .md).")] = "local",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Refuse a .jsonl file with any bad line, instead of skipping the line.")
+    ] = False,
     data_dir: DataDir = None,
     chroma_host: ChromaHost = None,
     chroma_port: ChromaPort = None,
@@ -111,7 +114,9 @@ def ingest(
     """Index articles; unchanged ones are skipped, changed ones replaced."""
     from index import ingest as run_ingest
 
-    report = run_ingest(paths, _settings(data_dir, chroma_host, chroma_port), source=source, progress=not quiet)
+    report = run_ingest(
+        paths, _settings(data_dir, chroma_host, chroma_port), source=source, progress=not quiet, strict=strict
+    )
     typer.echo(report.summary())
     for failure in report.failed:
         typer.echo(f"newsqa: skipped: {failure}", err=True)

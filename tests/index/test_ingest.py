@@ -111,7 +111,7 @@ def test_two_files_with_one_id_in_a_run_are_both_named_and_the_first_kept(settin
         str(tmp_path / "b" / "report.txt") in report.failed[0]
         and str(tmp_path / "a" / "report.txt") in report.failed[0]
     )
-    assert "article id 'x' is also the id of an article in" in report.failed[1]
+    assert report.failed[1].endswith("feed.jsonl:2: article id 'x' was already given on line 1")
     titles = {r.metadata["title"] for r in open_store(settings).iter_all()}
     assert titles == {"Dam bursts in the valley", "One"}
 

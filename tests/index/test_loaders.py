@@ -13,7 +13,7 @@ from newsqa.errors import InputError
 def test_txt_first_line_is_the_headline(tmp_path):
     path = tmp_path / "story.txt"
     path.write_text("Big headline\n\nFirst paragraph.\n\nSecond paragraph.\n")
-    (article,) = load_file(path, source="wire")
+    (article,) = load_file(path, source="wire").articles
     assert article.id == "story"
     assert article.title == "Big headline"
     assert article.text == "First paragraph.\n\nSecond paragraph."
@@ -23,7 +23,7 @@ def test_txt_first_line_is_the_headline(tmp_path):
 def test_markdown_heading_is_the_title(tmp_path):
     path = tmp_path / "note.md"
     path.write_text("# Council votes on budget\n\nThe council approved the budget on Monday.\n")
-    (article,) = load_file(path)
+    (article,) = load_file(path).articles
     assert article.title == "Council votes on budget"
     assert article.text == "The council approved the budget on Monday."
 
@@ -39,7 +39,7 @@ def test_html_main_text_and_metadata_are_extracted(tmp_path):
         f"<p>{body}</p><p>Traffic is expected to ease next week.</p></article>"
         "<footer>Copyright Springfield Times</footer></body></html>"
     )
-    (article,) = load_file(path)
+    (article,) = load_file(path).articles
     assert article.title == "Mayor opens bridge"
     assert "The mayor of Springfield opened the new bridge" in article.text
     assert "Traffic is expected to ease next week." in article.text
@@ -63,11 +63,31 @@ def test_jsonl_lines_keep_their_metadata_and_skip_empty_texts(tmp_path):
         {"id": "a3", "title": "Scraped nothing", "text": "   "},
     ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    articles = load_file(path)
+    loaded = load_file(path)
+    articles = loaded.articles
     assert [a.id for a in articles] == ["a1", "a2"]
     assert articles[0].url == "https://example.org/a1"
     assert articles[1].published == "2022-06-18"
     assert articles[0].published_day == 20220617
+    assert loaded.skipped == [f"{path}:3: the article has no 'text'; skipped"]
+
+
+def test_bad_jsonl_lines_are_skipped_and_named_unless_strict(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    good = {"id": "ok", "title": "Fine", "text": "A good article."}
+    lines = [json.dumps(good), "{not json", json.dumps({"title": "no id", "text": "t"}), json.dumps(good), "[]"]
+    path.write_text("\n".join(lines) + "\n")
+    loaded = load_file(path)
+    assert [a.id for a in loaded.articles] == ["ok"]
+    assert [s.split(": ", 1)[1] for s in loaded.skipped] == [
+        "not valid JSON (Expecting property name enclosed in double quotes); one article object per line",
+        "the article has no 'id'; give each line a unique id",
+        "article id 'ok' was already given on line 1",
+        "expected a JSON object with id, title and text",
+    ]
+    assert [s.split(": ", 1)[0] for s in loaded.skipped] == [f"{path}:{n}" for n in (2, 3, 4, 5)]
+    with pytest.raises(InputError, match=r"feed.jsonl:2: not valid JSON"):
+        load_file(path, strict=True)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +98,7 @@ def test_jsonl_lines_keep_their_metadata_and_skip_empty_texts(tmp_path):
         ("empty.txt", b"", "is empty"),
         ("blank.md", b"  \n\n\t\n", "is empty"),
         ("sheet.csv", b"a,b\n1,2\n", "unsupported file type .csv"),
-        ("bad.jsonl", b'{"id": "x", "text": "ok"}\n{not json}\n', r"bad.jsonl:2: not valid JSON"),
+        ("garbage.jsonl", b"{not json}\n[1, 2]\n", r"garbage.jsonl:1: not valid JSON"),
         ("noid.jsonl", b'{"title": "t", "text": "some text"}\n', "has no 'id'"),
         ("date.jsonl", b'{"id": "x", "text": "t", "published": "yesterday"}\n', "is not YYYY-MM-DD"),
     ],

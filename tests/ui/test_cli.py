@@ -114,3 +114,16 @@ def test_ask_with_an_unconfigured_llm_notes_the_fallback(tmp_path, article_dir):
     assert "note: no LLM configured" in result.stderr and "Shujaa al-Ali [1]" in result.stdout
     bad = run("ask", "Who?", "--engine", "gpt", data_dir=tmp_path)
     assert bad.exit_code == 1 and "setting engine" in bad.stderr
+
+
+def test_a_jsonl_with_a_bad_line_indexes_the_rest_and_exits_1(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    good = {"id": "dam", "title": "Dam bursts", "text": "The Kessler dam burst on Monday, flooding three villages."}
+    feed.write_text(json.dumps(good) + "\n{broken\n")
+    result = run("ingest", str(feed), "-q", data_dir=tmp_path / "index")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("1 articles from 1 files: 1 added")
+    assert f"newsqa: skipped: {feed}:2: not valid JSON" in result.stderr
+    assert json.loads(run("stats", "--json", data_dir=tmp_path / "index").stdout)["articles"] == 1
+    strict = run("ingest", str(feed), "-q", "--strict", data_dir=tmp_path / "strict")
+    assert strict.exit_code == 1 and f"newsqa: error: {feed}:2: not valid JSON" in strict.stderr
