@@ -1,16 +1,18 @@
 """Ingestion: files to articles to chunks to vectors, idempotent and resumable.
 
-Chunk ids are derived from the article id, the article's content hash and the chunk's
-position, so:
+Chunk ids are derived from the article id, a hash of the article's content and of the
+chunk settings, and the chunk's position, so:
 
 * re-ingesting the same files finds every id already stored and embeds nothing;
-* a changed article gets new ids: its new chunks are added, then its old ones deleted;
+* a changed article, or one ingested again with other chunk settings, gets new ids: its
+  new chunks are added, then its old ones deleted;
 * an interrupted run leaves whole groups written; the rerun adds what is missing and
   deletes what is stale, then rebuilds BM25 from the vector store.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -70,7 +72,10 @@ def open_store(settings: Settings, *, create: bool = False) -> VectorStore:
 
 
 def _chunks_of(article: Article, settings: Settings) -> list[_PendingChunk]:
-    pieces = chunk_text(article.text, settings.index.chunk_size, settings.index.chunk_overlap)
+    size, overlap = settings.index.chunk_size, settings.index.chunk_overlap
+    pieces = chunk_text(article.text, size, overlap)
+    # Positions alone would let a chunk cut at another size keep the id of the old one.
+    version = hashlib.sha256(f"{article.content_hash}/{size}/{overlap}".encode()).hexdigest()
     base = {
         "article_id": article.id,
         "title": article.title,
@@ -80,11 +85,12 @@ def _chunks_of(article: Article, settings: Settings) -> list[_PendingChunk]:
         "published_day": article.published_day,
         "path": article.path,
         "article_hash": article.content_hash,
+        "chunking": f"{size}/{overlap}",
         "n_chunks": len(pieces),
     }
     return [
         _PendingChunk(
-            id=chunk_id(article.id, article.content_hash, piece.index),
+            id=chunk_id(article.id, version, piece.index),
             text=piece.text,
             embed_text=lexical_text(article.title, piece.text),
             metadata={**base, "chunk_index": piece.index, "start": piece.start, "end": piece.end},

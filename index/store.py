@@ -27,9 +27,9 @@ from newsqa.settings import Settings
 _PAGE = 5000
 
 
-def chunk_id(article_id: str, content_hash: str, position: int) -> str:
-    """Chunk ids change with the article's content, so a changed article never keeps stale chunks."""
-    return f"{article_id}::{content_hash[:16]}::{position}"
+def chunk_id(article_id: str, version_hash: str, position: int) -> str:
+    """Chunk ids change with the article's content and chunk settings, so no stale chunk survives a change."""
+    return f"{article_id}::{version_hash[:16]}::{position}"
 
 
 def article_of(chunk_id: str) -> str:

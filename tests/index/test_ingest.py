@@ -42,6 +42,20 @@ def test_a_changed_article_replaces_its_chunks(settings, article_dir):
     assert len(open_lexical(open_store(settings))) == len(after)
 
 
+def test_other_chunk_settings_rechunk_the_whole_article(settings, article_dir):
+    ingest([article_dir], settings, progress=False)
+    body = next(article_dir.iterdir()).read_text().split("\n", 1)[1].strip()
+    larger = settings.model_copy(update={"index": settings.index.model_copy(update={"chunk_size": 2000})})
+    report = ingest([article_dir], larger, progress=False)
+    assert report.replaced == 1 and report.chunks_deleted > 0
+    chunks = sorted(open_store(larger).iter_all(), key=lambda r: r.metadata["start"])
+    assert len(chunks) == report.chunks_added and {c.metadata["chunking"] for c in chunks} == {"2000/200"}
+    # Every sentence of the article is still indexed: nothing was lost to ids shared with the old chunking.
+    covered = "".join(c.text for c in chunks)
+    assert all(line.strip() in covered for line in body.splitlines() if line.strip())
+    assert ingest([article_dir], larger, progress=False).unchanged == 1
+
+
 def test_removed_articles_leave_the_index(settings, article_dir):
     (article_dir / "other.txt").write_text("Port reopens\n\nThe port of Tartus reopened to shipping on Monday.\n")
     ingest([article_dir], settings, progress=False)
