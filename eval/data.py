@@ -25,6 +25,12 @@ class Question:
     source: str = ""
     meta: dict = field(default_factory=dict, compare=False, hash=False)
 
+    def asked(self) -> dt.datetime | None:
+        """The end of the question's day: what it can be asked "as of"; None when it has no date."""
+        if not self.date:
+            return None
+        return dt.datetime.combine(dt.date.fromisoformat(self.date[:10]), dt.datetime.max.time())
+
     def window(self) -> tuple[dt.date, dt.date] | None:
         """The week of news before the question's date, or None when it has no date."""
         if not self.date:

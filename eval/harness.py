@@ -47,6 +47,7 @@ from rag.policy import AnsweringPolicy
 from rag.retrieve import build_retriever, open_index
 from rag.sentences import split_sentences
 from rag.verify import split_claims
+from rag.when import resolve_time
 
 RANK_DEPTH = 10
 RETRIEVAL_MODES: tuple[RetrievalMode, ...] = get_args(RetrievalMode)
@@ -78,13 +79,18 @@ class EvalConfig:
     mode: RetrievalMode = "hybrid"
     k: int = 5
     date_window: bool = False
+    as_of_question_date: bool = False
     limit: int | None = None
     abstention: bool = True
     engine: Engine = "extractive"
 
     @property
     def name(self) -> str:
-        return f"{self.engine}-{self.mode}-k{self.k}" + ("-week" if self.date_window else "")
+        return (
+            f"{self.engine}-{self.mode}-k{self.k}"
+            + ("-week" if self.date_window else "")
+            + ("-asof" if self.as_of_question_date else "")
+        )
 
 
 def _prediction(result: Answer) -> str:
@@ -130,7 +136,14 @@ def _record(question: Question, config: EvalConfig, index, policy: AnsweringPoli
         since, until = window
         filters = Filters(since=since, until=until)
     timer = Timer()
-    query = Query(text=question.question, vector=index.embedder.embed_query(question.question), filters=filters)
+    as_of = question.asked() if config.as_of_question_date else None
+    query = Query(
+        text=question.question,
+        vector=index.embedder.embed_query(question.question),
+        filters=filters,
+        as_of=as_of,
+        time_range=resolve_time(question.question, as_of.date()) if as_of else None,
+    )
     embed_ms = timer.ms
     record: dict = {"id": question.id, "question": question.question, "answers": list(question.answers)}
     passages_by_mode = {}

@@ -69,7 +69,8 @@ def write_report(folder: Path, result: dict) -> Path:
         "",
         f"Corpus `{result['corpus']}`, {result['n_questions']} questions from `{result['questions']}`.",
         f"Config: engine {config.get('engine', 'extractive')}, retrieval {config['mode']}, k={config['k']}, "
-        f"question-date window {'on' if config['date_window'] else 'off'}.",
+        f"question-date window {'on' if config['date_window'] else 'off'}, "
+        f"asked as of the question's date {'yes' if config.get('as_of_question_date') else 'no'}.",
         f"Index: {ingestion['chunks']} chunks"
         + (
             f"; this run ingested {ingestion['chunks_added']} chunks in {ingestion['seconds']:.0f}s "

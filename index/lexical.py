@@ -37,6 +37,7 @@ _FORMAT = 2
 class LexicalHit:
     chunk_id: str
     score: float
+    day: int = 0
 
 
 class LexicalIndex:
@@ -108,7 +109,7 @@ class LexicalIndex:
             return []
         n = min(n, len(self.ids))
         docs, scores = self._retriever.retrieve([terms], k=n, weight_mask=mask, show_progress=False, n_threads=1)
-        return [LexicalHit(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        return [LexicalHit(self.ids[d], float(s), int(self.days[d])) for d, s in zip(docs[0], scores[0]) if s > 0]
 
 
 def lexical_folder(store: VectorStore) -> Path:

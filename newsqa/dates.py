@@ -23,7 +23,14 @@ def day_number(value: date | None) -> int | None:
     return int(value.strftime("%Y%m%d")) if value else None
 
 
+def day_from_number(number: int) -> date | None:
+    """``20220617`` as a date; None for 0, the number of an undated article."""
+    if not number:
+        return None
+    return date(number // 10000, number // 100 % 100, number % 100)
+
+
 def day_text(number: int) -> str:
-    """``20220617`` back as ``2022-06-17``."""
-    text = str(number)
-    return f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    """``20220617`` back as ``2022-06-17``; "" for 0."""
+    day = day_from_number(number)
+    return day.isoformat() if day else ""

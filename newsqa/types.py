@@ -71,6 +71,22 @@ class Filters(BaseModel):
         return self.model_copy(update={"until": last})
 
 
+class TimeRange(BaseModel):
+    """The days a question's time expression names ("this week"), as read against ``as_of``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: date
+    end: date
+    phrase: str = Field(description="The words of the question that name the time, as typed.")
+
+    def days_from(self, day: date) -> int:
+        """How many days ``day`` lies outside the range; 0 inside it."""
+        if day < self.start:
+            return (self.start - day).days
+        return max(0, (day - self.end).days)
+
+
 class Query(BaseModel):
     """What retrieval receives: the search text, its vector, the filters, and the moment asked about."""
 
@@ -80,6 +96,7 @@ class Query(BaseModel):
     vector: np.ndarray = Field(description="The embedding of ``text``, unit length.")
     filters: Filters = Field(default_factory=Filters)
     as_of: datetime | None = Field(default=None, description="Articles published after this day are not retrieved.")
+    time_range: TimeRange | None = Field(default=None, description="The days the question names, a soft hint.")
 
     @property
     def effective_filters(self) -> Filters:
@@ -137,3 +154,7 @@ class Answer(BaseModel):
     unsupported: list[str] = Field(default_factory=list, description="Generated sentences dropped as unsupported.")
     raw_text: str | None = Field(default=None, description="The LLM's reply before verification.")
     notice: str | None = Field(default=None, description="Why the answer is not what the settings asked for.")
+    as_of: date | None = Field(
+        default=None, description="The day the question was asked about; nothing later was read."
+    )
+    time_range: TimeRange | None = Field(default=None, description="How the question's time words were read.")

@@ -10,6 +10,8 @@ verified. :func:`answer_stream` yields the text as it is produced and then the f
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel, RunnablePassthrough
 
@@ -20,6 +22,18 @@ from newsqa.types import Answer, Filters, Query
 from rag.conversation import History, turns_of
 from rag.policy import AnsweringPolicy
 from rag.retrieve import Index, build_retriever, open_index
+from rag.when import resolve_time
+
+
+def _moment(as_of: date | datetime | None) -> datetime:
+    """``as_of`` as a datetime; a bare date means the end of that day, and None means now."""
+    if as_of is None:
+        return datetime.now()
+    if isinstance(as_of, datetime):
+        return as_of
+    if isinstance(as_of, date):
+        return datetime.combine(as_of, datetime.max.time())
+    raise InputError(f"as_of {as_of!r} is not a date; give a date or datetime")
 
 
 def _validate(question: str, settings: Settings) -> str:
@@ -33,14 +47,17 @@ def _validate(question: str, settings: Settings) -> str:
 
 
 def retrieval_chain(
-    index: Index, settings: Settings, *, k: int, filters: Filters, timings: dict[str, float]
+    index: Index, settings: Settings, *, k: int, timings: dict[str, float], **query_fields: Any
 ) -> Runnable:
-    """A runnable from the search text to ``{"query": Query, "passages": [...]}``, timing each stage."""
+    """A runnable from the search text to ``{"query": Query, "passages": [...]}``, timing each stage.
+
+    ``query_fields`` are the rest of the :class:`Query`: filters, ``as_of``, time range.
+    """
     retriever = build_retriever(index, settings.retrieval, k=k)
 
     def embed(text: str) -> Query:
         with timed(timings, "embed_query"):
-            return Query(text=text, vector=index.embedder.embed_query(text), filters=filters)
+            return Query(text=text, vector=index.embedder.embed_query(text), **query_fields)
 
     def retrieve(query: Query):
         with timed(timings, "retrieve"):
@@ -55,6 +72,7 @@ def answer_stream(
     k: int | None = None,
     filters: Filters | dict | None = None,
     history: History | None = None,
+    as_of: date | datetime | None = None,
     settings: Settings | None = None,
 ) -> Iterator[str | Answer]:
     """Like :func:`answer`, but yields pieces of the text as they are ready, then the Answer.
@@ -70,10 +88,19 @@ def answer_stream(
     index.check_sources(chosen_filters)
     policy = AnsweringPolicy(index.embedder, settings)
     search_text, notice = policy.standalone(question, turns_of(history))
+    moment = _moment(as_of)
+    time_range = resolve_time(question, moment.date())
     timings: dict[str, float] = {}
-    retrieved = retrieval_chain(
-        index, settings, k=k or settings.retrieval.k, filters=chosen_filters, timings=timings
-    ).invoke(search_text)
+    chain = retrieval_chain(
+        index,
+        settings,
+        k=k or settings.retrieval.k,
+        timings=timings,
+        filters=chosen_filters,
+        as_of=moment,
+        time_range=time_range,
+    )
+    retrieved = chain.invoke(search_text)
     result = None
     with timed(timings, "answer"):
         for piece in policy.stream(question, retrieved["query"], retrieved["passages"], notice):
@@ -84,6 +111,8 @@ def answer_stream(
     assert result is not None
     timings["total"] = total.ms
     result.timings_ms = {name: round(ms, 2) for name, ms in timings.items()}
+    result.as_of = moment.date()
+    result.time_range = time_range
     yield result
 
 
@@ -93,6 +122,7 @@ def answer(
     k: int | None = None,
     filters: Filters | dict | None = None,
     history: History | None = None,
+    as_of: date | datetime | None = None,
     settings: Settings | None = None,
 ) -> Answer:
     """Answer ``question`` from the indexed articles, citing the exact sentences.
@@ -101,14 +131,18 @@ def answer(
     them by ``sources``, a ``since``/``until`` published-date range and
     ``exclude_articles``; ``history`` is the conversation so far, as (question, answer)
     pairs or role/content messages, and lets a follow-up such as "And who arrested
-    him?" lean on it. ``settings.engine`` picks the extractive engine (offline, the
-    default) or ``llm``, whose sentences are each verified against the sentence they
-    cite; if the LLM fails, the extractive answer comes back with ``notice`` saying why.
+    him?" lean on it. ``as_of`` is the moment the question is asked about (default: now):
+    nothing published after its day is read, newer articles rank higher, and time words in
+    the question ("this week", "in June") are read against it, as ``Answer.time_range``
+    shows. Undated articles are always read, with no recency boost. ``settings.engine``
+    picks the extractive engine (offline, the default) or ``llm``, whose sentences are each
+    verified against the sentence they cite; if the LLM fails, the extractive answer comes
+    back with ``notice`` saying why.
 
     When the passages hold no answer, the result has ``abstained=True`` and no citations.
     Raises :class:`newsqa.errors.InputError` for an empty or oversized question or unusable
     filters, and :class:`newsqa.errors.IndexUnavailableError` when there is no index yet.
     """
-    *_, result = answer_stream(question, k=k, filters=filters, history=history, settings=settings)
+    *_, result = answer_stream(question, k=k, filters=filters, history=history, as_of=as_of, settings=settings)
     assert isinstance(result, Answer)
     return result

@@ -21,6 +21,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -28,7 +29,7 @@ import numpy as np
 from index.embed import Embedder
 from newsqa.settings import AnswerSettings
 from newsqa.text import STOPWORDS, WORD, content_terms
-from newsqa.types import Citation, Passage
+from newsqa.types import Citation, Passage, TimeRange
 from rag.sentences import Sentence, cite, split_sentences
 from rag.spans import candidates, clean_name, number_value
 
@@ -148,6 +149,11 @@ class Extraction:
     attributions: list[str | None]
     abstained: bool
     reason: str = ""
+    superseded: bool = False  # the second quote is an earlier report that said otherwise
+
+
+def _published_in(passage: Passage, time_range: TimeRange) -> bool:
+    return bool(passage.published) and time_range.days_from(date.fromisoformat(passage.published)) == 0
 
 
 def _attribution(sentence: str) -> str | None:
@@ -259,7 +265,14 @@ class ExtractiveEngine:
             words.pop(0)
         return " ".join(words), tie(best)
 
-    def extract(self, question_text: str, query_vector: np.ndarray, passages: list[Passage]) -> Extraction:
+    def extract(
+        self,
+        question_text: str,
+        query_vector: np.ndarray,
+        passages: list[Passage],
+        time_range: TimeRange | None = None,
+    ) -> Extraction:
+        """The quotes and short answers for a question; ``time_range`` is the time it names, if any."""
         question = Question.parse(question_text)
         sentences = [s for p in passages for s in split_sentences(p)]
         seen: set[tuple[str, int]] = set()
@@ -287,15 +300,56 @@ class ExtractiveEngine:
             if item.typed:
                 item.score += cfg.answer_type_bonus * (1 + tie)
         pool.sort(key=lambda s: s.score, reverse=True)
+        if time_range is not None:
+            # A question that names a time is answered from articles of that time when any is read.
+            pool.sort(key=lambda s: not _published_in(s.sentence.passage, time_range))
         best = pool[0]
         if best.score < cfg.min_support or not best.matched and best.semantic < cfg.min_support:
             return Extraction([], [], [], True, f"best support {best.score:.2f} is below {cfg.min_support}")
+        over_time = self._reports_over_time(pool, time_range)
+        if over_time is not None:
+            newer, earlier = over_time
+            values = [item.short_answer for item in (newer, earlier) if item.short_answer]
+            return Extraction([newer, earlier], values, [None, None], False, superseded=True)
         quotes = [best]
         answers = [best.short_answer]
         attributions = [_attribution(best.sentence.text)]
         if question.kind == "number" and answers[0]:
             quotes, answers, attributions = self._add_disagreeing(question, pool, quotes, answers, attributions)
         return Extraction(quotes, [a for a in answers if a], attributions, False)
+
+    def _reports_over_time(self, pool: list[Scored], time_range: TimeRange | None) -> tuple[Scored, Scored] | None:
+        """A newer and an earlier report that answer differently, both scoring nearly as well as the best.
+
+        News changes: when reports of different dates disagree, the newest is the answer and
+        an earlier one is cited as such. A question that names a time ("in 2021") is about
+        that time: newer reports outside it do not count.
+        """
+        best = pool[0]
+        published = best.sentence.passage.published
+        if not best.short_answer or not published:
+            return None
+        rivals = [
+            item
+            for item in pool[1:]
+            if item.short_answer
+            and item.short_answer != best.short_answer
+            and item.sentence.passage.published
+            and item.sentence.passage.published != published
+            and item.score >= self.settings.second_source_ratio * best.score
+        ]
+        newer = [
+            item
+            for item in rivals
+            if item.sentence.passage.published > published
+            and (time_range is None or _published_in(item.sentence.passage, time_range))
+        ]
+        if newer:
+            return max(newer, key=lambda item: (item.sentence.passage.published, item.score)), best
+        older = [item for item in rivals if item.sentence.passage.published < published]
+        if older:
+            return best, max(older, key=lambda item: item.score)
+        return None
 
     def _add_disagreeing(self, question, pool, quotes, answers, attributions):
         """Quote another outlet's different figure for the same thing, if one scores well."""
@@ -321,6 +375,9 @@ def compose(extraction: Extraction) -> tuple[str, str | None]:
     """The answer text with [n] markers, and the short answer (None if there is none)."""
     quotes = extraction.quotes
     answers = extraction.short_answers
+    if extraction.superseded:
+        newer, earlier = (q.sentence.passage.published for q in quotes)
+        return f"{answers[0]} [1], as of {newer}; an earlier report ({earlier}) said {answers[1]} [2].", answers[0]
     if len(answers) == len(quotes) > 1:
         parts = []
         for n, (value, who) in enumerate(zip(answers, extraction.attributions), start=1):

@@ -7,6 +7,10 @@ Each retriever contributes ``weight / (rrf_k + rank)`` to a chunk. An article sc
 per retriever, its best chunk's contribution, summed over retrievers. Chunks are
 ordered by their article's score, then their own: an article that both retrievers
 find, through any of its chunks, comes first.
+
+A prior (a value in [0, 1] per chunk, such as recency) adds ``prior_weight * value /
+(rrf_k + 1)`` to the chunk and, once, its best value to the chunk's article: at weight 1
+a prior of 1 counts as much as a first rank in one retriever.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ def fuse(
     rrf_k: int,
     k: int,
     article_of: Callable[[str], str],
+    prior: Mapping[str, float] | None = None,
+    prior_weight: float = 0.0,
 ) -> list[Fused]:
     """The top ``k`` chunks of the named rankings (best first), fused as the module docstring says."""
     scores: dict[str, float] = {}
@@ -48,5 +54,14 @@ def fuse(
             if article not in seen_articles:
                 seen_articles.add(article)
                 article_scores[article] = article_scores.get(article, 0.0) + contribution
+    if prior and prior_weight:
+        article_prior: dict[str, float] = {}
+        for chunk_id in scores:
+            value = prior.get(chunk_id, 0.0)
+            scores[chunk_id] += prior_weight * value / (rrf_k + 1)
+            article = article_of(chunk_id)
+            article_prior[article] = max(article_prior.get(article, 0.0), value)
+        for article, value in article_prior.items():
+            article_scores[article] += prior_weight * value / (rrf_k + 1)
     best = sorted(scores, key=lambda c: (article_scores[article_of(c)], scores[c]), reverse=True)[:k]
     return [Fused(c, scores[c], article_scores[article_of(c)], ranks[c]) for c in best]

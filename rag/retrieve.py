@@ -16,12 +16,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel, RunnablePassthrough
 
 from index import open_store
 from index.embed import Embedder, get_embedder
-from index.lexical import LiveLexical
+from index.lexical import LexicalHit, LiveLexical
 from index.store import ChunkRecord, VectorStore, article_of
+from newsqa.dates import day_from_number
 from newsqa.errors import InputError
 from newsqa.settings import RetrievalSettings, Settings, StoreSettings
 from newsqa.types import Filters, Passage, Query, RetrievalMode
@@ -86,6 +87,22 @@ def _chroma_where(filters: Filters) -> dict | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def _recency(days: dict[str, int], query: Query, half_life_days: float) -> dict[str, float]:
+    """Each dated chunk's recency prior: 1 on the day asked about (or inside the range the
+    question names), halving every ``half_life_days`` away from it. Undated chunks get none."""
+    if query.as_of is None:
+        return {}
+    as_of = query.as_of.date()
+    prior = {}
+    for chunk_id, number in days.items():
+        published = day_from_number(number)
+        if published is None:
+            continue
+        distance = query.time_range.days_from(published) if query.time_range else abs((as_of - published).days)
+        prior[chunk_id] = 0.5 ** (distance / half_life_days)
+    return prior
+
+
 def _passage(record: ChunkRecord, fused: Fused, similarity: float | None) -> Passage:
     meta = record.metadata
     return Passage(
@@ -120,22 +137,34 @@ def build_retriever(
     def dense(query: Query) -> list[tuple[ChunkRecord, float]]:
         return index.store.query(query.vector, n, _chroma_where(query.effective_filters))
 
-    def lexical(query: Query) -> list[str]:
+    def lexical(query: Query) -> list[LexicalHit]:
         bm25 = index.lexical.current()
-        return [hit.chunk_id for hit in bm25.search(query.text, n, bm25.mask(query.effective_filters))]
+        return bm25.search(query.text, n, bm25.mask(query.effective_filters))
 
     def merge(ranked: dict) -> list[Passage]:
+        query: Query = ranked["query"]
         dense_hits = ranked.get("dense", [])
+        lexical_hits: list[LexicalHit] = ranked.get("bm25", [])
         records = {record.id: record for record, _ in dense_hits}
         similarity = {record.id: value for record, value in dense_hits}
-        rankings = {"dense": list(records), "bm25": ranked.get("bm25", [])}
-        best = fuse(rankings, weights, rrf_k=retrieval.rrf_k, k=k, article_of=article_of)
+        rankings = {"dense": list(records), "bm25": [hit.chunk_id for hit in lexical_hits]}
+        days = {hit.chunk_id: hit.day for hit in lexical_hits}
+        days.update((record.id, int(record.metadata.get("published_day", 0))) for record, _ in dense_hits)
+        best = fuse(
+            rankings,
+            weights,
+            rrf_k=retrieval.rrf_k,
+            k=k,
+            article_of=article_of,
+            prior=_recency(days, query, retrieval.recency_half_life_days),
+            prior_weight=retrieval.recency_weight,
+        )
         missing = [f.chunk_id for f in best if f.chunk_id not in records]
         if missing:
             records.update(index.store.get(missing))
         return [_passage(records[f.chunk_id], f, similarity.get(f.chunk_id)) for f in best if f.chunk_id in records]
 
-    branches: dict[str, Runnable] = {}
+    branches: dict[str, Runnable] = {"query": RunnablePassthrough()}
     if mode != "bm25":
         branches["dense"] = RunnableLambda(dense)
     if mode != "dense":

@@ -246,6 +246,10 @@ def eval_run(
     mode: Annotated[str, typer.Option(help="Retrieval feeding the answers: hybrid, dense or bm25.")] = "hybrid",
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="Passages per answer.")] = 5,
     date_window: Annotated[bool, typer.Option(help="Only articles from the week before each question's date.")] = False,
+    as_of_question_date: Annotated[
+        bool,
+        typer.Option(help="Ask each question as of its date: nothing later is read, newer articles rank higher."),
+    ] = False,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     out: Annotated[Path, typer.Option(help="Folder that receives the run folder.")] = Path("eval/runs"),
     engine: Annotated[str, typer.Option(help="extractive, or llm (configured by NEWSQA_LLM__*).")] = "extractive",
@@ -263,7 +267,14 @@ def eval_run(
             raise InputError(f"{path}: no such file; give the jsonl file's path")
     if engine not in ENGINES:
         raise InputError(f"--engine {engine!r} is unknown; use extractive or llm")
-    config = EvalConfig(mode=mode, k=k, date_window=date_window, limit=limit, engine=engine)
+    config = EvalConfig(
+        mode=mode,
+        k=k,
+        date_window=date_window,
+        as_of_question_date=as_of_question_date,
+        limit=limit,
+        engine=engine,
+    )
     folder = run_eval(corpus, questions, _settings(data_dir, chroma_host, chroma_port), config, out_root=out)
     typer.echo((folder / "report.md").read_text())
     typer.echo(f"run written to {folder}", err=True)

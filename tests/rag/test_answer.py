@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import pytest
 
 from newsqa.errors import InputError
@@ -123,3 +126,38 @@ def test_cloze_questions_are_filled_from_the_sentence(sample_settings):
     )
     assert result.short_answer == "Major-General Mohammed Kingo al-Hassan"
     assert result.citations[0].quote.startswith("Earlier Thursday, security forces arrested")
+
+
+def test_answers_are_as_of_a_date(settings, tmp_path):
+    """Nothing published after as_of is read, the newest report ranks first, and time words are shown as read."""
+    from index import ingest
+
+    reports = [
+        ("june", "2022-06-14", "On Tuesday the Kessler bridge was opened by Ana Ruiz, the mayor."),
+        ("july", "2022-07-20", "After repairs the Kessler bridge was opened by Ben Okafor, the mayor."),
+        ("old", "2021-03-02", "In a ceremony the Kessler bridge was opened by Carl Hahn, the mayor."),
+    ]
+    corpus = tmp_path / "bridge.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": i, "title": "Kessler bridge opens", "source": "wire", "published": d, "text": t}) + "\n"
+            for i, d, t in reports
+        )
+    )
+    ingest([corpus], settings, progress=False)
+    question = "Who opened the Kessler bridge this week?"
+    june = answer(question, as_of=date(2022, 6, 17), settings=settings)
+    assert june.short_answer == "Ana Ruiz" and june.as_of == date(2022, 6, 17)
+    assert "july" not in {p.article_id for p in june.passages}
+    assert june.time_range is not None and (june.time_range.start, june.time_range.phrase) == (
+        date(2022, 6, 11),
+        "this week",
+    )
+    july = answer(question, as_of=date(2022, 7, 22), settings=settings)
+    assert july.short_answer == "Ben Okafor" and july.passages[0].article_id == "july"
+    # The reports disagree: the newest is the answer, and the earlier one is cited as such.
+    assert july.text == "Ben Okafor [1], as of 2022-07-20; an earlier report (2022-06-14) said Ana Ruiz [2]."
+    assert [c.published for c in july.citations] == ["2022-07-20", "2022-06-14"]
+    # Asked about 2021, the 2021 report wins although newer ones are read too.
+    older = answer("Who opened the Kessler bridge in 2021?", as_of=date(2022, 7, 22), settings=settings)
+    assert older.passages[0].article_id == "old" and older.short_answer == "Carl Hahn"

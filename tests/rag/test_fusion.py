@@ -37,3 +37,15 @@ def test_weights_and_k():
     assert fuse(rankings, {"bm25": 0.5}, rrf_k=60, k=2, article_of=article)[0].chunk_id == "a#1"
     assert len(fuse(rankings, {}, rrf_k=60, k=1, article_of=article)) == 1
     assert fuse({"dense": [], "bm25": []}, {}, rrf_k=60, k=5, article_of=article) == []
+
+
+def test_a_prior_lifts_a_chunk_and_its_article():
+    rankings = {"dense": ["old#1", "new#1"], "bm25": ["old#1", "new#1"]}
+    plain = fuse(rankings, {}, rrf_k=60, k=2, article_of=article)
+    assert [f.chunk_id for f in plain] == ["old#1", "new#1"]
+    # old#1: 2/61 = 0.0328; new#1: 2/62 + 2 * 1.0/61 = 0.0650.
+    lifted = fuse(rankings, {}, rrf_k=60, k=2, article_of=article, prior={"new#1": 1.0}, prior_weight=2.0)
+    assert [f.chunk_id for f in lifted] == ["new#1", "old#1"]
+    assert lifted[0].score == pytest.approx(2 / 62 + 2 / 61)
+    assert lifted[0].article_score == pytest.approx(2 / 62 + 2 / 61)
+    assert lifted[1].score == pytest.approx(2 / 61)
