@@ -80,6 +80,11 @@ class TimeRange(BaseModel):
     end: date
     phrase: str = Field(description="The words of the question that name the time, as typed.")
 
+    def describe(self) -> str:
+        """How the words were read, for people: "this week" read as 2022-06-11 to 2022-06-17."""
+        days = self.start.isoformat() if self.start == self.end else f"{self.start} to {self.end}"
+        return f"“{self.phrase}” read as {days}"
+
     def days_from(self, day: date) -> int:
         """How many days ``day`` lies outside the range; 0 inside it."""
         if day < self.start:

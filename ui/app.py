@@ -32,7 +32,7 @@ class NewsQAUI:
     def _filters(self, sources: list[str] | None, since: str | None, until: str | None) -> Filters:
         return Filters.parse({"sources": sources, "since": parse_day(since, "From"), "until": parse_day(until, "To")})
 
-    def ask(self, message: str, history: list[dict], turns: list, k: int, engine: str, sources, since, until):
+    def ask(self, message: str, history: list[dict], turns: list, k: int, engine: str, sources, since, until, as_of=""):
         """Stream the answer into the chat; the last yield also fills the sources panel.
 
         ``turns`` holds the conversation as (question, answer text) pairs, unescaped, so
@@ -51,7 +51,10 @@ class NewsQAUI:
             filters = self._filters(sources, since, until)
             settings = self.settings.model_copy(update={"engine": engine})
             shown = ""
-            for piece in answer_stream(message, k=int(k), filters=filters, history=turns, settings=settings):
+            moment = parse_day(as_of, "As of")
+            for piece in answer_stream(
+                message, k=int(k), filters=filters, history=turns, as_of=moment, settings=settings
+            ):
                 if isinstance(piece, Answer):
                     reply["content"] = answer_markdown(piece)
                     turns.append((piece.question, piece.text))
@@ -65,15 +68,28 @@ class NewsQAUI:
             yield history, sources_html(None), "", turns
 
     def api_answer(
-        self, question: str, k: int = 5, sources: list[str] | None = None, since: str = "", until: str = ""
+        self,
+        question: str,
+        k: int = 5,
+        sources: list[str] | None = None,
+        since: str = "",
+        until: str = "",
+        as_of: str = "",
     ) -> dict:
-        """The whole Answer as JSON, for gradio_client; errors come back as {"error": ...}."""
+        """The whole Answer as JSON, for gradio_client; errors come back as {"error": ...}.
+
+        ``as_of`` (YYYY-MM-DD, "" for now) is the day the question is asked about.
+        """
         from rag import answer
 
         try:
             return answer(
-                question, k=int(k), filters=self._filters(sources, since, until), settings=self.settings
-            ).model_dump()
+                question,
+                k=int(k),
+                filters=self._filters(sources, since, until),
+                as_of=parse_day(as_of, "as_of"),
+                settings=self.settings,
+            ).model_dump(mode="json")
         except NewsQAError as e:
             return {"error": str(e)}
 
@@ -171,9 +187,13 @@ class NewsQAUI:
                         source_filter = gr.Dropdown([], multiselect=True, label="Only these sources")
                         since = gr.Textbox(label="Published from (YYYY-MM-DD)")
                         until = gr.Textbox(label="Published to (YYYY-MM-DD)")
+                        as_of = gr.Textbox(
+                            label="As of (YYYY-MM-DD; empty: today)",
+                            info="Nothing published later is read; 'this week' in a question means the week before.",
+                        )
 
             turns = gr.State([])
-            inputs = [question, chat, turns, k, engine, source_filter, since, until]
+            inputs = [question, chat, turns, k, engine, source_filter, since, until, as_of]
             outputs = [chat, sources_panel, question, turns]
             question.submit(self.ask, inputs, outputs, api_visibility="private")
             send.click(self.ask, inputs, outputs, api_visibility="private")

@@ -83,6 +83,8 @@ def _print_answer(result, as_json: bool) -> None:
         return
     if result.notice:
         typer.echo(f"note: {result.notice}", err=True)
+    if result.time_range:
+        typer.echo(f"note: {result.time_range.describe()}", err=True)
     typer.echo(result.text)
     for sentence in result.unsupported:
         typer.echo(f"(dropped, no article supports it: {sentence})", err=True)
@@ -132,6 +134,10 @@ def ask(
     source: Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")] = None,
     since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Ask as of YYYY-MM-DD: nothing later is read, newer ranks higher (default: now)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
     engine: Annotated[
         str | None, typer.Option(help="extractive (offline) or llm (NEWSQA_LLM__* settings); default from settings.")
@@ -149,7 +155,7 @@ def ask(
     settings = _settings(data_dir, chroma_host, chroma_port)
     if engine is not None:
         settings = Settings.model_validate({**settings.model_dump(), "engine": engine})
-    result = answer(question, k=k, filters=filters, settings=settings)
+    result = answer(question, k=k, filters=filters, as_of=parse_day(as_of, "--as-of"), settings=settings)
     _print_answer(result, as_json)
 
 

@@ -38,6 +38,8 @@ def answer_markdown(result: Answer) -> str:
         return "**Not in the indexed articles.** " + plain(result.text)
     quotes = [f"> {plain(c.quote)} {_cite_link(c.number)}" for c in result.citations]
     notes = []
+    if result.time_range:
+        notes.append(f"_{plain(result.time_range.describe())}_")
     if result.notice:
         notes.append(f"_Note: {plain(result.notice)}_")
     if result.unsupported:

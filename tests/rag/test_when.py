@@ -54,3 +54,8 @@ def test_distance_to_a_range():
     week = TimeRange(start=date(2022, 6, 11), end=AS_OF, phrase="this week")
     assert week.days_from(date(2022, 6, 13)) == 0
     assert week.days_from(date(2022, 6, 1)) == 10 and week.days_from(date(2022, 6, 20)) == 3
+
+
+def test_the_reading_is_said_in_words():
+    assert resolve_time("Who resigned this week?", AS_OF).describe() == "“this week” read as 2022-06-11 to 2022-06-17"
+    assert resolve_time("Who won yesterday?", AS_OF).describe() == "“yesterday” read as 2022-06-16"

@@ -127,3 +127,24 @@ def test_a_jsonl_with_a_bad_line_indexes_the_rest_and_exits_1(tmp_path):
     assert json.loads(run("stats", "--json", data_dir=tmp_path / "index").stdout)["articles"] == 1
     strict = run("ingest", str(feed), "-q", "--strict", data_dir=tmp_path / "strict")
     assert strict.exit_code == 1 and f"newsqa: error: {feed}:2: not valid JSON" in strict.stderr
+
+
+def test_ask_as_of_a_date_reads_nothing_later_and_says_how_time_words_were_read(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    rows = [
+        ("june", "2022-06-14", "On Tuesday the Kessler bridge was opened by Ana Ruiz, the mayor."),
+        ("july", "2022-07-20", "After repairs the Kessler bridge was opened by Ben Okafor, the mayor."),
+    ]
+    feed.write_text(
+        "".join(json.dumps({"id": i, "title": "Bridge", "published": d, "text": t}) + "\n" for i, d, t in rows)
+    )
+    assert run("ingest", str(feed), "-q", data_dir=tmp_path / "index").exit_code == 0
+    question = "Who opened the Kessler bridge this week?"
+    result = run("ask", question, "--as-of", "2022-06-17", "--json", data_dir=tmp_path / "index")
+    payload = json.loads(result.stdout)
+    assert payload["short_answer"] == "Ana Ruiz" and payload["as_of"] == "2022-06-17"
+    assert [p["article_id"] for p in payload["passages"]] == ["june"]
+    plain = run("ask", question, "--as-of", "2022-06-17", data_dir=tmp_path / "index")
+    assert "note: “this week” read as 2022-06-11 to 2022-06-17" in plain.stderr
+    bad = run("ask", question, "--as-of", "June 17", data_dir=tmp_path / "index")
+    assert bad.exit_code == 1 and "--as-of 'June 17' is not a date; use YYYY-MM-DD" in bad.stderr

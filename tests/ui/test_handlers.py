@@ -101,6 +101,15 @@ def test_api_answer_returns_the_answer_as_data(sample_settings):
     payload = ui.api_answer("When did Assad flee the country?")
     assert payload["short_answer"] == "Dec. 8" and payload["citations"][0]["quote"].endswith("lightning offensive.")
     assert ui.api_answer("")["error"].startswith("the question is empty")
+    # The sample article is undated, so it is read as of any day.
+    dated = ui.api_answer("When did Assad flee the country?", as_of="2022-06-17")
+    assert dated["short_answer"] == "Dec. 8" and dated["as_of"] == "2022-06-17"
+    assert ui.api_answer("Who?", as_of="soon")["error"] == "as_of 'soon' is not a date; use YYYY-MM-DD"
+
+
+def test_the_chat_shows_how_time_words_were_read(sample_settings):
+    *_, (history, _, _, _) = _run_ask(NewsQAUI(sample_settings), "When did Assad flee the country this year?")
+    assert "“this year” read as" in history[-1]["content"]
 
 
 def test_markdown_of_an_abstention_and_empty_sources():
