@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from index.chunking import chunk_text
 from index.embed import get_embedder
+from index.fetch import is_url, load_feed, load_page
 from index.lexical import lexical_text, mark_dirty, rebuild
-from index.loaders import Article, find_files, load_file
+from index.loaders import Article, LoadedFile, find_files, load_file
 from index.store import VectorStore, chunk_id, write_lock
 from newsqa.errors import InputError
 from newsqa.settings import Settings
@@ -99,20 +101,53 @@ def _chunks_of(article: Article, settings: Settings) -> list[_PendingChunk]:
     ]
 
 
+def _page(url: str, settings: Settings) -> LoadedFile:
+    return LoadedFile([load_page(url, settings.index)])
+
+
+def _feed(url: str, settings: Settings) -> LoadedFile:
+    return LoadedFile(load_feed(url, settings.index))
+
+
+def _origins(
+    paths: Sequence[Path | str], feeds: Sequence[str], settings: Settings, *, source: str, strict: bool
+) -> list[Callable[[], LoadedFile]]:
+    """A loader for each thing to read: files (folders searched), web pages, feeds."""
+    urls = [str(p) for p in paths if is_url(str(p))]
+    local = [Path(p) for p in paths if not is_url(str(p))]
+    files = find_files(local) if local else []
+    if local and not files and not urls and not feeds:
+        raise InputError(f"no .txt, .md, .html or .jsonl files in {', '.join(map(str, local))}")
+    origins: list[Callable[[], LoadedFile]] = [
+        partial(load_file, path, source=source, max_bytes=settings.index.max_file_bytes, strict=strict)
+        for path in files
+    ]
+    origins += [partial(_page, url, settings) for url in urls]
+    origins += [partial(_feed, feed, settings) for feed in feeds]
+    return origins
+
+
 def load_articles(
-    paths: list[Path], settings: Settings, *, source: str, strict: bool, report: IngestReport
+    paths: Sequence[Path | str],
+    settings: Settings,
+    *,
+    source: str,
+    strict: bool,
+    report: IngestReport,
+    feeds: Sequence[str] = (),
 ) -> list[Article]:
-    """Every article in ``paths``. Unreadable files, skipped jsonl lines and articles whose id
-    came earlier in the run are listed in ``report.failed``, never silently dropped."""
-    files = find_files(paths)
-    if not files:
-        raise InputError(f"no .txt, .md, .html or .jsonl files in {', '.join(map(str, paths))}")
+    """Every article in ``paths`` (files, folders, web pages) and ``feeds``.
+
+    Unreadable files or URLs, skipped jsonl lines and articles whose id came earlier in the
+    run are listed in ``report.failed``, never silently dropped; the rest are read.
+    """
+    origins = _origins(paths, feeds, settings, source=source, strict=strict)
     by_id: dict[str, Article] = {}
-    for path in files:
+    for load in origins:
         try:
-            loaded = load_file(path, source=source, max_bytes=settings.index.max_file_bytes, strict=strict)
+            loaded = load()
         except InputError as e:
-            if len(files) == 1:
+            if len(origins) == 1:
                 raise
             report.failed.append(str(e))
             continue
@@ -164,8 +199,9 @@ def ingest(
     source: str = "local",
     progress: bool = True,
     strict: bool = False,
+    feeds: Sequence[str] = (),
 ) -> IngestReport:
-    """Index the articles in ``paths`` (files or folders) into the configured store.
+    """Index the articles in ``paths`` (files, folders or web page URLs) and ``feeds`` (RSS/Atom URLs).
 
     ``source`` names the outlet for files that do not carry one (.txt, .md); .jsonl lines
     and HTML metadata bring their own. Bad lines of a .jsonl file are skipped and named in
@@ -175,7 +211,7 @@ def ingest(
     """
     timer = Timer()
     report = IngestReport()
-    articles = load_articles([Path(p) for p in paths], settings, source=source, strict=strict, report=report)
+    articles = load_articles(paths, settings, source=source, strict=strict, report=report, feeds=feeds)
     report.articles = len(articles)
     store = open_store(settings, create=True)
     with write_lock(settings.store.data_dir):

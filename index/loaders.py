@@ -97,24 +97,55 @@ def _load_plain(path: Path, text: str, source: str) -> Article:
     return Article(id=_slug(path.stem), title=title, text=body, source=source, path=str(path))
 
 
-def _load_html(path: Path, text: str, source: str) -> Article:
+def article_from_html(
+    html: str,
+    *,
+    where: str,
+    article_id: str,
+    source: str = "",
+    fallback_source: str = "",
+    url: str = "",
+    path: str = "",
+) -> Article:
+    """The article in a news page's HTML (trafilatura).
+
+    ``source`` overrides the page's own outlet; ``fallback_source`` is used when the page names none.
+    """
     import trafilatura
     from trafilatura.settings import Document
 
-    doc = trafilatura.bare_extraction(text, with_metadata=True, favor_recall=True, include_comments=False)
+    doc = trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True, include_comments=False)
     # bare_extraction returns a Document, or None when the page holds no text.
     body = (doc.text if isinstance(doc, Document) else "") or ""
     if not isinstance(doc, Document) or not body.strip():
-        raise InputError(f"{path}: no article text found in this HTML; is it a news page?")
-    title = (doc.title or "").strip() or path.stem
-    published = normalize_date(doc.date, where=str(path)) if doc.date else ""
+        raise InputError(f"{where}: no article text found in this HTML; is it a news page?")
     return Article(
-        id=_slug(path.stem),
-        title=title,
+        id=article_id,
+        title=(doc.title or "").strip() or article_id,
         text=body.strip(),
-        source=source if source != "local" else (doc.sitename or doc.hostname or source),
-        url=doc.url or "",
-        published=published,
+        source=source or doc.sitename or doc.hostname or fallback_source,
+        url=url or doc.url or "",
+        published=normalize_date(doc.date, where=where) if doc.date else "",
+        path=path,
+    )
+
+
+def html_to_text(html: str) -> str:
+    """The text of an HTML fragment (a feed entry's summary), whitespace folded."""
+    import lxml.html
+
+    if not html.strip():
+        return ""
+    return " ".join(lxml.html.fragment_fromstring(html, create_parent="div").text_content().split())
+
+
+def _load_html(path: Path, text: str, source: str) -> Article:
+    return article_from_html(
+        text,
+        where=str(path),
+        article_id=_slug(path.stem),
+        source="" if source == "local" else source,
+        fallback_source=source,
         path=str(path),
     )
 

@@ -41,3 +41,45 @@ def serving(command: list[str], port: int, *, env: dict | None = None, timeout: 
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+Route = tuple[int, str, bytes, float]  # status, content type, body, seconds to wait before answering
+
+
+@contextmanager
+def serving_routes(routes: dict[str, Route]):
+    """A real HTTP server on a free loopback port answering each path from ``routes``; yields its base URL.
+
+    ``routes`` may be changed while it runs, so a test can edit a page between two fetches.
+    """
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the name http.server calls)
+            status, content_type, body, delay = routes.get(self.path, (404, "text/plain", b"not found", 0.0))
+            time.sleep(delay)
+            self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", body.decode())
+                body = b""
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,4 +1,4 @@
-"""The ``newsqa`` command: ingest, ask, remove, stats, demo, ui, eval.
+"""The ``newsqa`` command: ingest, watch, ask, remove, stats, demo, ui, eval.
 
 User mistakes print one line on stderr (``newsqa: error: ...``) and exit 1; no
 traceback. Settings come from ``NEWSQA_*`` environment variables, then these options.
@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -103,8 +106,11 @@ def _print_answer(result, as_json: bool) -> None:
 @app.command()
 @_user_errors
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl) or folders.")],
-    source: Annotated[str, typer.Option(help="Outlet name for files that carry none (.txt, .md).")] = "local",
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Files (.txt .md .html .jsonl), folders, or web page URLs.")
+    ] = None,
+    feed: Annotated[list[str] | None, typer.Option("--feed", help="An RSS or Atom feed URL (repeatable).")] = None,
+    source: Annotated[str, typer.Option(help="Outlet name for files that carry none (.txt, .md, .html).")] = "local",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     strict: Annotated[
         bool, typer.Option("--strict", help="Refuse a .jsonl file with any bad line, instead of skipping the line.")
@@ -116,14 +122,70 @@ def ingest(
     """Index articles; unchanged ones are skipped, changed ones replaced."""
     from index import ingest as run_ingest
 
-    report = run_ingest(
-        paths, _settings(data_dir, chroma_host, chroma_port), source=source, progress=not quiet, strict=strict
-    )
+    if not paths and not feed:
+        raise InputError("nothing to ingest; give files, folders, URLs or --feed URL")
+    settings = _settings(data_dir, chroma_host, chroma_port)
+    report = run_ingest(paths or [], settings, source=source, progress=not quiet, strict=strict, feeds=feed or [])
     typer.echo(report.summary())
-    for failure in report.failed:
-        typer.echo(f"newsqa: skipped: {failure}", err=True)
+    _print_failures(report.failed)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _print_failures(failures: list[str]) -> None:
+    for failure in failures:
+        typer.echo(f"newsqa: skipped: {failure}", err=True)
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh])$")
+
+
+def _seconds(every: str) -> float:
+    match = _DURATION.match(every.strip())
+    if not match:
+        raise InputError(f"--every {every!r} is not a duration; use e.g. 30s, 15m or 1h")
+    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
+@app.command()
+@_user_errors
+def watch(
+    feeds_file: Annotated[Path, typer.Argument(help="A text file of feed URLs, one a line (# starts a comment).")],
+    every: Annotated[str, typer.Option(help="Time between polls: 30s, 15m, 1h.")] = "15m",
+    polls: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many polls (default: until Ctrl-C).")
+    ] = None,
+    data_dir: DataDir = None,
+    chroma_host: ChromaHost = None,
+    chroma_port: ChromaPort = None,
+) -> None:
+    """Poll feeds and index only their new or changed entries; Ctrl-C stops after the current poll."""
+    from index import ingest as run_ingest
+
+    interval = _seconds(every)
+    try:
+        lines = feeds_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{feeds_file}: cannot be read ({e}); give a text file of feed URLs") from e
+    feeds = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+    if not feeds:
+        raise InputError(f"{feeds_file}: lists no feed URL; one a line")
+    settings = _settings(data_dir, chroma_host, chroma_port)
+    done = 0
+    try:
+        while polls is None or done < polls:
+            if done:
+                time.sleep(interval)
+            try:
+                report = run_ingest([], settings, progress=False, feeds=feeds)
+            except NewsQAError as e:
+                typer.echo(f"{datetime.now():%H:%M:%S} poll failed: {e}", err=True)
+            else:
+                typer.echo(f"{datetime.now():%H:%M:%S} {report.summary()}")
+                _print_failures(report.failed)
+            done += 1
+    except KeyboardInterrupt:
+        typer.echo("stopped; the index holds everything up to the last finished poll", err=True)
 
 
 @app.command()

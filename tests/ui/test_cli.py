@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from ui.cli import app
 
-COMMANDS = ["ingest", "ask", "remove", "stats", "demo", "ui", "eval"]
+COMMANDS = ["ingest", "watch", "ask", "remove", "stats", "demo", "ui", "eval"]
 
 
 def run(*args: str, data_dir=None, **env: str):

@@ -1,0 +1,109 @@
+"""Articles from the web: a news page by its URL, or every entry of an RSS/Atom feed.
+
+Fetching is bounded: only http and https, a timeout (``IndexSettings.fetch_timeout_s``),
+a size cap (``max_fetch_bytes``, checked while the body streams in, not only from the
+header) and at most ``max_redirects`` redirects. Every failure is an
+:class:`~newsqa.errors.InputError` naming the URL, so one bad link does not stop the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from index.loaders import Article, article_from_html, html_to_text
+from newsqa.errors import InputError
+from newsqa.settings import IndexSettings
+
+_WEB_SCHEMES = ("http", "https")
+
+
+def is_url(text: str) -> bool:
+    """Whether an argument is a link (``scheme:...``, such as https: or javascript:) rather than a file."""
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+:", text)) and not Path(text).exists()
+
+
+def url_id(url: str) -> str:
+    """A readable, stable article id for a URL: host and path, with a short hash for uniqueness."""
+    parts = urlsplit(url)
+    readable = re.sub(r"[^a-zA-Z0-9]+", "-", f"{parts.netloc}{parts.path}").strip("-").lower()[:80]
+    return f"{readable}-{hashlib.sha1(url.encode()).hexdigest()[:8]}"
+
+
+def fetch(url: str, settings: IndexSettings) -> bytes:
+    """The body of ``url``, or an InputError that says why it could not be had."""
+    import httpx
+
+    if urlsplit(url).scheme.lower() not in _WEB_SCHEMES:
+        raise InputError(f"{url}: only http and https links can be fetched")
+    limit = settings.max_fetch_bytes
+    try:
+        with (
+            httpx.Client(
+                timeout=settings.fetch_timeout_s, follow_redirects=True, max_redirects=settings.max_redirects
+            ) as client,
+            client.stream("GET", url, headers={"User-Agent": "newsqa"}) as response,
+        ):
+            if response.status_code >= 400:
+                raise InputError(f"{url}: the server answered HTTP {response.status_code}; check the link")
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > limit:
+                raise InputError(f"{url}: {declared:,} bytes is over the {limit:,}-byte limit")
+            body = bytearray()
+            for piece in response.iter_bytes():
+                body.extend(piece)
+                if len(body) > limit:
+                    raise InputError(f"{url}: more than the {limit:,}-byte limit; not indexed")
+            return bytes(body)
+    except httpx.TimeoutException as e:
+        raise InputError(f"{url}: no answer within {settings.fetch_timeout_s:g}s; try again later") from e
+    except httpx.TooManyRedirects as e:
+        raise InputError(f"{url}: more than {settings.max_redirects} redirects; give the final address") from e
+    except httpx.HTTPError as e:
+        raise InputError(f"{url}: cannot be fetched ({type(e).__name__}); check the link and the network") from e
+
+
+def load_page(url: str, settings: IndexSettings) -> Article:
+    """The article on a news page."""
+    html = fetch(url, settings).decode("utf-8", errors="replace")
+    return article_from_html(html, where=url, article_id=url_id(url), url=url)
+
+
+def _entry_day(entry) -> str:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    return date(*parsed[:3]).isoformat() if parsed else ""
+
+
+def load_feed(url: str, settings: IndexSettings) -> list[Article]:
+    """Every entry of an RSS or Atom feed with text, taking title, date, outlet and link from the feed."""
+    import feedparser
+
+    parsed = feedparser.parse(fetch(url, settings))
+    outlet = parsed.feed.get("title") or urlsplit(url).netloc
+    articles = []
+    for entry in parsed.entries:
+        link = entry.get("link") or ""
+        contents = entry.get("content") or []
+        html = contents[0].get("value", "") if contents else entry.get("summary", "")
+        text = html_to_text(html)
+        if not text:
+            continue
+        articles.append(
+            Article(
+                id=url_id(entry.get("id") or link or f"{url}#{entry.get('title', '')}"),
+                title=(entry.get("title") or "").strip() or link,
+                text=text,
+                source=outlet,
+                url=link if urlsplit(link).scheme in _WEB_SCHEMES else "",
+                published=_entry_day(entry),
+                path=url,
+            )
+        )
+    if not articles:
+        # feedparser reads broken XML leniently; say why nothing came of it.
+        problem = f" ({parsed.get('bozo_exception')})" if parsed.get("bozo") else ""
+        raise InputError(f"{url}: not an RSS or Atom feed with entries{problem}")
+    return articles

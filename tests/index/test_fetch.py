@@ -1,0 +1,103 @@
+"""Pages and feeds served by a real HTTP server on 127.0.0.1, ingested into a real index."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from index import ingest, open_store
+from tests.helpers import serving_routes
+from ui.cli import app
+
+PAGE = b"""<html><head><title>Dam bursts in the valley</title>
+<meta property="og:site_name" content="Valley Herald">
+<meta property="article:published_time" content="2022-06-14T08:00:00Z"></head>
+<body><nav>Home | World | Sport</nav><article><h1>Dam bursts in the valley</h1>
+<p>The Kessler dam burst on Monday, flooding three villages in the northern valley.</p>
+<p>Engineer Maria Lopez said the spillway had been blocked for weeks before the collapse.</p>
+<p>About 400 residents were evacuated by boat, the regional council said on Tuesday.</p>
+</article></body></html>"""
+
+
+def rss(entries: list[tuple[str, str]]) -> bytes:
+    items = "".join(
+        f"<item><title>Story {i}</title><link>https://news.example/{i}</link><guid>https://news.example/{i}</guid>"
+        f"<pubDate>Tue, 14 Jun 2022 08:00:00 GMT</pubDate><description>{text}</description></item>"
+        for i, text in entries
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire Daily</title>{items}</channel></rss>'.encode()
+
+
+def entries(count: int, changed: frozenset[int] = frozenset()) -> list[tuple[str, str]]:
+    return [
+        (str(i), f"Council {i} {'revised' if i in changed else 'approved'} a budget of {i} million for roads.")
+        for i in range(count)
+    ]
+
+
+@pytest.fixture
+def fast_settings(settings):
+    """Short timeouts, so the slow server's test takes a second."""
+    return settings.model_copy(update={"index": settings.index.model_copy(update={"fetch_timeout_s": 1.0})})
+
+
+def test_a_page_is_fetched_and_its_outlet_and_date_kept(settings):
+    with serving_routes({"/dam.html": (200, "text/html", PAGE, 0.0)}) as base:
+        report = ingest([f"{base}/dam.html"], settings, progress=False)
+    assert report.added == 1 and not report.failed
+    (chunk,) = open_store(settings).iter_all()
+    meta = chunk.metadata
+    assert (meta["source"], meta["published"], meta["url"]) == ("Valley Herald", "2022-06-14", f"{base}/dam.html")
+    assert "Maria Lopez said the spillway" in chunk.text and "Home | World" not in chunk.text
+
+
+def test_a_feed_is_ingested_and_a_repoll_embeds_only_the_changed_entries(settings):
+    routes = {"/feed.xml": (200, "application/rss+xml", rss(entries(200)), 0.0)}
+    with serving_routes(routes) as base:
+        first = ingest([], settings, feeds=[f"{base}/feed.xml"], progress=False)
+        assert (first.articles, first.added, first.chunks_embedded) == (200, 200, 200)
+        routes["/feed.xml"] = (200, "application/rss+xml", rss(entries(200, frozenset({3, 50, 99, 150, 199}))), 0.0)
+        second = ingest([], settings, feeds=[f"{base}/feed.xml"], progress=False)
+    assert (second.replaced, second.unchanged, second.added) == (5, 195, 0)
+    assert second.chunks_embedded == 5 and second.chunks_deleted == 5
+    stored = {r.metadata["title"]: r for r in open_store(settings).iter_all()}
+    assert len(stored) == 200 and "revised" in stored["Story 50"].text
+    meta = stored["Story 7"].metadata
+    assert (meta["source"], meta["published"], meta["url"]) == ("Wire Daily", "2022-06-14", "https://news.example/7")
+
+
+def test_each_bad_url_gets_one_line_and_the_rest_is_ingested(fast_settings):
+    big = b"<html><body><p>" + b"x" * 30_000_000 + b"</p></body></html>"
+    routes = {
+        "/dam.html": (200, "text/html", PAGE, 0.0),
+        "/slow.html": (200, "text/html", PAGE, 3.0),
+        "/big.html": (200, "text/html", big, 0.0),
+        "/broken.xml": (200, "application/rss+xml", b"<rss><channel><item><title>oops</channel", 0.0),
+        "/loop": (302, "text/plain", b"/loop", 0.0),
+    }
+    with serving_routes(routes) as base:
+        urls = [f"{base}/{name}" for name in ("dam.html", "slow.html", "big.html", "gone.html", "loop")]
+        report = ingest([*urls, "javascript:alert(1)"], fast_settings, feeds=[f"{base}/broken.xml"], progress=False)
+    assert report.added == 1
+    failures = "\n".join(report.failed)
+    assert f"{base}/slow.html: no answer within 1s" in failures
+    assert f"{base}/big.html: {len(big):,} bytes is over the 20,000,000-byte limit" in failures
+    assert f"{base}/gone.html: the server answered HTTP 404" in failures
+    assert f"{base}/loop: more than 5 redirects" in failures
+    assert f"{base}/broken.xml: not an RSS or Atom feed with entries" in failures
+    assert "javascript:alert(1): only http and https links can be fetched" in failures
+    assert len(report.failed) == 6 and all("\n" not in line for line in report.failed)
+
+
+def test_watch_polls_feeds_and_stops(tmp_path):
+    routes = {"/feed.xml": (200, "application/rss+xml", rss(entries(3)), 0.0)}
+    with serving_routes(routes) as base:
+        feeds = tmp_path / "feeds.txt"
+        feeds.write_text(f"# my feeds\n{base}/feed.xml\n")
+        env = {"NEWSQA_STORE__DATA_DIR": str(tmp_path / "index")}
+        result = CliRunner().invoke(app, ["watch", str(feeds), "--every", "0s", "--polls", "2"], env=env)
+    assert result.exit_code == 0, result.output
+    first, second = result.stdout.splitlines()
+    assert "3 articles from 1 files: 3 added" in first and "0 added, 0 replaced, 3 unchanged" in second
+    bad = CliRunner().invoke(app, ["watch", str(feeds), "--every", "soon"], env=env)
+    assert bad.exit_code == 1 and "--every 'soon' is not a duration" in bad.stderr
