@@ -160,7 +160,7 @@ def _record(question: Question, config: EvalConfig, index, policy: AnsweringPoli
         record[f"{mode}_ndcg@10"] = m.ndcg_at_k(ranking, gold, 10)
         if mode == config.mode:
             record["retrieval_ms"] = embed_ms + elapsed
-    passages = passages_by_mode[config.mode][: config.k]
+    passages = index.distinct(passages_by_mode[config.mode], config.k)
     timer = Timer()
     result = policy.answer(question.question, query, passages)
     record["answer_ms"] = timer.ms
@@ -192,7 +192,7 @@ def _record(question: Question, config: EvalConfig, index, policy: AnsweringPoli
     if config.abstention and gold:
         held_out = filters.model_copy(update={"exclude_articles": tuple(gold)})
         others = retrievers[config.mode].invoke(query.model_copy(update={"filters": held_out}))
-        unanswerable = policy.answer(question.question, query, others[: config.k])
+        unanswerable = policy.answer(question.question, query, index.distinct(others, config.k))
         record["abstained_without_gold"] = unanswerable.abstained
     return record
 

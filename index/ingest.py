@@ -45,12 +45,20 @@ class IngestReport:
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    same_text_other_titles: int = 0
 
     def summary(self) -> str:
         return (
             f"{self.articles} articles from {self.files} files: {self.added} added, {self.replaced} replaced, "
             f"{self.unchanged} unchanged; {self.chunks_added} chunks added, {self.chunks_deleted} removed "
-            f"in {self.seconds:.1f}s" + (f"; {len(self.failed)} files failed" if self.failed else "")
+            f"in {self.seconds:.1f}s"
+            + (f"; {len(self.failed)} files failed" if self.failed else "")
+            + (
+                f"; {self.same_text_other_titles} articles share their text with others under other headlines "
+                "(likely extraction failures; `newsqa stats` lists them)"
+                if self.same_text_other_titles
+                else ""
+            )
         )
 
 
@@ -245,7 +253,8 @@ def ingest(
             _embed_and_write(store, pending, settings, report, progress)
             store.delete(stale)
             report.chunks_deleted = len(stale)
-            rebuild(store)
+            duplicates = rebuild(store).duplicates
+            report.same_text_other_titles = sum(len(same) for same in duplicates.same_text_other_titles)
     report.seconds = timer.seconds
     return report
 

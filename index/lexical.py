@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from index.duplicates import DuplicateGroups, group_duplicates
 from index.store import VectorStore, article_of, write_lock
 from newsqa.errors import IndexUnavailableError
 from newsqa.text import content_terms
@@ -30,7 +31,7 @@ def lexical_text(title: str, text: str) -> str:
 
 
 # Saved with the index; a saved index of another format is rebuilt. Bump it when the tokenizer changes.
-_FORMAT = 2
+_FORMAT = 3
 
 
 @dataclass
@@ -41,36 +42,53 @@ class LexicalHit:
 
 
 class LexicalIndex:
-    """BM25 over every chunk, with per-chunk source and date for filtering."""
+    """BM25 over every chunk, with per-chunk source and date for filtering, and the near-duplicate groups."""
 
-    def __init__(self, retriever, ids: list[str], sources: list[str], days: np.ndarray) -> None:
+    def __init__(
+        self, retriever, ids: list[str], sources: list[str], days: np.ndarray, duplicates: DuplicateGroups
+    ) -> None:
         self._retriever = retriever
         self.ids = ids
         self.article_ids = np.array([article_of(i) for i in ids], dtype=object)
         self.sources = np.array(sources, dtype=object)
         self.days = days
+        self.duplicates = duplicates
 
     @classmethod
     def build(cls, store: VectorStore) -> LexicalIndex:
         import bm25s
 
         ids, texts, sources, days = [], [], [], []
+        pieces: dict[str, list[tuple[int, str]]] = {}
+        titles: dict[str, str] = {}
         for record in store.iter_all():
+            meta = record.metadata
             ids.append(record.id)
-            texts.append(lexical_text(record.metadata.get("title", ""), record.text))
-            sources.append(record.metadata.get("source", ""))
-            days.append(int(record.metadata.get("published_day", 0)))
+            texts.append(lexical_text(meta.get("title", ""), record.text))
+            sources.append(meta.get("source", ""))
+            days.append(int(meta.get("published_day", 0)))
+            pieces.setdefault(meta["article_id"], []).append((int(meta.get("chunk_index", 0)), record.text))
+            titles[meta["article_id"]] = meta.get("title", "")
         retriever = bm25s.BM25()
         if texts:
             retriever.index([content_terms(text) for text in texts], show_progress=False)
-        return cls(retriever, ids, sources, np.array(days, dtype=np.int64))
+        article_texts = {article: " ".join(text for _, text in sorted(parts)) for article, parts in pieces.items()}
+        duplicates = group_duplicates(article_texts, titles, store.settings.index.duplicate_threshold)
+        return cls(retriever, ids, sources, np.array(days, dtype=np.int64), duplicates)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if self.ids:
             self._retriever.save(str(folder / "bm25"))
         (folder / "chunks.json").write_text(
-            json.dumps({"format": _FORMAT, "ids": self.ids, "sources": self.sources.tolist()})
+            json.dumps(
+                {
+                    "format": _FORMAT,
+                    "ids": self.ids,
+                    "sources": self.sources.tolist(),
+                    "duplicates": asdict(self.duplicates),
+                }
+            )
         )
         np.save(folder / "days.npy", self.days)
 
@@ -83,7 +101,12 @@ class LexicalIndex:
         if meta.get("format") != _FORMAT:
             return None
         retriever = bm25s.BM25.load(str(folder / "bm25")) if meta["ids"] else bm25s.BM25()
-        return cls(retriever, meta["ids"], meta["sources"], np.load(folder / "days.npy"))
+        duplicates = DuplicateGroups(**meta["duplicates"])
+        return cls(retriever, meta["ids"], meta["sources"], np.load(folder / "days.npy"), duplicates)
+
+    def outlets(self) -> dict[str, str]:
+        """Each article's outlet."""
+        return dict(zip(self.article_ids.tolist(), self.sources.tolist()))
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -19,6 +19,8 @@ class IndexStats:
     first_published: str
     last_published: str
     location: str
+    near_duplicate_articles: int
+    same_text_other_titles: list[list[str]]
 
 
 def stats(settings: Settings) -> IndexStats:
@@ -34,6 +36,8 @@ def stats(settings: Settings) -> IndexStats:
         first_published=day_text(int(known_days.min())) if known_days.size else "",
         last_published=day_text(int(known_days.max())) if known_days.size else "",
         location=store.location,
+        near_duplicate_articles=lexical.duplicates.members(),
+        same_text_other_titles=lexical.duplicates.same_text_other_titles,
     )
 
 

@@ -65,6 +65,12 @@ class IndexSettings(_Section):
         description="Chunks embedded and written together; an interruption loses at most one group.",
     )
     max_file_bytes: int = Field(default=50_000_000, ge=1, description="Larger files are refused.")
+    duplicate_threshold: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Articles sharing this share of their 5-word shingles are copies of one story (MinHash estimate).",
+    )
     max_fetch_bytes: int = Field(default=20_000_000, ge=1, description="Larger web pages and feeds are refused.")
     fetch_timeout_s: float = Field(default=20.0, gt=0, description="Seconds a page or feed may take to arrive.")
     max_redirects: int = Field(default=5, ge=0, le=20, description="Redirects followed when fetching a URL.")

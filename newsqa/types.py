@@ -126,6 +126,9 @@ class Passage(BaseModel):
     dense_rank: int | None = None
     bm25_rank: int | None = None
     dense_similarity: float | None = None
+    also_reported_by: list[str] = Field(
+        default_factory=list, description="Outlets of near-copies of this article, left out of the passages."
+    )
 
 
 class Citation(BaseModel):
@@ -142,6 +145,7 @@ class Citation(BaseModel):
     end: int
     passage_id: str
     support: float = Field(description="How strongly the quote supports the answer, 0 to 1.")
+    also_reported_by: list[str] = Field(default_factory=list, description="Outlets that ran a near-copy.")
 
 
 class Answer(BaseModel):

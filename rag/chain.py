@@ -24,6 +24,8 @@ from rag.policy import AnsweringPolicy
 from rag.retrieve import Index, build_retriever, open_index
 from rag.when import resolve_time
 
+_COPIES_HEADROOM = 3
+
 
 def _moment(as_of: date | datetime | None) -> datetime:
     """``as_of`` as a datetime; a bare date means the end of that day, and None means now."""
@@ -53,7 +55,8 @@ def retrieval_chain(
 
     ``query_fields`` are the rest of the :class:`Query`: filters, ``as_of``, time range.
     """
-    retriever = build_retriever(index, settings.retrieval, k=k)
+    # Copies of one story are folded into one passage, so fetch enough to still fill k.
+    retriever = build_retriever(index, settings.retrieval, k=k * _COPIES_HEADROOM)
 
     def embed(text: str) -> Query:
         with timed(timings, "embed_query"):
@@ -61,7 +64,7 @@ def retrieval_chain(
 
     def retrieve(query: Query):
         with timed(timings, "retrieve"):
-            return retriever.invoke(query)
+            return index.distinct(retriever.invoke(query), k)
 
     return RunnableLambda(embed) | RunnableParallel(query=RunnablePassthrough(), passages=RunnableLambda(retrieve))
 

@@ -51,6 +51,30 @@ class Index:
                 f"unknown source {', '.join(map(repr, unknown))}; indexed sources: {', '.join(known) or 'none'}"
             )
 
+    def distinct(self, passages: list[Passage], k: int) -> list[Passage]:
+        """The first ``k`` passages keeping one article per near-duplicate group (see index.duplicates).
+
+        The kept article's passages list the other copies' outlets in ``also_reported_by``.
+        """
+        lexical = self.lexical.current()
+        representative = lexical.duplicates.representative
+        outlets = lexical.outlets() if representative else {}
+        kept_article: dict[str, str] = {}
+        kept: list[Passage] = []
+        for passage in passages:
+            group = representative.get(passage.article_id)
+            if group is not None:
+                first = kept_article.setdefault(group, passage.article_id)
+                if first != passage.article_id:
+                    continue
+                copies = (a for a, g in representative.items() if g == group and a != passage.article_id)
+                others = {outlets.get(a, "") for a in copies} - {passage.source, ""}
+                passage = passage.model_copy(update={"also_reported_by": sorted(others)})
+            kept.append(passage)
+            if len(kept) == k:
+                break
+        return kept
+
 
 _open_indexes: dict[tuple[StoreSettings, str], Index] = {}
 _open_lock = threading.Lock()

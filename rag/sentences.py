@@ -79,4 +79,5 @@ def cite(number: int, sentence: Sentence, support: float) -> Citation:
         end=sentence.end,
         passage_id=passage.id,
         support=round(min(1.0, support), 3),
+        also_reported_by=list(passage.also_reported_by),
     )

@@ -95,6 +95,8 @@ def _print_answer(result, as_json: bool) -> None:
         typer.echo(f"\n[{citation.number}] “{citation.quote}”")
         where = " · ".join(x for x in (citation.title, citation.source, citation.published, citation.url) if x)
         typer.echo(f"    {where} (characters {citation.start}-{citation.end} of {citation.article_id})")
+        if citation.also_reported_by:
+            typer.echo(f"    also reported by {', '.join(citation.also_reported_by)}")
     t = result.timings_ms
     typer.echo(
         f"\n{len(result.passages)} passages · retrieval {t.get('retrieve', 0):.0f} ms · "
@@ -269,6 +271,10 @@ def stats(
         typer.echo(f"published {info.first_published} to {info.last_published}")
     for name, count in info.sources.items():
         typer.echo(f"  {name}: {count} chunks")
+    if info.near_duplicate_articles:
+        typer.echo(f"{info.near_duplicate_articles} articles are near-copies of another (answers read one per story)")
+    for same in info.same_text_other_titles:
+        typer.echo(f"warning: same text under different headlines, likely an extraction failure: {', '.join(same)}")
 
 
 @app.command()

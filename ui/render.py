@@ -70,7 +70,8 @@ def sources_html(result: Answer | None) -> str:
     cards = []
     for citation in result.citations:
         passage = passages.get(citation.passage_id)
-        meta = " · ".join(html.escape(x) for x in (citation.source, citation.published) if x)
+        also = f"also reported by {', '.join(citation.also_reported_by)}" if citation.also_reported_by else ""
+        meta = " · ".join(html.escape(x) for x in (citation.source, citation.published, also) if x)
         title = html.escape(citation.title or citation.article_id)
         if citation.url.startswith(("http://", "https://")):
             title = f'<a href="{html.escape(citation.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'

@@ -1,0 +1,56 @@
+"""Near-copies of one story: grouping on hand-made texts, then the real index and answer."""
+
+from __future__ import annotations
+
+import json
+
+from index import ingest, stats
+from index.duplicates import group_duplicates
+from rag import answer
+
+STORY = (
+    "The Kessler dam burst on Monday, flooding three villages in the northern valley. Engineer Maria Lopez "
+    "said the spillway had been blocked for weeks before the collapse. About 400 residents were evacuated "
+    "by boat, and the regional council promised an inquiry into the maintenance of the dam."
+)
+OTHER = (
+    "A teenager from Pune won the national chess title on Sunday after a tense final game. Arjun Mehta, "
+    "who is sixteen, beat the defending champion in forty moves and will play at the Olympiad next year."
+)
+BOILERPLATE = "Subscribe to our newsletter for the latest stories. Accept cookies to continue reading this site."
+
+
+def test_copies_group_and_boilerplate_under_other_headlines_is_flagged():
+    texts = {
+        "wire": STORY,
+        "herald": STORY.replace("On Monday", "on Monday") + " Reporting by the Herald desk.",
+        "chess": OTHER,
+        "page-a": BOILERPLATE,
+        "page-b": BOILERPLATE,
+    }
+    titles = {"wire": "Dam bursts", "herald": "Dam bursts", "chess": "Chess", "page-a": "Flood", "page-b": "Budget"}
+    groups = group_duplicates(texts, titles, threshold=0.5)
+    assert groups.representative == {"herald": "herald", "wire": "herald", "page-a": "page-a", "page-b": "page-a"}
+    assert groups.same_text_other_titles == [["page-a", "page-b"]]
+    assert groups.members() == 4
+
+
+def test_answers_read_one_copy_and_cite_the_other_outlets(settings, tmp_path):
+    corpus = tmp_path / "copies.jsonl"
+    rows = [
+        {"id": "wire", "title": "Dam bursts", "source": "Wire", "text": STORY},
+        {"id": "herald", "title": "Dam bursts", "source": "Herald", "text": STORY + " Reporting by the Herald desk."},
+        {"id": "chess", "title": "Chess title", "source": "Wire", "text": OTHER},
+        {"id": "page-a", "title": "Flood", "source": "Site", "text": BOILERPLATE},
+        {"id": "page-b", "title": "Budget", "source": "Site", "text": BOILERPLATE},
+    ]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = ingest([corpus], settings, progress=False)
+    assert report.same_text_other_titles == 2 and "likely extraction failures" in report.summary()
+    info = stats(settings)
+    assert info.near_duplicate_articles == 4 and info.same_text_other_titles == [["page-a", "page-b"]]
+    result = answer("How many residents were evacuated after the Kessler dam burst?", settings=settings)
+    assert result.short_answer == "400"
+    assert len({p.article_id for p in result.passages} & {"wire", "herald"}) == 1
+    (citation,) = result.citations
+    assert citation.also_reported_by == ["Wire" if citation.source == "Herald" else "Herald"]
