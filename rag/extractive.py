@@ -150,6 +150,7 @@ class Extraction:
     abstained: bool
     reason: str = ""
     superseded: bool = False  # the second quote is an earlier report that said otherwise
+    counted: bool = False  # the answer is a count, which holds only as of its report's date
 
 
 def _published_in(passage: Passage, time_range: TimeRange) -> bool:
@@ -316,7 +317,7 @@ class ExtractiveEngine:
         attributions = [_attribution(best.sentence.text)]
         if question.kind == "number" and answers[0]:
             quotes, answers, attributions = self._add_disagreeing(question, pool, quotes, answers, attributions)
-        return Extraction(quotes, [a for a in answers if a], attributions, False)
+        return Extraction(quotes, [a for a in answers if a], attributions, False, counted=question.kind == "number")
 
     def _reports_over_time(self, pool: list[Scored], time_range: TimeRange | None) -> tuple[Scored, Scored] | None:
         """A newer and an earlier report that answer differently, both scoring nearly as well as the best.
@@ -384,7 +385,9 @@ def compose(extraction: Extraction) -> tuple[str, str | None]:
             parts.append(f"{value}, according to {who} [{n}]" if who else f"{value} [{n}]")
         return "Sources differ: " + "; ".join(parts) + ".", "; ".join(answers)
     if answers:
-        return f"{answers[0]} [1]", answers[0]
+        published = quotes[0].sentence.passage.published
+        as_of = f", as of {published}" if extraction.counted and published else ""
+        return f"{answers[0]} [1]{as_of}", answers[0]
     return f"{quotes[0].sentence.text} [1]", None
 
 

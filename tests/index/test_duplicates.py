@@ -50,7 +50,7 @@ def test_answers_read_one_copy_and_cite_the_other_outlets(settings, tmp_path):
     info = stats(settings)
     assert info.near_duplicate_articles == 4 and info.same_text_other_titles == [["page-a", "page-b"]]
     result = answer("How many residents were evacuated after the Kessler dam burst?", settings=settings)
-    assert result.short_answer == "400"
+    assert result.short_answer == "400" and result.text == "400 [1]"
     assert len({p.article_id for p in result.passages} & {"wire", "herald"}) == 1
     (citation,) = result.citations
     assert citation.also_reported_by == ["Wire" if citation.source == "Herald" else "Herald"]

@@ -91,6 +91,16 @@ def test_disagreeing_outlets_are_both_quoted(fake_embedder):
     assert text_out.startswith("Sources differ: 4, according to the observatory [1]; 2, according to")
 
 
+def test_a_count_says_as_of_when_it_was_reported(fake_embedder):
+    engine = ExtractiveEngine(fake_embedder, AnswerSettings())
+    question = "How many residents were evacuated from Balqasah?"
+    text = "About 400 residents were evacuated from Balqasah by bus."
+    extraction = engine.extract(question, fake_embedder.embed_query(question), [passage(text)])
+    assert compose(extraction) == ("400 [1], as of 2024-12-20", "400")
+    undated = passage(text).model_copy(update={"published": ""})
+    assert compose(engine.extract(question, fake_embedder.embed_query(question), [undated]))[0] == "400 [1]"
+
+
 def test_the_engine_abstains_when_the_passages_never_name_the_question_entities(fake_embedder):
     engine = ExtractiveEngine(fake_embedder, AnswerSettings())
     question = "Who won the election in France?"
