@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from index.chunking import chunk_text
 from index.embed import get_embedder
@@ -43,6 +44,7 @@ class IngestReport:
     chunks_deleted: int = 0
     chunks_embedded: int = 0
     failed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
     same_text_other_titles: int = 0
@@ -109,6 +111,19 @@ def _chunks_of(article: Article, settings: Settings) -> list[_PendingChunk]:
     ]
 
 
+def _without_unsafe_link(article: Article, *, report: IngestReport) -> Article:
+    """The article, with its link dropped (and a warning) unless it is http or https: a
+    ``javascript:`` or ``data:`` link must not even be stored."""
+    scheme = urlsplit(article.url).scheme.lower()
+    if not article.url or scheme in ("http", "https"):
+        return article
+    report.warnings.append(
+        f"{article.path}: article {article.id!r} links to a {scheme or 'relative'}: address; "
+        "the link was dropped, the article indexed without it"
+    )
+    return replace(article, url="")
+
+
 def _page(url: str, settings: Settings) -> LoadedFile:
     return LoadedFile([load_page(url, settings.index)])
 
@@ -161,7 +176,7 @@ def load_articles(
             continue
         report.files += 1
         report.failed.extend(loaded.skipped)
-        for article in loaded.articles:
+        for article in map(partial(_without_unsafe_link, report=report), loaded.articles):
             earlier = by_id.get(article.id)
             if earlier is not None:
                 report.failed.append(

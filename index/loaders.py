@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -68,7 +69,11 @@ def _slug(name: str) -> str:
 
 def _read_text(path: Path, max_bytes: int) -> str:
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        # A FIFO would block and /dev/zero never ends; only regular files are articles.
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: is not a regular file (a pipe, device or socket); give an article file")
+        size = info.st_size
         if size > max_bytes:
             raise InputError(f"{path}: {size:,} bytes is over the {max_bytes:,}-byte limit; split the file")
         raw = path.read_bytes()

@@ -129,6 +129,8 @@ def ingest(
     settings = _settings(data_dir, chroma_host, chroma_port)
     report = run_ingest(paths or [], settings, source=source, progress=not quiet, strict=strict, feeds=feed or [])
     typer.echo(report.summary())
+    for warning in report.warnings:
+        typer.echo(f"newsqa: warning: {warning}", err=True)
     _print_failures(report.failed)
     if report.failed:
         raise typer.Exit(1)

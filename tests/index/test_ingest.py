@@ -130,6 +130,24 @@ def test_two_files_with_one_id_in_a_run_are_both_named_and_the_first_kept(settin
     assert titles == {"Dam bursts in the valley", "One"}
 
 
+def test_only_web_links_are_stored(settings, tmp_path):
+    rows = [
+        {"id": "a", "title": "A", "text": "Dam bursts in the valley.", "url": "javascript:alert(1)"},
+        {"id": "b", "title": "B", "text": "Chess title for a teenager.", "url": "data:text/html,<b>x</b>"},
+        {"id": "c", "title": "C", "text": "Council approves the budget.", "url": "https://example.org/c"},
+    ]
+    corpus = tmp_path / "links.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = ingest([corpus], settings, progress=False)
+    assert report.added == 3 and not report.failed
+    assert [w.split(": ", 1)[1] for w in report.warnings] == [
+        "article 'a' links to a javascript: address; the link was dropped, the article indexed without it",
+        "article 'b' links to a data: address; the link was dropped, the article indexed without it",
+    ]
+    urls = {r.metadata["article_id"]: r.metadata["url"] for r in open_store(settings).iter_all()}
+    assert urls == {"a": "", "b": "", "c": "https://example.org/c"}
+
+
 def test_a_second_writer_is_refused_while_the_first_holds_the_lock(settings, article_dir):
     ingest([article_dir], settings, progress=False)
     count = open_store(settings).count()

@@ -124,6 +124,15 @@ def test_oversized_file_is_refused(tmp_path):
         load_file(path, max_bytes=100)
 
 
+def test_a_pipe_named_like_an_article_is_refused_without_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "news.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="news.txt: is not a regular file"):
+        load_file(fifo)
+
+
 def test_folders_are_searched_for_supported_files(tmp_path):
     (tmp_path / "sub").mkdir()
     for name in ("a.txt", "sub/b.md", "sub/c.html", "d.jsonl", "e.pdf", "notes"):
