@@ -72,12 +72,22 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def read_corpus(path: Path, limit: int | None = None) -> list[dict]:
-    """The corpus rows, optionally only the first ``limit``."""
+    """The corpus rows, optionally only the first ``limit``; each an object with an ``id``."""
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                rows.append(json.loads(line))
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise InputError(f"{path}:{line_no}: not valid JSON ({e.msg}); one article object per line") from e
+                if not isinstance(row, dict) or not str(row.get("id") or "").strip():
+                    raise InputError(f"{path}:{line_no}: an article needs an 'id'; give each line a unique id")
+                rows.append(row)
                 if limit and len(rows) >= limit:
                     break
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read the corpus ({e}); give a corpus .jsonl") from e
     return rows

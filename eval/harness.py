@@ -36,7 +36,7 @@ from typing import get_args
 import numpy as np
 
 from eval import metrics as m
-from eval.data import Question, load_questions
+from eval.data import Question, load_questions, read_corpus
 from index import ingest, open_store
 from index.embed import Embedder
 from newsqa.settings import Settings
@@ -255,6 +255,21 @@ def aggregate(records: list[dict]) -> dict:
     return summary
 
 
+def gold_warnings(questions: list[Question], corpus_ids: set[str]) -> list[str]:
+    """What makes retrieval figures meaningless for some questions: no gold article, or one outside the corpus."""
+    without = [q.id for q in questions if not q.gold_doc_ids]
+    outside = [q.id for q in questions if q.gold_doc_ids and not q.gold_doc_ids & corpus_ids]
+    warnings = []
+    if without:
+        warnings.append(f"{len(without)} questions name no gold article (gold_doc_ids); their hit@k is 0")
+    if outside:
+        shown = ", ".join(outside[:5]) + (" …" if len(outside) > 5 else "")
+        warnings.append(
+            f"{len(outside)} questions have gold articles missing from the corpus ({shown}); their hit@k is 0"
+        )
+    return warnings
+
+
 def run_eval(
     corpus: Path,
     questions_path: Path,
@@ -268,6 +283,7 @@ def run_eval(
     from tqdm import tqdm
 
     questions = load_questions(questions_path)[: config.limit]
+    warnings = gold_warnings(questions, {row["id"] for row in read_corpus(corpus)})
     report = ingest([corpus], settings, progress=progress)
     ingestion = {
         "seconds": report.seconds,
@@ -299,6 +315,7 @@ def run_eval(
         "eval_seconds": timer.seconds,
         "summary": summary,
         "paper_reference": PAPER_REFERENCE if question_set == PAPER_QUESTION_SET else {},
+        "warnings": warnings,
         "records": records,
     }
     (folder / "results.json").write_text(json.dumps(result, indent=2, default=str))

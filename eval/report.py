@@ -80,6 +80,7 @@ def write_report(folder: Path, result: dict) -> Path:
         )
         + f". Evaluation took {result['eval_seconds']:.0f}s.",
         "",
+        *[line for warning in result.get("warnings", []) for line in (f"**Warning:** {warning}.", "")],
         "Figures are means with 95% bootstrap intervals.",
         "",
         "## Retrieval (article level)",

@@ -334,7 +334,7 @@ def eval_run(
     chroma_port: ChromaPort = None,
 ) -> None:
     """Index the corpus if needed, evaluate, and write results.json, report.md and plots."""
-    from eval.harness import ENGINES, RETRIEVAL_MODES, EvalConfig, run_eval
+    from eval.harness import ENGINES, RETRIEVAL_MODES, EvalConfig, load_run, run_eval
 
     if mode not in RETRIEVAL_MODES:
         raise InputError(f"--mode {mode!r} is unknown; use one of {', '.join(RETRIEVAL_MODES)}")
@@ -353,6 +353,8 @@ def eval_run(
     )
     folder = run_eval(corpus, questions, _settings(data_dir, chroma_host, chroma_port), config, out_root=out)
     typer.echo((folder / "report.md").read_text())
+    for warning in load_run(folder).get("warnings", []):
+        typer.echo(f"newsqa: warning: {warning}", err=True)
     typer.echo(f"run written to {folder}", err=True)
 
 

@@ -121,3 +121,29 @@ def test_eval_cli_refuses_missing_files(tmp_path):
     args = ["eval", "run", "--corpus", str(tmp_path / "no.jsonl"), "--questions", str(tmp_path / "q")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1 and "no.jsonl: no such file" in result.stderr
+
+
+def test_questions_whose_gold_is_missing_are_warned_about():
+    from eval.data import Question
+    from eval.harness import gold_warnings
+
+    questions = [
+        Question(id="q1", question="?", answers=("a",), gold_doc_ids=frozenset({"dam"})),
+        Question(id="q2", question="?", answers=("a",), gold_doc_ids=frozenset()),
+        Question(id="q3", question="?", answers=("a",), gold_doc_ids=frozenset({"gone"})),
+    ]
+    assert gold_warnings(questions, {"dam", "chess"}) == [
+        "1 questions name no gold article (gold_doc_ids); their hit@k is 0",
+        "1 questions have gold articles missing from the corpus (q3); their hit@k is 0",
+    ]
+    assert gold_warnings(questions[:1], {"dam"}) == []
+
+
+def test_generate_names_a_bad_corpus_line(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"id": "a", "text": "fine"}\n{"title": "no id", "text": "t"}\n')
+    result = CliRunner().invoke(app, ["eval", "generate", "--corpus", str(corpus), "--out", str(tmp_path / "q.jsonl")])
+    assert result.exit_code == 1 and f"{corpus}:2: an article needs an 'id'" in result.stderr
+    corpus.write_text('{"id": "a", "text": "fine"}\n{broken\n')
+    result = CliRunner().invoke(app, ["eval", "generate", "--corpus", str(corpus), "--out", str(tmp_path / "q.jsonl")])
+    assert result.exit_code == 1 and f"{corpus}:2: not valid JSON" in result.stderr
