@@ -159,17 +159,18 @@ def rebuild(store: VectorStore) -> LexicalIndex:
     return index
 
 
-def _saved_version(store: VectorStore) -> float | None:
-    """When BM25 was last saved, or None when it must be rebuilt before use (missing or marked stale)."""
+def saved_version(store: VectorStore) -> float | None:
+    """The index's generation: when BM25 was last saved, which every committed write ends with;
+    None while it must be rebuilt before use (missing, or marked stale by a write in progress)."""
     saved = lexical_folder(store) / "chunks.json"
     if _dirty_marker(store).exists() or not saved.exists():
         return None
-    return saved.stat().st_mtime
+    return saved.stat().st_mtime_ns
 
 
 def open_lexical(store: VectorStore) -> LexicalIndex:
     """The saved BM25 index, rebuilt first if it is missing, marked stale or out of step."""
-    if _saved_version(store) is not None:
+    if saved_version(store) is not None:
         index = LexicalIndex.load(lexical_folder(store))
         if index is not None and len(index) == store.count():
             return index
@@ -191,9 +192,9 @@ class LiveLexical:
         self._lock = threading.Lock()
 
     def current(self) -> LexicalIndex:
-        version = _saved_version(self.store)
+        version = saved_version(self.store)
         with self._lock:
             if self._index is None or version is None or version != self._version:
                 self._index = open_lexical(self.store)
-                self._version = _saved_version(self.store)
+                self._version = saved_version(self.store)
             return self._index

@@ -182,6 +182,14 @@ class VectorStore:
             offset += len(got["ids"])
 
 
+def release_local_clients() -> None:
+    """Drop Chroma's in-process cache of local databases, so that a store opened next reads what
+    other processes wrote since; stores already open keep working on what they had."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
 @contextmanager
 def write_lock(data_dir: Path) -> Iterator[None]:
     """Hold the index's write lock; a second writer gets a clear error, not a corrupt index."""

@@ -20,8 +20,8 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel,
 
 from index import open_store
 from index.embed import Embedder, get_embedder
-from index.lexical import LexicalHit, LiveLexical
-from index.store import ChunkRecord, VectorStore, article_of
+from index.lexical import LexicalHit, LiveLexical, saved_version
+from index.store import ChunkRecord, VectorStore, article_of, release_local_clients
 from newsqa.dates import day_from_number
 from newsqa.errors import InputError
 from newsqa.settings import RetrievalSettings, Settings, StoreSettings
@@ -36,6 +36,19 @@ class Index:
     store: VectorStore
     embedder: Embedder
     lexical: LiveLexical
+    generation: float | None = None
+
+    def outdated(self) -> bool:
+        """Whether another process committed a write since this index was opened.
+
+        Chroma keeps a local database's vectors in memory: without reopening, articles
+        ingested elsewhere would stay invisible to dense search. A Chroma server serves
+        every client the same data, so only a local store can fall behind.
+        """
+        if self.store.settings.store.chroma_host:
+            return False
+        current = saved_version(self.store)
+        return current is not None and current != self.generation
 
     def sources(self) -> list[str]:
         return sorted(set(self.lexical.current().sources.tolist()))
@@ -84,10 +97,15 @@ def open_index(settings: Settings) -> Index:
     """The shared :class:`Index` for these settings' store and embedding model."""
     key = (settings.store, settings.index.embedding_model)
     with _open_lock:
-        if key not in _open_indexes:
+        index = _open_indexes.get(key)
+        if index is None or index.outdated():
+            if index is not None:
+                release_local_clients()
             store = open_store(settings)
-            _open_indexes[key] = Index(store, get_embedder(settings.index.embedding_model), LiveLexical(store))
-        return _open_indexes[key]
+            embedder = get_embedder(settings.index.embedding_model)
+            index = Index(store, embedder, LiveLexical(store), saved_version(store))
+            _open_indexes[key] = index
+        return index
 
 
 def forget_indexes() -> None:

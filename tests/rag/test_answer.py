@@ -161,3 +161,29 @@ def test_answers_are_as_of_a_date(settings, tmp_path):
     # Asked about 2021, the 2021 report wins although newer ones are read too.
     older = answer("Who opened the Kessler bridge in 2021?", as_of=date(2022, 7, 22), settings=settings)
     assert older.passages[0].article_id == "old" and older.short_answer == "Carl Hahn"
+
+
+def test_a_long_lived_process_sees_what_another_process_ingested(settings, article_dir, tmp_path):
+    """The UI answering while `newsqa ingest` runs in another terminal: new articles must not stay invisible."""
+    import subprocess
+
+    from index import ingest
+    from tests.helpers import newsqa_command
+
+    ingest([article_dir], settings, progress=False)
+    question = "Who won the national chess title?"
+    assert "chess" not in {p.article_id for p in answer(question, settings=settings).passages}
+    (tmp_path / "chess.txt").write_text("Teenager wins chess title\n\nArjun Mehta won the national chess title.\n")
+    command = [
+        *newsqa_command(),
+        "ingest",
+        str(tmp_path / "chess.txt"),
+        "-q",
+        "--data-dir",
+        str(settings.store.data_dir),
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    result = answer(question, settings=settings)
+    assert result.short_answer == "Arjun Mehta" and result.passages[0].article_id == "chess"
+    # Dense search found it too, not only BM25, which reloads from its files.
+    assert result.passages[0].dense_rank == 1
