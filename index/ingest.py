@@ -236,8 +236,9 @@ def ingest(
     report = IngestReport()
     articles = load_articles(paths, settings, source=source, strict=strict, report=report, feeds=feeds)
     report.articles = len(articles)
-    store = open_store(settings, create=True)
-    with write_lock(settings.store.data_dir):
+    # The lock comes first: Chroma is never opened for writing while another writer is inside it.
+    with write_lock(settings.store.data_dir, settings.store.lock_wait_s):
+        store = open_store(settings, create=True)
         stored = store.ids_of_articles([a.id for a in articles])
         paths_stored = store.article_paths([a.id for a in articles if a.path and not a.path.endswith(".jsonl")])
         pending: list[_PendingChunk] = []
@@ -276,8 +277,8 @@ def ingest(
 
 def remove(article_ids: list[str], settings: Settings) -> int:
     """Delete these articles' chunks from the index; returns how many chunks went."""
-    store = open_store(settings)
-    with write_lock(settings.store.data_dir):
+    with write_lock(settings.store.data_dir, settings.store.lock_wait_s):
+        store = open_store(settings)
         stored = store.ids_of_articles(article_ids)
         unknown = [a for a, ids in stored.items() if not ids]
         if unknown:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from newsqa.errors import IndexUnavailableError, ModelMismatchError
 from newsqa.settings import Settings
 
 _PAGE = 5000
+_LOCK_POLL_S = 0.1
 
 
 def chunk_id(article_id: str, version_hash: str, position: int) -> str:
@@ -191,17 +193,27 @@ def release_local_clients() -> None:
 
 
 @contextmanager
-def write_lock(data_dir: Path) -> Iterator[None]:
-    """Hold the index's write lock; a second writer gets a clear error, not a corrupt index."""
+def write_lock(data_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold the index's write lock, waiting up to ``wait_s`` for it; a second writer gets a
+    clear "busy" error, not a corrupt index and not a hang."""
     data_dir.mkdir(parents=True, exist_ok=True)
     lock_path = data_dir / "write.lock"
+    deadline = time.monotonic() + wait_s
     with open(lock_path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            raise IndexUnavailableError(
-                f"index {data_dir} is locked by another newsqa process writing to it; wait for it to finish"
-            ) from e
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as e:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip()
+                    raise IndexUnavailableError(
+                        f"index {data_dir} is locked by another newsqa process writing to it"
+                        + (f" (pid {holder})" if holder else "")
+                        + "; try again when it finishes"
+                    ) from e
+                time.sleep(_LOCK_POLL_S)
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))

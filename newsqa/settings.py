@@ -47,6 +47,9 @@ class StoreSettings(_Section):
         description="Host of a Chroma server (`chroma run`); None keeps Chroma in data_dir.",
     )
     chroma_port: int = Field(default=8000, ge=1, le=65535)
+    lock_wait_s: float = Field(
+        default=10.0, ge=0, description="Seconds a write waits for another process's write to finish before saying so."
+    )
 
 
 class IndexSettings(_Section):

@@ -152,10 +152,30 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock(settings, art
     ingest([article_dir], settings, progress=False)
     count = open_store(settings).count()
     (article_dir / "new.txt").write_text("New\n\nA new article arrived.\n")
+    impatient = settings.model_copy(update={"store": settings.store.model_copy(update={"lock_wait_s": 0.3})})
     with write_lock(settings.store.data_dir):
-        with pytest.raises(IndexUnavailableError, match="locked by another newsqa process"):
-            ingest([article_dir], settings, progress=False)
+        with pytest.raises(IndexUnavailableError, match=r"locked by another newsqa process writing to it \(pid \d+\)"):
+            ingest([article_dir], impatient, progress=False)
     assert open_store(settings).count() == count
+
+
+def test_a_writer_waits_for_a_short_write_to_finish(settings, article_dir):
+    import threading
+    import time
+
+    lock_held = threading.Event()
+
+    def hold_briefly():
+        with write_lock(settings.store.data_dir):
+            lock_held.set()
+            time.sleep(0.5)
+
+    holder = threading.Thread(target=hold_briefly)
+    holder.start()
+    lock_held.wait()
+    report = ingest([article_dir], settings, progress=False)
+    holder.join()
+    assert report.added == 1
 
 
 def test_a_corrupt_index_folder_gives_a_clear_error(settings, article_dir):
