@@ -163,6 +163,27 @@ class LLMSettings(_Section):
     temperature: float = Field(default=0.0, ge=0, le=2)
 
 
+class UISettings(_Section):
+    """Who may use the chat UI."""
+
+    auth: SecretStr | None = Field(
+        default=None,
+        description=(
+            "user:password required to open the UI and its API (NEWSQA_UI__AUTH, or `newsqa ui --auth-file`); "
+            "None leaves it open to anyone who reaches the port."
+        ),
+    )
+
+    def credentials(self) -> tuple[str, str] | None:
+        """The (user, password) pair, or None when the UI is open."""
+        if self.auth is None:
+            return None
+        user, _, password = self.auth.get_secret_value().partition(":")
+        if not user or not password:
+            raise ValueError("ui.auth must be user:password")
+        return user, password
+
+
 class VerifySettings(_Section):
     """How generated sentences are checked against the sentences they cite."""
 
@@ -189,6 +210,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     verify: VerifySettings = Field(default_factory=VerifySettings)
+    ui: UISettings = Field(default_factory=UISettings)
     engine: Engine = Field(default="extractive", description="extractive works offline; llm needs the model in `llm`.")
 
     def with_data_dir(self, data_dir: Path | str) -> Settings:

@@ -223,6 +223,7 @@ def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, blo
     blocks.launch(
         server_name=host,
         server_port=port,
+        auth=settings.ui.credentials(),
         max_file_size=MAX_UPLOAD,
         css=CSS,
         prevent_thread_lock=not block,

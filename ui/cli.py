@@ -7,8 +7,10 @@ traceback. Settings come from ``NEWSQA_*`` environment variables, then these opt
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import re
+import socket
 import time
 from datetime import datetime
 from pathlib import Path
@@ -298,6 +300,10 @@ def demo(data_dir: DataDir = None) -> None:
 def ui(
     host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    auth_file: Annotated[
+        Path | None,
+        typer.Option(help="A file holding user:password, required to use the UI (or set NEWSQA_UI__AUTH)."),
+    ] = None,
     data_dir: DataDir = None,
     chroma_host: ChromaHost = None,
     chroma_port: ChromaPort = None,
@@ -305,7 +311,39 @@ def ui(
     """Start the chat UI in the browser."""
     from ui.app import launch
 
-    launch(_settings(data_dir, chroma_host, chroma_port), host=host, port=port)
+    settings = _settings(data_dir, chroma_host, chroma_port)
+    if auth_file is not None:
+        try:
+            secret = auth_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{auth_file}: cannot be read ({e}); give a file holding user:password") from e
+        settings = Settings.model_validate({**settings.model_dump(), "ui": {"auth": secret}})
+    try:
+        settings.ui.credentials()
+    except ValueError as e:
+        raise InputError(f"{e}; put user:password in NEWSQA_UI__AUTH or the --auth-file") from e
+    warning = exposure_warning(host, port, settings)
+    if warning:
+        typer.echo(f"newsqa: warning: {warning}", err=True)
+    launch(settings, host=host, port=port)
+
+
+def exposure_warning(host: str, port: int, settings: Settings) -> str | None:
+    """What to tell a user who serves the UI beyond this machine without a login; None when it is not so."""
+    if ipaddress.ip_address(_resolved(host)).is_loopback or settings.ui.auth is not None:
+        return None
+    return (
+        f"the UI listens on {host} without a login: anyone who reaches port {port} can read the index and "
+        "upload to it; set NEWSQA_UI__AUTH=user:password or use --auth-file"
+    )
+
+
+def _resolved(host: str) -> str:
+    """The address a host name stands for, so "localhost" counts as loopback."""
+    try:
+        return socket.gethostbyname(host)
+    except OSError as e:
+        raise InputError(f"--host {host!r} is not an address of this machine; use e.g. 127.0.0.1") from e
 
 
 eval_app = typer.Typer(

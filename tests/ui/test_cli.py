@@ -148,3 +148,18 @@ def test_ask_as_of_a_date_reads_nothing_later_and_says_how_time_words_were_read(
     assert "note: “this week” read as 2022-06-11 to 2022-06-17" in plain.stderr
     bad = run("ask", question, "--as-of", "June 17", data_dir=tmp_path / "index")
     assert bad.exit_code == 1 and "--as-of 'June 17' is not a date; use YYYY-MM-DD" in bad.stderr
+
+
+def test_serving_beyond_this_machine_without_a_login_is_warned_about():
+    from newsqa.settings import Settings
+    from ui.cli import exposure_warning
+
+    open_settings = Settings()
+    assert exposure_warning("127.0.0.1", 7860, open_settings) is None
+    assert exposure_warning("localhost", 7860, open_settings) is None
+    warning = exposure_warning("0.0.0.0", 7860, open_settings)
+    assert warning and "anyone who reaches port 7860" in warning
+    guarded = Settings.model_validate({"ui": {"auth": "editor:secret"}})
+    assert exposure_warning("0.0.0.0", 7860, guarded) is None
+    result = run("ui", "--auth-file", "/no/such/file")
+    assert result.exit_code == 1 and "/no/such/file: cannot be read" in result.stderr

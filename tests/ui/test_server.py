@@ -27,3 +27,27 @@ def test_many_simultaneous_questions_are_queued_not_dropped(ui_server):
     with ThreadPoolExecutor(max_workers=12) as pool:
         results = list(pool.map(lambda q: client.predict(q, 5, [], "", "", api_name="/answer"), questions))
     assert [r["short_answer"] for r in results] == ["Dec. 8", "Major-General Mohammed Kingo al-Hassan"] * 6
+
+
+def test_a_login_is_required_when_one_is_set(tmp_path):
+    import os
+
+    from gradio_client import Client
+
+    from index import ingest
+    from index.samples import sample_article
+    from newsqa.settings import Settings
+    from tests.helpers import free_port, newsqa_command, serving
+
+    data_dir = tmp_path / "index"
+    ingest([sample_article()], Settings().with_data_dir(data_dir), source="sample", progress=False)
+    (tmp_path / "login").write_text("editor:s3cret-words\n")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")} | {"GRADIO_ANALYTICS_ENABLED": "False"}
+    command = [*newsqa_command(), "ui", "--port", str(port), "--data-dir", str(data_dir)]
+    with serving([*command, "--auth-file", str(tmp_path / "login")], port, env=env):
+        url = f"http://127.0.0.1:{port}"
+        with pytest.raises(Exception, match="(?i)login|auth|401|403"):
+            Client(url, verbose=False).predict("When did Assad flee the country?", api_name="/answer")
+        client = Client(url, auth=("editor", "s3cret-words"), verbose=False)
+        assert client.predict("When did Assad flee the country?", api_name="/answer")["short_answer"] == "Dec. 8"
