@@ -94,7 +94,11 @@ class NewsQAUI:
             return {"error": str(e)}
 
     def upload(self, files: list[str] | None, progress=None):
-        """Index uploaded files; returns a status line and the refreshed corpus view."""
+        """Index uploaded files, then delete them; returns a status line and the refreshed corpus view.
+
+        The uploads are Gradio's temporary copies: once indexed (or refused) they serve no
+        purpose, and kept they would pile up unseen.
+        """
         from index import ingest
 
         if not files:
@@ -104,6 +108,9 @@ class NewsQAUI:
             report = ingest(paths, self.settings, source="upload", progress=progress is not None)
         except NewsQAError as e:
             return f"Not indexed: {e}", *self.corpus_view()
+        finally:
+            for path in paths:
+                path.unlink(missing_ok=True)
         status = report.summary()
         if report.failed:
             status += "\n" + "\n".join(f"Skipped: {failure}" for failure in report.failed)

@@ -86,8 +86,11 @@ def test_upload_indexes_files_and_reports_bad_ones(settings, tmp_path):
     status, stats_md, *_ = ui.upload([str(good), str(bad)])
     assert "1 added" in status and "Skipped:" in status and "bad.txt" in status
     assert "**1 articles**" in stats_md
+    # Uploads are temporary copies, deleted once read.
+    assert not good.exists() and not bad.exists()
+    bad.write_bytes(b"\x00\x01\x02")
     status, *_ = ui.upload([str(bad)])
-    assert status.startswith("Not indexed:") and "binary" in status
+    assert status.startswith("Not indexed:") and "binary" in status and not bad.exists()
     assert ui.upload([])[0].startswith("Choose")
 
 
