@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from newsqa.text import strip_markers
 
 _PRONOUN = re.compile(r"\b(he|him|his|she|her|they|them|their|it|its|this|that|there)\b", re.IGNORECASE)
+_CONTINUES = re.compile(r"^\s*(?:and|but|what about|how about)\b", re.IGNORECASE)
+# A capitalised word after the first: a name the question's own pronouns can refer to.
+_NAME_INSIDE = re.compile(r"(?<=\s)[A-Z][\w’'-]+")
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
 
@@ -24,9 +27,18 @@ def turns_of(history: History | None) -> list[tuple[str, str]]:
     return [(str(q), str(a or "")) for q, a in history]
 
 
+def leans_on_conversation(question: str) -> bool:
+    """Whether a question needs the conversation: it continues one ("And where ...?"), or has a
+    pronoun with nothing in the question it could refer to ("Who arrested him?", but not
+    "Where will Novatek build its plant?")."""
+    if _CONTINUES.match(question):
+        return True
+    return bool(_PRONOUN.search(question)) and not _NAME_INSIDE.search(question)
+
+
 def condense(question: str, turns: list[tuple[str, str]]) -> str:
     """A standalone query for a follow-up: earlier subject and answer join a question that leans on them."""
-    if not turns or not _PRONOUN.search(question):
+    if not turns or not leans_on_conversation(question):
         return question
     earlier_question, earlier_answer = turns[-1]
     first_line = strip_markers(earlier_answer.split("\n")[0])

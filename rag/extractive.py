@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -272,9 +272,18 @@ class ExtractiveEngine:
         query_vector: np.ndarray,
         passages: list[Passage],
         time_range: TimeRange | None = None,
+        asked: str | None = None,
     ) -> Extraction:
-        """The quotes and short answers for a question; ``time_range`` is the time it names, if any."""
+        """The quotes and short answers for a question; ``time_range`` is the time it names, if any.
+
+        ``asked`` is the user's own question when ``question_text`` is a follow-up rewritten
+        with the conversation: what kind of answer is wanted comes from the new question
+        alone ("And where did this happen?" wants a place, whatever was asked before).
+        """
         question = Question.parse(question_text)
+        if asked is not None and asked != question_text:
+            own = Question.parse(asked)
+            question = replace(question, kind=own.kind, verb=own.verb, passive=own.passive, unit=own.unit)
         sentences = [s for p in passages for s in split_sentences(p)]
         seen: set[tuple[str, int]] = set()
         unique = []

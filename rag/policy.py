@@ -84,7 +84,7 @@ class AnsweringPolicy:
         return result
 
     def _extract(self, question: str, query: Query, passages: list[Passage]) -> Answer:
-        extraction = self.extractive.extract(query.text, query.vector, passages, query.time_range)
+        extraction = self.extractive.extract(query.text, query.vector, passages, query.time_range, asked=question)
         if extraction.abstained:
             text, short, citations = ABSTAIN_TEXT.format(reason=extraction.reason), None, []
         else:
