@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel, RunnablePassthrough
+from pydantic import ValidationError
 
 from newsqa.errors import InputError
 from newsqa.settings import Settings
@@ -36,6 +37,16 @@ def _moment(as_of: date | datetime | None) -> datetime:
     if isinstance(as_of, date):
         return datetime.combine(as_of, datetime.max.time())
     raise InputError(f"as_of {as_of!r} is not a date; give a date or datetime")
+
+
+def _passages_wanted(k: object, settings: Settings) -> int:
+    """``k`` checked by the same settings model as ``NEWSQA_RETRIEVAL__K``; None means the setting."""
+    if k is None:
+        return settings.retrieval.k
+    try:
+        return settings.retrieval.model_validate({**settings.retrieval.model_dump(), "k": k}).k
+    except ValidationError as e:
+        raise InputError(f"k={k!r}: {e.errors()[0]['msg']}; ask for 1 to 50 passages") from e
 
 
 def _validate(question: str, settings: Settings) -> str:
@@ -97,7 +108,7 @@ def answer_stream(
     chain = retrieval_chain(
         index,
         settings,
-        k=k or settings.retrieval.k,
+        k=_passages_wanted(k, settings),
         timings=timings,
         filters=chosen_filters,
         as_of=moment,

@@ -85,7 +85,7 @@ class NewsQAUI:
         try:
             return answer(
                 question,
-                k=int(k),
+                k=k,
                 filters=self._filters(sources, since, until),
                 as_of=parse_day(as_of, "as_of"),
                 settings=self.settings,

@@ -108,6 +108,13 @@ def test_api_answer_returns_the_answer_as_data(sample_settings):
     dated = ui.api_answer("When did Assad flee the country?", as_of="2022-06-17")
     assert dated["short_answer"] == "Dec. 8" and dated["as_of"] == "2022-06-17"
     assert ui.api_answer("Who?", as_of="soon")["error"] == "as_of 'soon' is not a date; use YYYY-MM-DD"
+    for bad_k, reason in (
+        ("abc", "valid integer"),
+        (-3, "greater than or equal to 1"),
+        (10**6, "less than or equal to 50"),
+    ):
+        assert reason in ui.api_answer("When did Assad flee the country?", k=bad_k)["error"]
+    assert len(ui.api_answer("When did Assad flee the country?", k="2")["passages"]) <= 2
 
 
 def test_the_chat_shows_how_time_words_were_read(sample_settings):
