@@ -101,3 +101,27 @@ def test_watch_polls_feeds_and_stops(tmp_path):
     assert "3 articles from 1 files: 3 added" in first and "0 added, 0 replaced, 3 unchanged" in second
     bad = CliRunner().invoke(app, ["watch", str(feeds), "--every", "soon"], env=env)
     assert bad.exit_code == 1 and "--every 'soon' is not a duration" in bad.stderr
+
+
+@pytest.mark.slow
+def test_watch_stops_cleanly_on_ctrl_c(tmp_path):
+    import os
+    import signal
+    import subprocess
+
+    from tests.helpers import newsqa_command
+
+    routes = {"/feed.xml": (200, "application/rss+xml", rss(entries(2)), 0.0)}
+    with serving_routes(routes) as base:
+        feeds = tmp_path / "feeds.txt"
+        feeds.write_text(f"{base}/feed.xml\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+        command = [*newsqa_command(), "watch", str(feeds), "--every", "1h", "--data-dir", str(tmp_path / "index")]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert "2 articles from 1 files: 2 added" in first
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert "stopped; the index holds everything up to the last finished poll" in stderr and "Traceback" not in stderr
