@@ -78,8 +78,12 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "bm25"
+        if target.exists() and not target.is_dir():
+            # What a damaged index left in place of the folder bm25s writes.
+            target.unlink()
         if self.ids:
-            self._retriever.save(str(folder / "bm25"))
+            self._retriever.save(str(target))
         (folder / "chunks.json").write_text(
             json.dumps(
                 {
@@ -169,9 +173,16 @@ def saved_version(store: VectorStore) -> float | None:
 
 
 def open_lexical(store: VectorStore) -> LexicalIndex:
-    """The saved BM25 index, rebuilt first if it is missing, marked stale or out of step."""
+    """The saved BM25 index, rebuilt first if it is missing, marked stale, out of step or unreadable.
+
+    BM25 is derived data: whatever happened to its files, the vector store holds everything
+    needed to build it again.
+    """
     if saved_version(store) is not None:
-        index = LexicalIndex.load(lexical_folder(store))
+        try:
+            index = LexicalIndex.load(lexical_folder(store))
+        except (OSError, ValueError, KeyError, TypeError):
+            index = None
         if index is not None and len(index) == store.count():
             return index
     try:

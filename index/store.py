@@ -12,6 +12,7 @@ Each chunk carries its article's metadata (``article_id``, ``title``, ``source``
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import time
 from collections.abc import Iterator
@@ -74,6 +75,36 @@ def _client(settings: Settings):
         ) from e
 
 
+class _Reachable:
+    """A Chroma collection whose calls turn a lost server connection into :class:`IndexUnavailableError`.
+
+    A Chroma server can stop between two questions; the user should read what to do, not
+    an ``httpx`` traceback. Once the server is back, the next call simply works.
+    """
+
+    def __init__(self, collection: Any, location: str) -> None:
+        self._collection = collection
+        self._location = location
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._collection, name)
+        if not callable(attribute):
+            return attribute
+
+        @functools.wraps(attribute)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            import httpx
+
+            try:
+                return attribute(*args, **kwargs)
+            except httpx.TransportError as e:
+                raise IndexUnavailableError(
+                    f"{self._location} stopped answering ({type(e).__name__}); start it again with `chroma run`"
+                ) from e
+
+        return call
+
+
 class VectorStore:
     """A Chroma collection of chunk vectors tied to one embedding model."""
 
@@ -91,6 +122,7 @@ class VectorStore:
                 )
             else:
                 self._collection = self._client.get_collection(name)
+            self._collection = _Reachable(self._collection, self.location)
         except Exception as e:
             if not create and "does not exist" in str(e).lower():
                 raise IndexUnavailableError(

@@ -12,6 +12,7 @@ import pytest
 
 from index import ingest, open_lexical, open_store
 from index.samples import sample_article
+from newsqa.errors import IndexUnavailableError
 from rag import answer
 from tests.helpers import free_port, newsqa_command, serving
 
@@ -78,3 +79,26 @@ def test_the_same_commands_work_against_a_chroma_server(settings, tmp_path):
         result = answer("Who led the loyalists in Balqasah?", settings=remote)
         assert result.short_answer == "Shujaa al-Ali"
         assert not (settings.store.data_dir / "chroma").exists(), "vectors went to the folder, not the server"
+    # The server stops between two questions, then comes back.
+    with pytest.raises(IndexUnavailableError, match=rf"Chroma server 127.0.0.1:{port} stopped answering"):
+        answer("Who led the loyalists in Balqasah?", settings=remote)
+    with serving(command, port):
+        assert answer("Who led the loyalists in Balqasah?", settings=remote).short_answer == "Shujaa al-Ali"
+
+
+@pytest.mark.parametrize("damaged", ["chunks.json", "days.npy", "bm25"])
+def test_damaged_bm25_files_are_rebuilt_from_the_vector_store(settings, damaged):
+    import shutil
+
+    from index.lexical import lexical_folder
+
+    ingest([sample_article()], settings, source="sample", progress=False)
+    target = lexical_folder(open_store(settings)) / damaged
+    if target.is_dir():
+        shutil.rmtree(target)
+        target.write_text("not a folder")
+    else:
+        target.write_bytes(b"\x00garbage{")
+    store = open_store(settings)
+    assert len(open_lexical(store)) == store.count()
+    assert answer("Who led the loyalists in Balqasah?", settings=settings).short_answer == "Shujaa al-Ali"
