@@ -230,11 +230,16 @@ def load_file(path: Path, *, source: str = "local", max_bytes: int = 50_000_000,
 
 
 def find_files(paths: list[Path]) -> list[Path]:
-    """The supported files named, or found below the folders named, in a stable order."""
+    """The supported files named, or found below the folders named, in a stable order.
+
+    Paths are resolved, so one file reached by two paths (relative, absolute, a link) is
+    recognised as the same file when it is ingested again.
+    """
     found: list[Path] = []
-    for path in paths:
-        if not path.exists():
-            raise InputError(f"{path}: no such file or folder; check the path")
+    for given in paths:
+        if not given.exists():
+            raise InputError(f"{given}: no such file or folder; check the path")
+        path = given.resolve()
         if path.is_dir():
             found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
         else:

@@ -148,6 +148,15 @@ def test_only_web_links_are_stored(settings, tmp_path):
     assert urls == {"a": "", "b": "", "c": "https://example.org/c"}
 
 
+def test_one_file_by_another_path_is_the_same_article(settings, article_dir, monkeypatch):
+    ingest([article_dir], settings, progress=False)
+    monkeypatch.chdir(article_dir.parent)
+    (article_dir.parent / "link").symlink_to(article_dir)
+    for other in (article_dir.name, "link", f"./{article_dir.name}/../{article_dir.name}"):
+        report = ingest([other], settings, progress=False)
+        assert report.unchanged == 1 and not report.failed, other
+
+
 def test_a_second_writer_is_refused_while_the_first_holds_the_lock(settings, article_dir):
     ingest([article_dir], settings, progress=False)
     count = open_store(settings).count()
