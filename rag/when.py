@@ -71,7 +71,7 @@ def _parsed_day(text: str, as_of: date) -> date | None:
 
 
 def _ago(match: re.Match[str], as_of: date) -> tuple[date, date] | None:
-    day = _parsed_day(match.group(0).replace(" an ", " 1 ").replace(" a ", " 1 "), as_of)
+    day = _parsed_day(match.group(0), as_of)
     if day is None:
         return None
     if match.group(2).startswith("day"):
