@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -108,8 +109,9 @@ class LexicalIndex:
         duplicates = DuplicateGroups(**meta["duplicates"])
         return cls(retriever, meta["ids"], meta["sources"], np.load(folder / "days.npy"), duplicates)
 
+    @cached_property
     def outlets(self) -> dict[str, str]:
-        """Each article's outlet."""
+        """Each article's outlet (built once: answers ask for it on every question)."""
         return dict(zip(self.article_ids.tolist(), self.sources.tolist()))
 
     def __len__(self) -> int:

@@ -71,7 +71,7 @@ class Index:
         """
         lexical = self.lexical.current()
         representative = lexical.duplicates.representative
-        outlets = lexical.outlets() if representative else {}
+        outlets = lexical.outlets if representative else {}
         kept_article: dict[str, str] = {}
         kept: list[Passage] = []
         for passage in passages:
