@@ -34,7 +34,9 @@ class Filters(BaseModel):
     def _one_or_many(cls, value):
         if isinstance(value, str):
             return (value,)
-        return tuple(value or ())
+        if value is None or isinstance(value, list | tuple | set):
+            return tuple(value or ())
+        return value  # anything else is refused by the field's own validation
 
     @classmethod
     def parse(cls, value: Filters | dict | None) -> Filters:
