@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from index import ingest, open_lexical, open_store
+from index import ingest, open_lexical, open_store, remove
 from index.samples import sample_article
 from newsqa.errors import IndexUnavailableError
 from rag import answer
@@ -101,4 +101,75 @@ def test_damaged_bm25_files_are_rebuilt_from_the_vector_store(settings, damaged)
         target.write_bytes(b"\x00garbage{")
     store = open_store(settings)
     assert len(open_lexical(store)) == store.count()
+    assert answer("Who led the loyalists in Balqasah?", settings=settings).short_answer == "Shujaa al-Ali"
+
+
+FAULT_SEED = int(os.environ.get("NEWSQA_FAULT_SEED", "20261127"))
+KILL_POINTS = 10
+
+
+def _versions_by_article(settings) -> dict[str, set[str]]:
+    versions: dict[str, set[str]] = {}
+    for record in open_store(settings).iter_all():
+        article, version, _ = record.id.split("::")
+        versions.setdefault(article, set()).add(version)
+    return versions
+
+
+@pytest.mark.slow
+def test_kill_9_at_seeded_points_never_leaves_the_index_inconsistent(settings, tmp_path):
+    """SIGKILL during ingest, replace, remove and the BM25 rebuild, at points drawn from a printed seed.
+
+    After each kill the index must open, BM25 must hold exactly Chroma's chunks, and a rerun of
+    the same command must embed only what is missing and end where an uninterrupted run ends.
+    """
+    rng = random.Random(FAULT_SEED)
+    print(f"fault seed {FAULT_SEED} (set NEWSQA_FAULT_SEED to replay)")
+    folder = tmp_path / "many"
+    _write_articles(folder, 30)
+    env = {**os.environ, "NEWSQA_STORE__DATA_DIR": str(settings.store.data_dir), "NEWSQA_INDEX__WRITE_GROUP": "16"}
+    env = {
+        k: v for k, v in env.items() if not k.startswith("NEWSQA_") or k.startswith(("NEWSQA_STORE", "NEWSQA_INDEX"))
+    }
+    ingest([folder], settings, progress=False)
+    kills = attempts = 0
+    while kills < KILL_POINTS:
+        attempts += 1
+        assert attempts <= 4 * KILL_POINTS, "the commands kept finishing before their kill point"
+        operation = rng.choice(["ingest", "replace", "remove"])
+        stems = sorted(p.stem for p in folder.iterdir())
+        if operation == "ingest":
+            remove(rng.sample(stems, k=12), settings)  # so that the killed ingest has articles to add
+        if operation == "replace":
+            for stem in rng.sample(stems, k=12):
+                path = folder / f"{stem}.txt"
+                path.write_text(path.read_text() + f"\n\nCorrection {attempts}: an earlier version misstated a date.\n")
+        if operation == "remove":
+            command = [*newsqa_command(), "remove", *sorted(rng.sample(stems, k=12))]
+        else:
+            command = [*newsqa_command(), "ingest", str(folder), "-q"]
+        # A removal loads no model and is over about a second after the interpreter starts: aim earlier.
+        delay = rng.uniform(0.6, 1.4) if operation == "remove" else rng.uniform(2.5, 7.0)
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        killed = process.returncode == -signal.SIGKILL
+        kills += killed
+        print(f"{operation} {'killed' if killed else 'finished before'} at {delay:.1f}s (exit {process.returncode})")
+
+        store = open_store(settings)
+        chunks = sorted(r.id for r in store.iter_all())
+        assert sorted(open_lexical(store).ids) == chunks, f"{operation} at {delay:.1f}s: BM25 out of step"
+        assert len(chunks) == len(set(chunks))
+        rerun = ingest([folder], settings, progress=False)
+        # The rerun embeds only what the kill left missing: never an article it had already stored whole.
+        assert rerun.chunks_embedded <= rerun.chunks_added
+        assert rerun.unchanged + rerun.added + rerun.replaced == len(stems)
+        assert all(len(v) == 1 for v in _versions_by_article(settings).values()), "an article kept two versions"
+    reference = settings.with_data_dir(tmp_path / "clean")
+    ingest([folder], reference, progress=False)
+    assert sorted(r.id for r in open_store(settings).iter_all()) == sorted(
+        r.id for r in open_store(reference).iter_all()
+    )
     assert answer("Who led the loyalists in Balqasah?", settings=settings).short_answer == "Shujaa al-Ali"
