@@ -67,6 +67,10 @@ class NewsQAUI:
             reply["content"] = f"**Cannot answer:** {plain(str(e))}"
             yield history, sources_html(None), "", turns
 
+    def cleared(self) -> tuple[list, str]:
+        """After the chat's clear button: no conversation for follow-ups to lean on, no sources shown."""
+        return [], sources_html(None)
+
     def api_answer(
         self,
         question: str,
@@ -205,6 +209,7 @@ class NewsQAUI:
             question.submit(self.ask, inputs, outputs, api_visibility="private")
             send.click(self.ask, inputs, outputs, api_visibility="private")
             examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
+            chat.clear(self.cleared, None, [turns, sources_panel], api_visibility="private")
 
             # Gradio injects progress tracking through this default; it is its documented idiom.
             def upload_with_progress(uploaded, progress=gr.Progress(track_tqdm=True)):  # noqa: B008

@@ -95,3 +95,15 @@ def test_upload_an_article_and_ask_about_it(page, tmp_path):
     assert re.search(r"Harbour reopens after storm <script>alert\('x'\)</script>", sources)
     assert page.dialogs == [], "article HTML ran as script"
     page.screenshot(path=str(_screenshot_dir(tmp_path) / "upload.png"), full_page=True)
+
+
+def test_clearing_the_chat_forgets_the_conversation_and_its_sources(page):
+    _ask(page, "Who was arrested in the Tartus countryside?", "Kingo al-Hassan")
+    page.get_by_role("tab", name="Sources").click()
+    page.locator("#sources mark.quote").first.wait_for(timeout=30_000)
+    page.click('#chat button[aria-label="Clear"]')
+    page.wait_for_function(
+        "() => document.querySelector('#sources').innerText.includes('Sources of the answer appear here')",
+        timeout=30_000,
+    )
+    assert "Kingo" not in page.locator("#chat").inner_text()

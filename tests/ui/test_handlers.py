@@ -36,6 +36,11 @@ def test_follow_up_questions_use_the_conversation(sample_settings):
     assert "security forces arrested Major-General Mohammed Kingo al-Hassan" in sources
 
 
+def test_clearing_leaves_no_conversation_behind(sample_settings):
+    turns, sources = NewsQAUI(sample_settings).cleared()
+    assert turns == [] and "appear here" in sources
+
+
 def test_abstention_is_said_plainly(sample_settings):
     *_, (history, sources, _, _) = _run_ask(NewsQAUI(sample_settings), "What is the capital of France?")
     assert history[-1]["content"].startswith("**Not in the indexed articles.**")
