@@ -99,6 +99,8 @@ def _split_headline(text: str) -> tuple[str, str]:
 
 def _load_plain(path: Path, text: str, source: str) -> Article:
     title, body = _split_headline(text)
+    if not body.strip():
+        raise InputError(f"{path}: holds no article text, only markup; give a headline line and the story")
     return Article(id=_slug(path.stem), title=title, text=body, source=source, path=str(path))
 
 

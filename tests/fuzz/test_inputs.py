@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from index.loaders import load_file
@@ -17,7 +17,11 @@ from newsqa.types import Filters
 from rag import answer
 from rag.when import resolve_time
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Derandomized, so every run tries the same inputs and CI stays repeatable; to explore, run
+# with more examples and without derandomize (that is how the cases below were found).
+FUZZ = settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 # Text as scrapers deliver it: control characters, right-to-left scripts, emoji, stray markup.
 NASTY_TEXT = st.lists(
     st.one_of(
@@ -45,6 +49,7 @@ def _loaded_or_refused(path) -> None:
 
 
 @FUZZ
+@example(content=b"#", suffix=".txt")  # a headline marker and nothing else was indexed as an empty article
 @given(content=st.binary(max_size=2000), suffix=st.sampled_from([".txt", ".md", ".html", ".jsonl"]))
 def test_random_bytes_in_any_format(tmp_path_factory, content, suffix):
     path = tmp_path_factory.mktemp("fuzz") / f"article{suffix}"
@@ -96,7 +101,7 @@ def test_filters_parse_or_refuse(value):
     assert not (parsed.since and parsed.until and parsed.since > parsed.until)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(question=NASTY_TEXT, k=st.one_of(st.none(), st.integers(-5, 80), st.text(max_size=3)))
 def test_questions_are_answered_or_refused(sample_settings, question, k):
     try:
