@@ -165,7 +165,7 @@ def rebuild(store: VectorStore) -> LexicalIndex:
     return index
 
 
-def saved_version(store: VectorStore) -> float | None:
+def saved_version(store: VectorStore) -> int | None:
     """The index's generation: when BM25 was last saved, which every committed write ends with;
     None while it must be rebuilt before use (missing, or marked stale by a write in progress)."""
     saved = lexical_folder(store) / "chunks.json"
@@ -201,7 +201,7 @@ class LiveLexical:
     def __init__(self, store: VectorStore) -> None:
         self.store = store
         self._index: LexicalIndex | None = None
-        self._version: float | None = None
+        self._version: int | None = None
         self._lock = threading.Lock()
 
     def current(self) -> LexicalIndex:

@@ -36,7 +36,7 @@ class Index:
     store: VectorStore
     embedder: Embedder
     lexical: LiveLexical
-    generation: float | None = None
+    generation: int | None = None
 
     def outdated(self) -> bool:
         """Whether another process committed a write since this index was opened.

@@ -131,15 +131,16 @@ def ingest(
     settings = _settings(data_dir, chroma_host, chroma_port)
     report = run_ingest(paths or [], settings, source=source, progress=not quiet, strict=strict, feeds=feed or [])
     typer.echo(report.summary())
-    for warning in report.warnings:
-        typer.echo(f"newsqa: warning: {warning}", err=True)
-    _print_failures(report.failed)
+    _print_problems(report)
     if report.failed:
         raise typer.Exit(1)
 
 
-def _print_failures(failures: list[str]) -> None:
-    for failure in failures:
+def _print_problems(report) -> None:
+    """An ingestion's warnings and skipped inputs, one line each on stderr."""
+    for warning in report.warnings:
+        typer.echo(f"newsqa: warning: {warning}", err=True)
+    for failure in report.failed:
         typer.echo(f"newsqa: skipped: {failure}", err=True)
 
 
@@ -188,7 +189,7 @@ def watch(
                 typer.echo(f"{datetime.now():%H:%M:%S} poll failed: {e}", err=True)
             else:
                 typer.echo(f"{datetime.now():%H:%M:%S} {report.summary()}")
-                _print_failures(report.failed)
+                _print_problems(report)
             done += 1
     except KeyboardInterrupt:
         typer.echo("stopped; the index holds everything up to the last finished poll", err=True)
