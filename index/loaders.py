@@ -21,6 +21,9 @@ from newsqa.errors import InputError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 _BINARY_SNIFF_BYTES = 8192
+# A news article has prose; a page whose every extracted line is shorter than this is a
+# menu, a list of links or a cookie wall, and is refused rather than indexed as "Section 1 ...".
+MIN_PROSE_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,11 @@ def article_from_html(
     body = (doc.text if isinstance(doc, Document) else "") or ""
     if not isinstance(doc, Document) or not body.strip():
         raise InputError(f"{where}: no article text found in this HTML; is it a news page?")
+    if max(len(line.split()) for line in body.splitlines()) < MIN_PROSE_WORDS:
+        raise InputError(
+            f"{where}: only menu or link text found in this HTML (no line of {MIN_PROSE_WORDS} words or more); "
+            "give the page of an article"
+        )
     return Article(
         id=article_id,
         title=(doc.title or "").strip() or article_id,

@@ -48,6 +48,17 @@ def test_html_main_text_and_metadata_are_extracted(tmp_path):
     assert article.source == "Springfield Times"
 
 
+def test_html_that_is_only_navigation_is_refused(tmp_path):
+    links = "".join(f'<li><a href="/section-{i}">Section {i}</a></li>' for i in range(12))
+    path = tmp_path / "front.html"
+    path.write_text(
+        "<html><head><title>Home</title><script>var tracking = 1;</script></head>"
+        f"<body><nav><ul>{links}</ul></nav><footer><a href='/about'>About us</a></footer></body></html>"
+    )
+    with pytest.raises(InputError, match="only menu or link text found in this HTML"):
+        load_file(path)
+
+
 def test_jsonl_lines_keep_their_metadata_and_skip_empty_texts(tmp_path):
     path = tmp_path / "corpus.jsonl"
     rows = [
