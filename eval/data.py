@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsqa.dates import end_of_day
 from newsqa.errors import InputError
 
 # RealTime QA asks about "this week": the gold article of every realtimeqa-dev question
@@ -29,7 +30,7 @@ class Question:
         """The end of the question's day: what it can be asked "as of"; None when it has no date."""
         if not self.date:
             return None
-        return dt.datetime.combine(dt.date.fromisoformat(self.date[:10]), dt.datetime.max.time())
+        return end_of_day(dt.date.fromisoformat(self.date[:10]))
 
     def window(self) -> tuple[dt.date, dt.date] | None:
         """The week of news before the question's date, or None when it has no date."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from newsqa.errors import InputError
 
@@ -16,6 +16,11 @@ def parse_day(value: str | None, label: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError as e:
         raise InputError(f"{label} {text!r} is not a date; use YYYY-MM-DD") from e
+
+
+def end_of_day(day: date) -> datetime:
+    """The last moment of ``day``: a question asked "as of" a day reads everything published that day."""
+    return datetime.combine(day, datetime.max.time())
 
 
 def day_number(value: date | None) -> int | None:

@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel, RunnablePassthrough
 from pydantic import ValidationError
 
+from newsqa.dates import end_of_day
 from newsqa.errors import InputError
 from newsqa.settings import Settings
 from newsqa.timing import Timer, timed
@@ -35,7 +36,7 @@ def _moment(as_of: date | datetime | None) -> datetime:
     if isinstance(as_of, datetime):
         return as_of
     if isinstance(as_of, date):
-        return datetime.combine(as_of, datetime.max.time())
+        return end_of_day(as_of)
     raise InputError(f"as_of {as_of!r} is not a date; give a date or datetime")
 
 
