@@ -24,10 +24,11 @@ from index.chunking import chunk_text
 from index.embed import get_embedder
 from index.fetch import is_url, load_feed, load_page
 from index.lexical import lexical_text, mark_dirty, rebuild
-from index.loaders import Article, LoadedFile, find_files, load_file
+from index.loaders import Article, LoadedFile, as_upload, find_files, load_file
 from index.store import VectorStore, chunk_id, write_lock
 from newsqa.errors import InputError
 from newsqa.settings import Settings
+from newsqa.text import counted
 from newsqa.timing import Timer
 
 
@@ -51,12 +52,13 @@ class IngestReport:
 
     def summary(self) -> str:
         return (
-            f"{self.articles} articles from {self.files} files: {self.added} added, {self.replaced} replaced, "
-            f"{self.unchanged} unchanged; {self.chunks_added} chunks added, {self.chunks_deleted} removed "
-            f"in {self.seconds:.1f}s"
-            + (f"; {len(self.failed)} files failed" if self.failed else "")
+            f"{counted(self.articles, 'article')} from {counted(self.files, 'file')}: {self.added} added, "
+            f"{self.replaced} replaced, {self.unchanged} unchanged; {counted(self.chunks_added, 'chunk')} added, "
+            f"{self.chunks_deleted} removed in {self.seconds:.1f}s"
+            + (f"; {counted(len(self.failed), 'file')} failed" if self.failed else "")
             + (
-                f"; {self.same_text_other_titles} articles share their text with others under other headlines "
+                f"; {counted(self.same_text_other_titles, 'article')} share their text with others under other "
+                "headlines "
                 "(likely extraction failures; `newsqa stats` lists them)"
                 if self.same_text_other_titles
                 else ""
@@ -158,9 +160,13 @@ def load_articles(
     strict: bool,
     report: IngestReport,
     feeds: Sequence[str] = (),
+    outlet: str | None = None,
+    uploaded: bool = False,
 ) -> list[Article]:
     """Every article in ``paths`` (files, folders, web pages) and ``feeds``.
 
+    ``outlet`` replaces the outlet of every article but .jsonl rows (which name their own);
+    ``uploaded`` files are known by name and outlet, not path (:func:`index.loaders.as_upload`).
     Unreadable files or URLs, skipped jsonl lines and articles whose id came earlier in the
     run are listed in ``report.failed``, never silently dropped; the rest are read.
     """
@@ -176,7 +182,12 @@ def load_articles(
             continue
         report.files += 1
         report.failed.extend(loaded.skipped)
-        for article in map(partial(_without_unsafe_link, report=report), loaded.articles):
+        for loaded_article in loaded.articles:
+            article = _without_unsafe_link(loaded_article, report=report)
+            if outlet and not article.path.endswith(".jsonl"):
+                article = replace(article, source=outlet)
+            if uploaded:
+                article = as_upload(article)
             earlier = by_id.get(article.id)
             if earlier is not None:
                 report.failed.append(
@@ -223,18 +234,25 @@ def ingest(
     progress: bool = True,
     strict: bool = False,
     feeds: Sequence[str] = (),
+    outlet: str | None = None,
+    uploaded: bool = False,
 ) -> IngestReport:
     """Index the articles in ``paths`` (files, folders or web page URLs) and ``feeds`` (RSS/Atom URLs).
 
-    ``source`` names the outlet for files that do not carry one (.txt, .md); .jsonl lines
-    and HTML metadata bring their own. Bad lines of a .jsonl file are skipped and named in
+    ``source`` names the outlet for files that do not carry one (.txt, .md, a page without
+    ``og:site_name``); .jsonl lines and HTML metadata bring their own. ``outlet``, when
+    given, is the outlet of every file but .jsonl rows, whatever the file says. ``uploaded``
+    files (the UI's) are known by file name and outlet, so uploading a changed file again
+    replaces the article. Bad lines of a .jsonl file are skipped and named in
     the report (``strict`` refuses the whole file instead). Returns what was added,
     replaced and left as is.
     Raises :class:`newsqa.errors.InputError` for unusable input before anything is written.
     """
     timer = Timer()
     report = IngestReport()
-    articles = load_articles(paths, settings, source=source, strict=strict, report=report, feeds=feeds)
+    articles = load_articles(
+        paths, settings, source=source, strict=strict, report=report, feeds=feeds, outlet=outlet, uploaded=uploaded
+    )
     report.articles = len(articles)
     # The lock comes first: Chroma is never opened for writing while another writer is inside it.
     with write_lock(settings.store.data_dir, settings.store.lock_wait_s):

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -134,15 +134,35 @@ def article_from_html(
             f"{where}: only menu or link text found in this HTML (no line of {MIN_PROSE_WORDS} words or more); "
             "give the page of an article"
         )
+    title = (doc.title or "").strip()
     return Article(
         id=article_id,
-        title=(doc.title or "").strip() or article_id,
-        text=body.strip(),
+        title=title or article_id,
+        text=_without_headline(body.strip(), title),
         source=source or doc.sitename or doc.hostname or fallback_source,
         url=url or doc.url or "",
         published=normalize_date(doc.date, where=where) if doc.date else "",
         path=path,
     )
+
+
+def _without_headline(body: str, title: str) -> str:
+    """The body without a first line that only repeats the headline, as trafilatura often keeps it."""
+    first, _, rest = body.partition("\n")
+    if title and rest.strip() and first.strip().casefold() == title.casefold():
+        return rest.strip()
+    return body
+
+
+def as_upload(article: Article) -> Article:
+    """An uploaded article, known by its file name and outlet rather than by the temporary path
+    it was uploaded to: a corrected ``news.txt`` uploaded again replaces the first, while two
+    outlets' ``article.html`` stay two articles."""
+    name = Path(article.path).name
+    if name.endswith(".jsonl"):
+        return replace(article, path=f"uploaded {name}")
+    article_id = _slug(f"{Path(name).stem}-{article.source}") if article.source else article.id
+    return replace(article, id=article_id, path=f"uploaded {name}")
 
 
 def html_to_text(html: str) -> str:
@@ -155,14 +175,7 @@ def html_to_text(html: str) -> str:
 
 
 def _load_html(path: Path, text: str, source: str) -> Article:
-    return article_from_html(
-        text,
-        where=str(path),
-        article_id=_slug(path.stem),
-        source="" if source == "local" else source,
-        fallback_source=source,
-        path=str(path),
-    )
+    return article_from_html(text, where=str(path), article_id=_slug(path.stem), fallback_source=source, path=str(path))
 
 
 def _jsonl_article(record: object, path: Path, where: str) -> Article:

@@ -21,6 +21,7 @@ class IndexStats:
     location: str
     near_duplicate_articles: int
     same_text_other_titles: list[list[str]]
+    undated_articles: int = 0
 
 
 def stats(settings: Settings) -> IndexStats:
@@ -38,6 +39,8 @@ def stats(settings: Settings) -> IndexStats:
         location=store.location,
         near_duplicate_articles=lexical.duplicates.members(),
         same_text_other_titles=lexical.duplicates.same_text_other_titles,
+        # A date range leaves these out; a screen showing one should say how many.
+        undated_articles=len(set(lexical.article_ids[lexical.days == 0].tolist())),
     )
 
 

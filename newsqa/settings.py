@@ -140,6 +140,16 @@ class AnswerSettings(_Section):
         default=0.6,
         description="A disagreeing source is shown when its sentence scores this share of the best.",
     )
+    language_confidence: float = Field(
+        default=0.9,
+        ge=0.5,
+        le=1.0,
+        description=(
+            "How sure the language identifier must be that a question is not in the language of "
+            "its passages before saying so instead of answering (no English question of "
+            "realtimeqa-dev reaches 0.9 for another language; short ones are rarely sure)."
+        ),
+    )
 
 
 class LLMSettings(_Section):

@@ -43,3 +43,8 @@ def marker_numbers(text: str) -> list[int]:
 def strip_markers(text: str) -> str:
     """The text without its [n] markers (and the space before each)."""
     return _MARKER_WITH_SPACE.sub("", text).strip()
+
+
+def counted(number: int, noun: str) -> str:
+    """A count with its noun in the right number, "1 article" or "2 articles" (nouns that take -s)."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"

@@ -133,6 +133,22 @@ class Passage(BaseModel):
     )
 
 
+class Stage(BaseModel):
+    """A step of answering under way, for a screen to show until the answer comes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: Literal["loading", "searching", "reading"]
+    passages: int = Field(default=0, description="Passages searched (the whole index) or read.")
+
+    def describe(self) -> str:
+        if self.step == "loading":
+            return "Loading the language model (first question after start, a few seconds)…"
+        verb = "Searching" if self.step == "searching" else "Reading"
+        noun = "passage" if self.passages == 1 else "passages"
+        return f"{verb} {self.passages:,} {noun}…"
+
+
 class Citation(BaseModel):
     """One numbered citation: the exact sentence quoted and where it sits in its article."""
 
@@ -154,6 +170,9 @@ class Answer(BaseModel):
     """An answer whose every claim carries an inline [n] marker pointing into ``citations``."""
 
     question: str
+    understood_as: str | None = Field(
+        default=None, description="The standalone question a follow-up was read as, when it differs."
+    )
     text: str
     short_answer: str | None = Field(default=None, description="A name, number or date, when one was found.")
     abstained: bool = False

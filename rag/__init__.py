@@ -8,7 +8,7 @@
 The heavy machinery (models, Chroma) loads on the first call, once per process.
 """
 
-from newsqa.types import Answer, Citation, Filters
+from newsqa.types import Answer, Citation, Filters, Stage
 
 
 def answer(question, **kwargs) -> Answer:
@@ -25,4 +25,12 @@ def answer_stream(question, **kwargs):
     return _answer_stream(question, **kwargs)
 
 
-__all__ = ["Answer", "Citation", "Filters", "answer", "answer_stream"]
+def warm_up(settings=None) -> None:
+    """Load the models and open the index ahead of the first question; see :func:`rag.chain.warm_up`."""
+    from newsqa.settings import Settings
+    from rag.chain import warm_up as _warm_up
+
+    _warm_up(settings or Settings())
+
+
+__all__ = ["Answer", "Citation", "Filters", "Stage", "answer", "answer_stream", "warm_up"]

@@ -20,10 +20,11 @@ from newsqa.dates import end_of_day
 from newsqa.errors import InputError
 from newsqa.settings import Settings
 from newsqa.timing import Timer, timed
-from newsqa.types import Answer, Filters, Query
+from newsqa.types import Answer, Filters, Query, Stage
 from rag.conversation import History, turns_of
+from rag.language import language_mismatch
 from rag.policy import AnsweringPolicy
-from rag.retrieve import Index, build_retriever, open_index
+from rag.retrieve import Index, build_retriever, is_open, open_index
 from rag.when import resolve_time
 
 _COPIES_HEADROOM = 3
@@ -89,18 +90,25 @@ def answer_stream(
     history: History | None = None,
     as_of: date | datetime | None = None,
     settings: Settings | None = None,
-) -> Iterator[str | Answer]:
+    stages: bool = False,
+) -> Iterator[str | Stage | Answer]:
     """Like :func:`answer`, but yields pieces of the text as they are ready, then the Answer.
 
     With the ``llm`` engine the pieces are the model's raw reply as it streams; the final
-    Answer holds the verified text, which keeps only supported sentences.
+    Answer holds the verified text, which keeps only supported sentences. With ``stages``,
+    a :class:`~newsqa.types.Stage` comes before each step (loading the models on the first
+    question, searching, reading), for a screen to show while it waits.
     """
     settings = settings or Settings()
     question = _validate(question, settings)
     chosen_filters = Filters.parse(filters)
     total = Timer()
+    if stages and not is_open(settings):
+        yield Stage(step="loading")
     index = open_index(settings)
     index.check_sources(chosen_filters)
+    if stages:
+        yield Stage(step="searching", passages=index.size())
     policy = AnsweringPolicy(index.embedder, settings)
     search_text, notice = policy.standalone(question, turns_of(history))
     moment = _moment(as_of)
@@ -116,6 +124,12 @@ def answer_stream(
         time_range=time_range,
     )
     retrieved = chain.invoke(search_text)
+    mismatch = language_mismatch(question, retrieved["passages"], settings.answer.language_confidence)
+    if mismatch:
+        asked, written = mismatch
+        raise InputError(f"the question reads as {asked}, but the articles are in {written}; ask it in {written}")
+    if stages:
+        yield Stage(step="reading", passages=len(retrieved["passages"]))
     result = None
     with timed(timings, "answer"):
         for piece in policy.stream(question, retrieved["query"], retrieved["passages"], notice):
@@ -128,7 +142,15 @@ def answer_stream(
     result.timings_ms = {name: round(ms, 2) for name, ms in timings.items()}
     result.as_of = moment.date()
     result.time_range = time_range
+    result.understood_as = search_text if search_text != question else None
     yield result
+
+
+def warm_up(settings: Settings) -> None:
+    """Load the models and open the index now, so that the first question is as quick as the next."""
+    index = open_index(settings)
+    index.embedder.embed_query("warm up")
+    AnsweringPolicy(index.embedder, settings)
 
 
 def answer(

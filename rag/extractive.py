@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -272,18 +272,9 @@ class ExtractiveEngine:
         query_vector: np.ndarray,
         passages: list[Passage],
         time_range: TimeRange | None = None,
-        asked: str | None = None,
     ) -> Extraction:
-        """The quotes and short answers for a question; ``time_range`` is the time it names, if any.
-
-        ``asked`` is the user's own question when ``question_text`` is a follow-up rewritten
-        with the conversation: what kind of answer is wanted comes from the new question
-        alone ("And where did this happen?" wants a place, whatever was asked before).
-        """
+        """The quotes and short answers for a question; ``time_range`` is the time it names, if any."""
         question = Question.parse(question_text)
-        if asked is not None and asked != question_text:
-            own = Question.parse(asked)
-            question = replace(question, kind=own.kind, verb=own.verb, passive=own.passive, unit=own.unit)
         sentences = [s for p in passages for s in split_sentences(p)]
         seen: set[tuple[str, int]] = set()
         unique = []
@@ -315,7 +306,7 @@ class ExtractiveEngine:
             pool.sort(key=lambda s: not _published_in(s.sentence.passage, time_range))
         best = pool[0]
         if best.score < cfg.min_support or not best.matched and best.semantic < cfg.min_support:
-            return Extraction([], [], [], True, f"best support {best.score:.2f} is below {cfg.min_support}")
+            return Extraction([], [], [], True, "no sentence of the retrieved passages answers it closely enough")
         over_time = self._reports_over_time(pool, time_range)
         if over_time is not None:
             newer, earlier = over_time

@@ -18,7 +18,7 @@ from index.embed import Embedder
 from newsqa.errors import EngineError
 from newsqa.settings import Settings
 from newsqa.types import Answer, Passage, Query
-from rag.conversation import condense
+from rag.conversation import standalone_question
 from rag.extractive import ExtractiveEngine, citations_for, compose
 from rag.llm import REFUSAL, Generator, answer_messages, condense_messages, make_generator
 from rag.verify import CitationVerifier
@@ -48,13 +48,13 @@ class AnsweringPolicy:
     def standalone(self, question: str, turns: list[tuple[str, str]]) -> tuple[str, str | None]:
         """The search query for ``question`` in this conversation, and why the LLM will not answer, if so."""
         if self._generator is None:
-            return condense(question, turns), self._unavailable
+            return standalone_question(question, turns), self._unavailable
         if not turns:
             return question, None
         try:
             return self._generator.complete(condense_messages(question, turns)), None
         except EngineError as e:
-            return condense(question, turns), _fallback_notice(e)
+            return standalone_question(question, turns), _fallback_notice(e)
 
     def stream(
         self, question: str, query: Query, passages: list[Passage], notice: str | None = None
@@ -84,7 +84,7 @@ class AnsweringPolicy:
         return result
 
     def _extract(self, question: str, query: Query, passages: list[Passage]) -> Answer:
-        extraction = self.extractive.extract(query.text, query.vector, passages, query.time_range, asked=question)
+        extraction = self.extractive.extract(query.text, query.vector, passages, query.time_range)
         if extraction.abstained:
             text, short, citations = ABSTAIN_TEXT.format(reason=extraction.reason), None, []
         else:

@@ -50,6 +50,10 @@ class Index:
         current = saved_version(self.store)
         return current is not None and current != self.generation
 
+    def size(self) -> int:
+        """How many passages (chunks) there are to search."""
+        return len(self.lexical.current())
+
     def sources(self) -> list[str]:
         return sorted(set(self.lexical.current().sources.tolist()))
 
@@ -106,6 +110,12 @@ def open_index(settings: Settings) -> Index:
             index = Index(store, embedder, LiveLexical(store), saved_version(store))
             _open_indexes[key] = index
         return index
+
+
+def is_open(settings: Settings) -> bool:
+    """Whether this process already holds these settings' index and model (no wait to load them)."""
+    with _open_lock:
+        return (settings.store, settings.index.embedding_model) in _open_indexes
 
 
 def forget_indexes() -> None:

@@ -44,10 +44,11 @@ DATE = re.compile(
     rf"{MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
     rf"(?:in|since|by|until)\s+(?:19|20)\d{{2}})\b"
 )
+# A count or amount with its currency and scale, so that "$48 million" is not answered as "48".
 NUMBER = re.compile(
-    r"\b(?:\d[\d,]*(?:\.\d+)?%?|(?:"
+    r"(?:(?:US)?[$€£¥]\s?)?\b(?:\d[\d,]*(?:\.\d+)?|(?:"
     + "|".join(sorted([*NUMBER_WORDS, *VAGUE_NUMBERS], key=len, reverse=True))
-    + r"))\b",
+    + r"))\b(?:\s?%|\s+(?:million|billion|trillion|thousand|percent|per\s+cent)\b)?",
     re.IGNORECASE,
 )
 NAME_PART = r"(?:[A-Z][\w’'\.-]*|(?:al|el|bin|ibn|de|van|von|da|di|le|la)-?[A-Z][\w’'-]*)"

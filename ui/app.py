@@ -3,24 +3,42 @@
 Handlers are plain methods of :class:`NewsQAUI`, so tests call them directly; the
 Blocks layout wires them to components. Requests are queued (two run at a time), and
 errors a user can fix show as a message, never a traceback.
+
+The conversation is kept as the list of its :class:`Answer` objects: follow-ups lean on
+them (each by the standalone question it was understood as), and the sources panel keeps
+every answer's cards, so an older answer's [n] still opens its own source.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 from newsqa.dates import parse_day
 from newsqa.errors import InputError, NewsQAError
 from newsqa.settings import Settings
-from newsqa.types import Answer, Filters
-from ui.render import CSS, answer_markdown, plain, sources_html
+from newsqa.text import counted
+from newsqa.types import Answer, Filters, Stage
+from ui.render import CSS, SCRIPT, answer_markdown, plain, plain_text, sources_html
 
 MAX_UPLOAD = "20mb"
 CONCURRENT_ANSWERS = 2
 QUEUE_SIZE = 64
 EXAMPLE_COUNT = 4
 ENGINES = ["extractive", "llm"]
+TABLE_HEADERS = ["Title", "Outlet", "Published", "Chunks", "Id"]
+_ID_COLUMN = TABLE_HEADERS.index("Id")
+
+
+def _turns(conversation: list[Answer]) -> list[tuple[str, str]]:
+    return [(a.understood_as or a.question, a.text) for a in conversation]
+
+
+def _copy_store(conversation: list[Answer]) -> str:
+    return json.dumps({str(turn): plain_text(a) for turn, a in enumerate(conversation, start=1)})
 
 
 class NewsQAUI:
@@ -32,44 +50,93 @@ class NewsQAUI:
     def _filters(self, sources: list[str] | None, since: str | None, until: str | None) -> Filters:
         return Filters.parse({"sources": sources, "since": parse_day(since, "From"), "until": parse_day(until, "To")})
 
-    def ask(self, message: str, history: list[dict], turns: list, k: int, engine: str, sources, since, until, as_of=""):
-        """Stream the answer into the chat; the last yield also fills the sources panel.
+    def filters_note(self, sources: list[str] | None, since: str | None, until: str | None) -> str:
+        """The filters in words ("articles from AP and articles published from 2024-01-01"), "" for none."""
+        parts = []
+        if sources:
+            parts.append(f"articles from {', '.join(sources)}")
+        if since or until:
+            parts.append(f"articles published {since or '…'} to {until or '…'}")
+        return " and ".join(parts)
 
-        ``turns`` holds the conversation as (question, answer text) pairs, unescaped, so
-        a follow-up question can lean on it.
+    def ask(self, message, history, conversation, k, engine, sources, since, until, as_of=""):
+        """Stream the answer into the chat: the question at once, then each stage, then the answer.
+
+        Yields the chat, the sources panel, the question box, the conversation, the copy
+        store (each answer's plain text, for the copy link) and whether to offer a search
+        without the filters.
         """
         from rag import answer_stream
 
         history = list(history or [])
-        turns = list(turns or [])
-        history.append({"role": "user", "content": plain(message or "")})
-        reply = {"role": "assistant", "content": ""}
+        conversation = list(conversation or [])
+        if not (message or "").strip():
+            yield history, sources_html(conversation), "", conversation, _copy_store(conversation), False
+            return
+        history.append({"role": "user", "content": plain(message)})
+        reply = {"role": "assistant", "content": "_Starting…_"}
         history.append(reply)
+        panel = sources_html(conversation)
+        yield history, panel, "", conversation, _copy_store(conversation), False
         try:
             if engine not in ENGINES:
                 raise InputError(f"engine {engine!r} is not available; choose one of {', '.join(ENGINES)}")
             filters = self._filters(sources, since, until)
             settings = self.settings.model_copy(update={"engine": engine})
             shown = ""
-            moment = parse_day(as_of, "As of")
-            for piece in answer_stream(
-                message, k=int(k), filters=filters, history=turns, as_of=moment, settings=settings
-            ):
+            stream = answer_stream(
+                message,
+                k=k,
+                filters=filters,
+                history=_turns(conversation),
+                as_of=parse_day(as_of, "As of"),
+                settings=settings,
+                stages=True,
+            )
+            for piece in stream:
                 if isinstance(piece, Answer):
-                    reply["content"] = answer_markdown(piece)
-                    turns.append((piece.question, piece.text))
-                    yield history, sources_html(piece), "", turns
+                    conversation.append(piece)
+                    note = self.filters_note(sources, since, until) if piece.abstained else ""
+                    reply["content"] = answer_markdown(piece, len(conversation), note)
+                    yield history, sources_html(conversation), "", conversation, _copy_store(conversation), bool(note)
+                    return
+                if isinstance(piece, Stage):
+                    reply["content"] = f"_{plain(piece.describe())}_"
                 else:
                     shown += piece
                     reply["content"] = plain(shown)
-                    yield history, sources_html(None), "", turns
+                yield history, panel, "", conversation, _copy_store(conversation), False
         except NewsQAError as e:
             reply["content"] = f"**Cannot answer:** {plain(str(e))}"
-            yield history, sources_html(None), "", turns
+            yield history, panel, "", conversation, _copy_store(conversation), False
 
-    def cleared(self) -> tuple[list, str]:
+    def cleared(self):
         """After the chat's clear button: no conversation for follow-ups to lean on, no sources shown."""
-        return [], sources_html(None)
+        return [], sources_html([]), _copy_store([]), False
+
+    def chips(self, sources, since, until, as_of):
+        """The active filters as removable chips above the chat (a hidden chip is an unused filter)."""
+        import gradio as gr
+
+        dates = ""
+        if since or until:
+            dates = f"Published {since or '…'} to {until or '…'}"
+            undated = self._undated_articles()
+            if undated:
+                dates += f" ({counted(undated, 'undated article')} left out)"
+        return (
+            gr.update(value=f"Only {', '.join(sources)} ✕", visible=bool(sources)),
+            gr.update(value=f"{dates} ✕", visible=bool(dates)),
+            gr.update(value=f"As of {as_of} ✕", visible=bool(as_of)),
+        )
+
+    def _undated_articles(self) -> int:
+        from index import stats
+
+        try:
+            return stats(self.settings).undated_articles
+        except NewsQAError:
+            return 0
 
     def api_answer(
         self,
@@ -97,31 +164,36 @@ class NewsQAUI:
         except NewsQAError as e:
             return {"error": str(e)}
 
-    def upload(self, files: list[str] | None, progress=None):
+    def upload(self, files: list[str] | None, outlet: str = "", search: str = "", progress=None):
         """Index uploaded files, then delete them; returns a status line and the refreshed corpus view.
 
-        The uploads are Gradio's temporary copies: once indexed (or refused) they serve no
-        purpose, and kept they would pile up unseen.
+        Uploads are known by file name and outlet (the page's own unless ``outlet`` is
+        given), so uploading a changed file again replaces its article. Gradio's temporary
+        copies serve no purpose once indexed (or refused), and kept they would pile up unseen.
         """
         from index import ingest
 
         if not files:
-            return "Choose .txt, .md, .html or .jsonl files first.", *self.corpus_view()
+            return "Choose .txt, .md, .html or .jsonl files first.", *self.corpus_view(search)
         paths = [Path(f) for f in files]
         try:
-            report = ingest(paths, self.settings, source="upload", progress=progress is not None)
+            report = ingest(
+                paths, self.settings, source="", outlet=outlet.strip() or None, uploaded=True, progress=progress
+            )
         except NewsQAError as e:
-            return f"Not indexed: {e}", *self.corpus_view()
+            return _without_upload_folders(f"Not indexed: {e}", paths), *self.corpus_view(search)
         finally:
             for path in paths:
                 path.unlink(missing_ok=True)
         status = report.summary()
         if report.failed:
             status += "\n" + "\n".join(f"Skipped: {failure}" for failure in report.failed)
-        return status, *self.corpus_view()
+        if report.warnings:
+            status += "\n" + "\n".join(f"Warning: {warning}" for warning in report.warnings)
+        return _without_upload_folders(status, paths), *self.corpus_view(search)
 
-    def corpus_view(self):
-        """Stats Markdown, the source filter's choices, and example questions."""
+    def corpus_view(self, search: str = ""):
+        """Stats Markdown, the source filter's choices, example questions and the article table."""
         import gradio as gr
 
         from index import stats
@@ -133,34 +205,85 @@ class NewsQAUI:
                 f"Nothing indexed yet ({plain(str(e))}). Upload articles below.",
                 gr.update(choices=[]),
                 gr.update(samples=[]),
+                self.article_rows(search),
             )
-        lines = [f"**{info.articles} articles**, {info.chunks} chunks"]
+        lines = [f"**{counted(info.articles, 'article')}**, {counted(info.chunks, 'chunk')}"]
         if info.first_published:
             lines.append(f"Published {info.first_published} to {info.last_published}")
-        lines += [f"- {plain(name)}: {count} chunks" for name, count in info.sources.items()]
+        if info.undated_articles:
+            lines.append(f"{counted(info.undated_articles, 'article')} without a date")
+        lines += [f"- {plain(name)}: {counted(count, 'chunk')}" for name, count in info.sources.items()]
         sources = [s for s in info.sources if s != "(unknown)"]
+        head = [line for line in lines if not line.startswith("- ")]
         return (
-            "\n\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]),
+            "\n\n".join(head) + "\n\n" + "\n".join(lines[len(head) :]),
             gr.update(choices=sources),
             gr.update(samples=[[q] for q in self.example_questions()]),
+            self.article_rows(search),
         )
 
+    def article_rows(self, search: str = "") -> list[list]:
+        """The article table, newest first, keeping rows whose title, outlet or id hold every word of ``search``."""
+        from index import list_articles
+
+        try:
+            articles = list_articles(self.settings)
+        except NewsQAError:
+            return []
+        words = (search or "").casefold().split()
+        rows = [[a.title, a.source or "(unknown)", a.published or "undated", a.chunks, a.id] for a in articles]
+        return [row for row in rows if all(w in f"{row[0]} {row[1]} {row[4]}".casefold() for w in words)]
+
+    def chosen(self, rows, evt):
+        """The article of the clicked table row, and the remove button for it."""
+        import gradio as gr
+
+        row = evt.row_value if evt is not None else None
+        if not row:
+            return None, gr.update(interactive=False, value="Remove selected article")
+        return row[_ID_COLUMN], gr.update(interactive=True, value=f"Remove “{row[0]}”…")
+
+    def confirm_removal(self, article_id: str | None):
+        """The confirmation step before a removal: what goes, and that it cannot be undone."""
+        import gradio as gr
+
+        if not article_id:
+            return gr.update(visible=False), ""
+        return gr.update(visible=True), (
+            f"Remove article **{plain(article_id)}** from the index? Its passages stop being searched; "
+            "to have it back, index its file again."
+        )
+
+    def remove_article(self, article_id: str | None, search: str = ""):
+        """Remove the confirmed article; returns a status line, the hidden confirmation and the corpus view."""
+        import gradio as gr
+
+        from index import remove
+
+        if not article_id:
+            status = "Choose an article in the table first."
+        else:
+            try:
+                status = f"Removed {article_id} ({counted(remove([article_id], self.settings), 'chunk')})."
+            except NewsQAError as e:
+                status = f"Not removed: {e}"
+        button = gr.update(interactive=False, value="Remove selected article")
+        return status, gr.update(visible=False), None, button, *self.corpus_view(search)
+
     def example_questions(self) -> list[str]:
-        """Questions about what is indexed: the sample's own, then headlines of the latest articles."""
-        from index import open_store
+        """Questions about what is indexed: headlines of the newest articles, then the sample's own."""
+        from index import list_articles
         from index.samples import SAMPLE_ARTICLE_ID, SAMPLE_QUESTIONS
 
         try:
-            articles = {meta["article_id"]: meta for meta in open_store(self.settings).article_metadata()}
+            articles = list_articles(self.settings)
         except NewsQAError:
             return []
-        questions = [q for q in SAMPLE_QUESTIONS if SAMPLE_ARTICLE_ID in articles]
-        latest = sorted(articles.values(), key=lambda m: m.get("published", ""), reverse=True)
-        for meta in latest:
-            if len(questions) >= EXAMPLE_COUNT:
-                break
-            if meta["article_id"] != SAMPLE_ARTICLE_ID and meta.get("title"):
-                questions.append(f"What happened in “{meta['title']}”?")
+        questions = [f"What happened in “{a.title}”?" for a in articles if a.id != SAMPLE_ARTICLE_ID and a.title][
+            : EXAMPLE_COUNT - 1
+        ]
+        if any(a.id == SAMPLE_ARTICLE_ID for a in articles):
+            questions += SAMPLE_QUESTIONS
         return questions[:EXAMPLE_COUNT]
 
     def build(self):
@@ -170,25 +293,54 @@ class NewsQAUI:
             gr.Markdown("## newsqa: ask the news, get the sentence that says so")
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="Answers", height=460, elem_id="chat", sanitize_html=True)
+                    with gr.Row(elem_id="filter-chips"):
+                        sources_chip = gr.Button(visible=False, size="sm", elem_id="chip-sources")
+                        dates_chip = gr.Button(visible=False, size="sm", elem_id="chip-dates")
+                        as_of_chip = gr.Button(visible=False, size="sm", elem_id="chip-as-of")
+                    # No built-in copy button: it copies the message's markup; each answer has its own copy link.
+                    chat = gr.Chatbot(label="Answers", height=460, elem_id="chat", sanitize_html=True, buttons=[])
+                    unfiltered = gr.Button(
+                        "Search all articles instead", visible=False, size="sm", elem_id="search-unfiltered"
+                    )
                     with gr.Row():
                         question = gr.Textbox(
                             placeholder="Ask about the indexed articles…", show_label=False, scale=5, elem_id="question"
                         )
-                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                        send = gr.Button("Ask", variant="primary", scale=1, interactive=False, elem_id="ask")
+                        stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop")
                     examples = gr.Dataset(
                         components=[question], samples=[[q] for q in self.example_questions()], label="Examples"
                     )
                 with gr.Column(scale=2):
                     with gr.Tab("Sources"):
-                        sources_panel = gr.HTML(sources_html(None), elem_id="sources")
+                        sources_panel = gr.HTML(sources_html([]), elem_id="sources")
                     with gr.Tab("Corpus", elem_id="corpus-tab"):
                         stats_view = gr.Markdown(elem_id="stats")
+                        search = gr.Textbox(
+                            placeholder="Search titles, outlets and ids…", show_label=False, elem_id="article-search"
+                        )
+                        table = gr.Dataframe(
+                            headers=TABLE_HEADERS, interactive=False, wrap=True, max_height=320, elem_id="articles"
+                        )
+                        remove_button = gr.Button(
+                            "Remove selected article", interactive=False, size="sm", elem_id="remove"
+                        )
+                        with gr.Group(visible=False, elem_id="confirm-box") as confirm_box:
+                            confirm_text = gr.Markdown()
+                            with gr.Row():
+                                confirm = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="confirm")
+                                cancel = gr.Button("Cancel", size="sm", elem_id="cancel")
                         files = gr.File(
                             label="Add articles (.txt, .md, .html, .jsonl)",
                             file_count="multiple",
                             file_types=[".txt", ".md", ".html", ".htm", ".jsonl"],
                             elem_id="upload",
+                        )
+                        outlet = gr.Textbox(
+                            label="Outlet (optional)",
+                            placeholder="the page's own, or none",
+                            info="Given, it is the outlet of every file but .jsonl rows, whatever the file says.",
+                            elem_id="outlet",
                         )
                         index_button = gr.Button("Index these files", elem_id="index-files")
                         upload_status = gr.Textbox(label="Indexing", interactive=False, elem_id="upload-status")
@@ -196,41 +348,95 @@ class NewsQAUI:
                         k = gr.Slider(1, 20, value=self.settings.retrieval.k, step=1, label="Passages to retrieve")
                         engine = gr.Dropdown(ENGINES, value=ENGINES[0], label="Engine")
                         source_filter = gr.Dropdown([], multiselect=True, label="Only these sources")
-                        since = gr.Textbox(label="Published from (YYYY-MM-DD)")
-                        until = gr.Textbox(label="Published to (YYYY-MM-DD)")
+                        since = gr.Textbox(label="Published from (YYYY-MM-DD)", elem_id="since")
+                        until = gr.Textbox(label="Published to (YYYY-MM-DD)", elem_id="until")
                         as_of = gr.Textbox(
                             label="As of (YYYY-MM-DD; empty: today)",
                             info="Nothing published later is read; 'this week' in a question means the week before.",
+                            elem_id="as-of",
                         )
+            # Each answer's plain text with its references, read by the copy links' script.
+            copy_store = gr.Textbox(visible="hidden", elem_id="copy-store")
+            conversation = gr.State([])
+            selected = gr.State(None)
 
-            turns = gr.State([])
-            inputs = [question, chat, turns, k, engine, source_filter, since, until, as_of]
-            outputs = [chat, sources_panel, question, turns]
-            question.submit(self.ask, inputs, outputs, api_visibility="private")
-            send.click(self.ask, inputs, outputs, api_visibility="private")
-            examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
-            chat.clear(self.cleared, None, [turns, sources_panel], api_visibility="private")
+            inputs = [question, chat, conversation, k, engine, source_filter, since, until, as_of]
+            outputs = [chat, sources_panel, question, conversation, copy_store, unfiltered]
+
+            asked: list[dict[str, Any]] = []
+            for trigger in (question.submit, send.click):
+                event = trigger(self.ask, inputs, outputs, api_visibility="private")
+                asked.append(event)
+                event.then(lambda: gr.update(interactive=False), None, send, api_visibility="private")
+            stop.click(None, None, None, cancels=asked, api_visibility="private")
+            question.input(lambda text: gr.update(interactive=bool(text.strip())), question, send)
+            examples.click(
+                lambda sample: (sample[0], gr.update(interactive=True)), examples, [question, send],
+                api_visibility="private",
+            )  # fmt: skip
+            chat.clear(self.cleared, None, [conversation, sources_panel, copy_store, unfiltered])
+
+            filter_fields = [source_filter, since, until, as_of]
+            changed = [source_filter.change, since.change, until.change, as_of.change]
+            gr.on(changed, self.chips, filter_fields, [sources_chip, dates_chip, as_of_chip], api_visibility="private")
+            sources_chip.click(lambda: [], None, source_filter, api_visibility="private")
+            dates_chip.click(lambda: ("", ""), None, [since, until], api_visibility="private")
+            as_of_chip.click(lambda: "", None, as_of, api_visibility="private")
+
+            def last_question(history):
+                users = [m["content"] for m in history or [] if m.get("role") == "user"]
+                return users[-1] if users else ""
+
+            unfiltered.click(
+                lambda history: (last_question(history), [], "", "", gr.update(visible=False)),
+                chat,
+                [question, source_filter, since, until, unfiltered],
+                api_visibility="private",
+            ).then(self.ask, inputs, outputs, api_visibility="private")
+
+            corpus_outputs = [stats_view, source_filter, examples, table]
+            search.input(self.article_rows, search, table, api_visibility="private")
+            table.select(self.chosen, table, [selected, remove_button], api_visibility="private")
+            remove_button.click(self.confirm_removal, selected, [confirm_box, confirm_text], api_visibility="private")
+            cancel.click(lambda: gr.update(visible=False), None, confirm_box, api_visibility="private")
+            confirm.click(
+                self.remove_article,
+                [selected, search],
+                [upload_status, confirm_box, selected, remove_button, *corpus_outputs],
+                api_visibility="private",
+            )
 
             # Gradio injects progress tracking through this default; it is its documented idiom.
-            def upload_with_progress(uploaded, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
-                return self.upload(uploaded, progress=progress)
+            def upload_with_progress(uploaded, outlet_name, search_text, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+                return self.upload(uploaded, outlet_name, search_text, progress=progress)
 
             index_button.click(
                 upload_with_progress,
-                files,
-                [upload_status, stats_view, source_filter, examples],
+                [files, outlet, search],
+                [upload_status, *corpus_outputs],
                 api_visibility="private",
             )
-            blocks.load(self.corpus_view, None, [stats_view, source_filter, examples], api_visibility="private")
+            blocks.load(self.corpus_view, None, corpus_outputs, api_visibility="private")
             gr.api(self.api_answer, api_name="answer")
         blocks.queue(default_concurrency_limit=CONCURRENT_ANSWERS, max_size=QUEUE_SIZE)
         return blocks
 
 
+def _without_upload_folders(text: str, paths: list[Path]) -> str:
+    """A status line naming uploaded files by name, not by the server's temporary folders."""
+    for path in paths:
+        text = text.replace(str(path), path.name).replace(str(path.resolve()), path.name)
+    return text
+
+
 def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
-    """Serve the UI on ``host:port``; loopback by default, so the index stays private."""
+    """Serve the UI on ``host:port``; loopback by default, so the index stays private.
+
+    The models load in the background from the start, so the first question is not the slow one.
+    """
     # Local-first: no usage analytics leave the machine unless the user asks for them.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    threading.Thread(target=_warm_up, args=(settings,), daemon=True, name="warm-up").start()
     blocks = NewsQAUI(settings).build()
     blocks.launch(
         server_name=host,
@@ -238,8 +444,19 @@ def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, blo
         auth=settings.ui.credentials(),
         max_file_size=MAX_UPLOAD,
         css=CSS,
+        head=SCRIPT,
         prevent_thread_lock=not block,
         show_error=False,
         footer_links=["api"],
     )
     return blocks
+
+
+def _warm_up(settings: Settings) -> None:
+    from rag import warm_up
+
+    try:
+        warm_up(settings)
+    except NewsQAError:
+        # Nothing indexed yet, or no model: the first question will say so in one line.
+        return

@@ -114,7 +114,9 @@ def ingest(
         list[str] | None, typer.Argument(help="Files (.txt .md .html .jsonl), folders, or web page URLs.")
     ] = None,
     feed: Annotated[list[str] | None, typer.Option("--feed", help="An RSS or Atom feed URL (repeatable).")] = None,
-    source: Annotated[str, typer.Option(help="Outlet name for files that carry none (.txt, .md, .html).")] = "local",
+    source: Annotated[
+        str, typer.Option(help="Outlet for files that name none (.txt, .md, pages without a site name).")
+    ] = "local",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     strict: Annotated[
         bool, typer.Option("--strict", help="Refuse a .jsonl file with any bad line, instead of skipping the line.")

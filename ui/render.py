@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from newsqa.text import MARKER
+from newsqa.text import MARKER, strip_markers
 from newsqa.types import Answer, Citation, Passage
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
@@ -21,30 +21,63 @@ def plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
-def _cite_link(number: int | str) -> str:
-    return f'<a href="#cite-{number}" class="cite-link">[{number}]</a>'
+def _cite_link(turn: int, number: int | str) -> str:
+    return f'<a href="#cite-{turn}-{number}" class="cite-link">[{number}]</a>'
 
 
-def _linked(text: str) -> str:
+def _linked(text: str, turn: int) -> str:
     """``text`` shown as typed, but for its [n] markers, which link to their source cards."""
     # Splitting on a pattern with a group alternates text and the captured marker numbers.
     pieces = MARKER.split(text)
-    return "".join(_cite_link(piece) if i % 2 else plain(piece) for i, piece in enumerate(pieces))
+    return "".join(_cite_link(turn, piece) if i % 2 else plain(piece) for i, piece in enumerate(pieces))
 
 
-def answer_markdown(result: Answer) -> str:
-    """The chat message: the answer with clickable [n] markers, or a clear abstention."""
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.split()).rstrip(".").casefold() == " ".join(b.split()).rstrip(".").casefold()
+
+
+def answer_markdown(result: Answer, turn: int, filters_note: str = "") -> str:
+    """The chat message for the ``turn``-th answer of the conversation: the answer with [n]
+    markers linking to that turn's source cards, or a clear abstention.
+
+    ``filters_note`` names the filters that were on, for an abstention to say so.
+    """
+    understood = [f"_Understood as: {plain(result.understood_as)}_"] if result.understood_as else []
     if result.abstained:
-        return "**Not in the indexed articles.** " + plain(result.text)
-    quotes = [f"> {plain(c.quote)} {_cite_link(c.number)}" for c in result.citations]
-    notes = []
+        filtered = [f"_Only {plain(filters_note)} were searched: the answer may be in articles they leave out._"]
+        return "\n\n".join(
+            [*understood, "**Not in the indexed articles.** " + plain(result.text), *(filtered if filters_note else [])]
+        )
+    answer_text = strip_markers(result.text)
+    # A whole-sentence answer is its own quote: shown once, not twice.
+    quotes = [
+        f"> {plain(c.quote)} {_cite_link(turn, c.number)}"
+        for c in result.citations
+        if not _same_words(c.quote, answer_text)
+    ]
+    notes = [*understood]
     if result.time_range:
         notes.append(f"_{plain(result.time_range.describe())}_")
     if result.notice:
         notes.append(f"_Note: {plain(result.notice)}_")
     if result.unsupported:
         notes.append(f"_Dropped {len(result.unsupported)} generated sentence(s) that no article supports._")
-    return "\n\n".join([*notes, _linked(result.text), *quotes])
+    copy = f'<a href="#copy-{turn}" class="copy-answer">Copy with references</a>'
+    return "\n\n".join([*notes, _linked(result.text, turn), *quotes, copy])
+
+
+def plain_text(result: Answer) -> str:
+    """The answer as plain text with a numbered reference list: what "copy" puts on the clipboard."""
+    lines = [result.text]
+    if result.citations:
+        lines.append("")
+        lines.append("References")
+    for citation in result.citations:
+        where = ", ".join(x for x in (citation.source, citation.published or "undated") if x)
+        link = f" {citation.url}" if citation.url.startswith(("http://", "https://")) else ""
+        lines.append(f"[{citation.number}] {citation.title or citation.article_id}. {where}.{link}")
+        lines.append(f"    “{citation.quote}”")
+    return "\n".join(lines)
 
 
 def _highlighted(passage: Passage, citation: Citation) -> str:
@@ -60,10 +93,7 @@ def _highlighted(passage: Passage, citation: Citation) -> str:
     )
 
 
-def sources_html(result: Answer | None) -> str:
-    """The sources panel: each citation's article, with its sentence highlighted in the passage."""
-    if result is None:
-        return '<div class="sources-empty">Sources of the answer appear here.</div>'
+def _cards(result: Answer, turn: int) -> str:
     if result.abstained or not result.citations:
         return '<div class="sources-empty">No source: the answer abstained.</div>'
     passages = {p.id: p for p in result.passages}
@@ -79,13 +109,27 @@ def sources_html(result: Answer | None) -> str:
             _highlighted(passage, citation) if passage else f'<mark class="quote">{html.escape(citation.quote)}</mark>'
         )
         cards.append(
-            f'<div class="source-card" id="cite-{citation.number}">'
+            f'<div class="source-card" id="cite-{turn}-{citation.number}">'
             f'<div class="source-head"><span class="source-number">[{citation.number}]</span> {title}</div>'
-            f'<div class="source-meta">{meta} · characters {citation.start}–{citation.end} · '
-            f"support {citation.support:.2f}</div>"
+            f'<div class="source-meta">{meta} · characters {citation.start}–{citation.end}</div>'
             f'<div class="source-passage">{body}</div></div>'
         )
     return "".join(cards)
+
+
+def sources_html(conversation: list[Answer]) -> str:
+    """The sources panel: for each answer of the conversation, newest first, its cited articles
+    with the quoted sentence highlighted; every answer keeps its cards, so older [n] links work."""
+    if not conversation:
+        return '<div class="sources-empty">Sources of the answer appear here.</div>'
+    groups = []
+    for turn in range(len(conversation), 0, -1):
+        result = conversation[turn - 1]
+        groups.append(
+            f'<div class="answer-sources" id="answer-{turn}">'
+            f'<div class="answer-question">Q{turn}: {html.escape(result.question)}</div>{_cards(result, turn)}</div>'
+        )
+    return "".join(groups)
 
 
 CSS = """
@@ -95,4 +139,63 @@ CSS = """
 .source-passage { white-space: pre-wrap; line-height: 1.45; }
 mark.quote { background: #ffe58a; color: #222; padding: 0 2px; border-radius: 3px; }
 .sources-empty { opacity: 0.7; font-style: italic; }
+.answer-question { font-weight: 600; margin: 12px 0 6px; }
+.source-card.flash { outline: 3px solid #f0b400; transition: outline 0.3s; }
+.copy-answer { font-size: 0.85em; }
+#filter-chips { gap: 6px; }
+#filter-chips button { flex: 0 0 auto; }
+"""
+
+# Clicks on links inside chat messages (whose HTML is sanitised, so no handlers of their own):
+# [n] shows the Sources tab and scrolls to that answer's card; "copy" puts the answer's plain
+# text with references on the clipboard, from the store the server fills.
+SCRIPT = """
+<script>
+(() => {
+  const sourcesTab = () => [...document.querySelectorAll('button[role="tab"]')]
+    .find((b) => b.innerText.trim() === 'Sources');
+  const reveal = (id, tries) => {
+    const card = document.getElementById(id);
+    if (card) {
+      card.scrollIntoView({block: 'center'});
+      card.classList.add('flash');
+      setTimeout(() => card.classList.remove('flash'), 1500);
+    } else if (tries > 0) {
+      setTimeout(() => reveal(id, tries - 1), 50);
+    }
+  };
+  const copy = async (text) => {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch (e) {
+      const area = document.createElement('textarea');
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand('copy');
+      area.remove();
+    }
+  };
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a.cite-link, a.copy-answer');
+    if (!link) return;
+    event.preventDefault();
+    const target = link.getAttribute('href').slice(1);
+    if (link.classList.contains('cite-link')) {
+      const tab = sourcesTab();
+      if (tab && tab.getAttribute('aria-selected') !== 'true') tab.click();
+      reveal(target, 40);
+      return;
+    }
+    const store = document.querySelector('#copy-store textarea');
+    const texts = JSON.parse((store && store.value) || '{}');
+    const turn = target.replace('copy-', '');
+    if (texts[turn]) {
+      copy(texts[turn]);
+      link.textContent = 'Copied';
+      setTimeout(() => { link.textContent = 'Copy with references'; }, 1500);
+    }
+  }, true);
+})();
+</script>
 """

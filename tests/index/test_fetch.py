@@ -98,7 +98,7 @@ def test_watch_polls_feeds_and_stops(tmp_path):
         result = CliRunner().invoke(app, ["watch", str(feeds), "--every", "0s", "--polls", "2"], env=env)
     assert result.exit_code == 0, result.output
     first, second = result.stdout.splitlines()
-    assert "3 articles from 1 files: 3 added" in first and "0 added, 0 replaced, 3 unchanged" in second
+    assert "3 articles from 1 file: 3 added" in first and "0 added, 0 replaced, 3 unchanged" in second
     bad = CliRunner().invoke(app, ["watch", str(feeds), "--every", "soon"], env=env)
     assert bad.exit_code == 1 and "--every 'soon' is not a duration" in bad.stderr
 
@@ -120,7 +120,7 @@ def test_watch_stops_cleanly_on_ctrl_c(tmp_path):
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert process.stdout is not None
         first = process.stdout.readline()
-        assert "2 articles from 1 files: 2 added" in first
+        assert "2 articles from 1 file: 2 added" in first
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.conversation import condense, turns_of
+from rag.conversation import standalone_question, turns_of
 
 
 def test_turns_come_from_pairs_or_messages():
@@ -16,23 +16,35 @@ def test_turns_come_from_pairs_or_messages():
     assert turns_of(None) == []
 
 
-def test_a_follow_up_with_a_pronoun_takes_the_last_turn_without_markers():
-    turns = [("Who was arrested in Tartus?", "Mohammed Kingo al-Hassan [1]\n\nmore text")]
-    assert condense("And who arrested him?", turns) == (
-        "And who arrested him? (Who was arrested in Tartus? Mohammed Kingo al-Hassan)"
+ARREST = ("Who was arrested in the Tartus countryside?", "Major-General Mohammed Kingo al-Hassan [1]\n\n> quote")
+FIGHTING = ("How many security personnel were killed in the Balqasah fighting?", "4 [1]")
+LEADER = ("Who led the loyalists in Balqasah?", "Shujaa al-Ali [1]")
+
+
+def test_a_pronoun_is_replaced_by_what_it_refers_to_not_by_the_whole_earlier_question():
+    assert standalone_question("And who arrested him?", [ARREST]) == (
+        "Who arrested Major-General Mohammed Kingo al-Hassan?"
     )
+    assert standalone_question("And where did this happen?", [FIGHTING]) == "Where did the Balqasah fighting happen?"
+    assert standalone_question("What did his men do there?", [LEADER]) == "What did Shujaa al-Ali’s men do in Balqasah?"
+    assert standalone_question("How many of them were killed?", [LEADER]) == "How many of the loyalists were killed?"
+    assert standalone_question("Where is that village?", [LEADER]) == "Where is the village of Balqasah?"
+
+
+def test_what_about_puts_the_new_thing_in_the_earlier_question():
+    assert standalone_question("What about in Homs?", [LEADER]) == "Who led the loyalists in Homs?"
+
+
+def test_a_bare_follow_up_asks_about_what_the_last_turn_said():
+    assert standalone_question("And when?", [LEADER]) == "When? (Shujaa al-Ali led the loyalists in Balqasah)"
 
 
 def test_a_question_that_stands_alone_is_kept():
-    assert condense("Where is Balqasah?", [("Who led the loyalists?", "Shujaa al-Ali [1]")]) == "Where is Balqasah?"
-    assert condense("Who arrested him?", []) == "Who arrested him?"
-
-
-def test_only_questions_that_lean_on_the_conversation_are_condensed():
-    turns = [("How many were killed in the Balqasah fighting?", "4 [1]")]
-    assert condense("Where will Novatek build its chip plant?", turns) == "Where will Novatek build its chip plant?"
-    assert condense("And where did this happen?", turns).startswith("And where did this happen? (How many")
-    assert condense("What about the injured?", turns) != "What about the injured?"
+    assert standalone_question("Where is Balqasah?", [LEADER]) == "Where is Balqasah?"
+    assert standalone_question("Who arrested him?", []) == "Who arrested him?"
+    # "its" has its antecedent inside the question: not a follow-up.
+    question = "Where will Novatek build its chip plant?"
+    assert standalone_question(question, [FIGHTING]) == question
 
 
 def test_a_follow_up_keeps_its_own_question_type(fake_embedder):
@@ -44,7 +56,7 @@ def test_a_follow_up_keeps_its_own_question_type(fake_embedder):
     text = "The fighting in Balqasah, a village west of Homs, killed four fighters on Thursday."
     turns = [("How many fighters were killed in Balqasah?", "4 [1]")]
     follow_up = "And where did this happen?"
-    query = condense(follow_up, turns)
-    extraction = engine.extract(query, fake_embedder.embed_query(query), [passage(text)], asked=follow_up)
+    query = standalone_question(follow_up, turns)
+    extraction = engine.extract(query, fake_embedder.embed_query(query), [passage(text)])
     # A place, not the count the earlier question asked for; Balqasah itself is named in the question.
     assert extraction.short_answers == ["Homs"]

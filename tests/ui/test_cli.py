@@ -122,7 +122,7 @@ def test_a_jsonl_with_a_bad_line_indexes_the_rest_and_exits_1(tmp_path):
     feed.write_text(json.dumps(good) + "\n{broken\n")
     result = run("ingest", str(feed), "-q", data_dir=tmp_path / "index")
     assert result.exit_code == 1
-    assert result.stdout.startswith("1 articles from 1 files: 1 added")
+    assert result.stdout.startswith("1 article from 1 file: 1 added")
     assert f"newsqa: skipped: {feed}:2: not valid JSON" in result.stderr
     assert json.loads(run("stats", "--json", data_dir=tmp_path / "index").stdout)["articles"] == 1
     strict = run("ingest", str(feed), "-q", "--strict", data_dir=tmp_path / "strict")

@@ -2,61 +2,96 @@
 
 from __future__ import annotations
 
+import copy
+import json
+
 import pytest
 
 from ui.app import NewsQAUI
 from ui.render import answer_markdown, plain, sources_html
 
 
-def _run_ask(ui, question, turns=None, **overrides):
+def _run_ask(ui, question, conversation=None, **overrides):
     args = {"k": 5, "engine": "extractive", "sources": [], "since": "", "until": ""} | overrides
-    return list(
-        ui.ask(question, [], turns or [], args["k"], args["engine"], args["sources"], args["since"], args["until"])
+    steps = ui.ask(
+        question, [], conversation or [], args["k"], args["engine"], args["sources"], args["since"], args["until"]
     )
+    # Each step as it was yielded: the handler goes on changing the reply it already showed.
+    return [copy.deepcopy(step) for step in steps]
 
 
-def test_answers_stream_and_the_last_step_fills_the_sources(sample_settings):
+def test_the_question_shows_at_once_then_each_stage_then_the_answer(sample_settings):
     steps = _run_ask(NewsQAUI(sample_settings), "Who led the loyalists in Balqasah?")
-    assert len(steps) >= 2
-    history, sources, cleared, turns = steps[-1]
-    assert history[-1]["role"] == "assistant"
-    assert "Shujaa al-Ali" in history[-1]["content"] and 'href="#cite-1"' in history[-1]["content"]
+    shown = [history[-1]["content"] for history, *_ in steps]
+    assert steps[0][0][0]["content"] == "Who led the loyalists in Balqasah?"
+    assert "_Searching 3 passages…_" in shown and "_Reading 3 passages…_" in shown
+    history, sources, cleared, conversation, copy_store, offer_unfiltered = steps[-1]
+    assert "Shujaa al-Ali" in history[-1]["content"] and 'href="#cite-1-1"' in history[-1]["content"]
     assert (
         '<mark class="quote">An unspecified number of Assad’s supporters, led by a wanted man known as Shujaa al-Ali'
         in sources
     )
-    assert 'id="cite-1"' in sources
-    assert cleared == "" and turns[-1][0] == "Who led the loyalists in Balqasah?"
+    assert 'id="cite-1-1"' in sources
+    assert cleared == "" and conversation[-1].question == "Who led the loyalists in Balqasah?"
+    assert json.loads(copy_store)["1"].startswith("Shujaa al-Ali [1]\n\nReferences\n[1] ")
+    assert not offer_unfiltered
 
 
-def test_follow_up_questions_use_the_conversation(sample_settings):
+def test_a_follow_up_is_understood_by_substitution_and_older_sources_stay(sample_settings):
     ui = NewsQAUI(sample_settings)
-    *_, (_, _, _, turns) = _run_ask(ui, "Who was arrested in the Tartus countryside?")
-    *_, (history, sources, _, _) = _run_ask(ui, "And who arrested him?", turns=turns)
+    *_, (_, _, _, conversation, _, _) = _run_ask(ui, "Who was arrested in the Tartus countryside?")
+    *_, (history, sources, _, conversation, _, _) = _run_ask(ui, "And who arrested him?", conversation)
+    assert "_Understood as: Who arrested Major-General Mohammed Kingo al-Hassan?_" in history[-1]["content"]
     assert "security forces arrested Major-General Mohammed Kingo al-Hassan" in sources
+    # Both answers keep their own cards, newest first.
+    assert sources.index('id="answer-2"') < sources.index('id="answer-1"') and 'id="cite-1-1"' in sources
+
+
+def test_a_follow_up_asks_its_own_kind_of_question(sample_settings):
+    ui = NewsQAUI(sample_settings)
+    *_, (_, _, _, conversation, _, _) = _run_ask(
+        ui, "How many security personnel were killed in the Balqasah fighting?"
+    )
+    *_, (history, _, _, _, _, _) = _run_ask(ui, "And where did this happen?", conversation)
+    answer = history[-1]["content"]
+    assert "Understood as: Where did the Balqasah fighting happen?" in answer and "Homs" in answer
 
 
 def test_clearing_leaves_no_conversation_behind(sample_settings):
-    turns, sources = NewsQAUI(sample_settings).cleared()
-    assert turns == [] and "appear here" in sources
+    conversation, sources, copy_store, offer = NewsQAUI(sample_settings).cleared()
+    assert conversation == [] and "appear here" in sources and copy_store == "{}" and not offer
 
 
 def test_abstention_is_said_plainly(sample_settings):
-    *_, (history, sources, _, _) = _run_ask(NewsQAUI(sample_settings), "What is the capital of France?")
+    *_, (history, sources, _, _, _, offer) = _run_ask(NewsQAUI(sample_settings), "What is the capital of France?")
     assert history[-1]["content"].startswith("**Not in the indexed articles.**")
-    assert "No source" in sources
+    assert "No source" in sources and not offer
+
+
+def test_an_abstention_under_a_filter_says_so_and_offers_to_search_without_it(sample_settings):
+    *_, (history, _, _, _, _, offer) = _run_ask(
+        NewsQAUI(sample_settings), "Who led the loyalists in Balqasah?", since="2024-01-01"
+    )
+    answer = history[-1]["content"]
+    assert answer.startswith("**Not in the indexed articles.**") and offer
+    assert "Only articles published 2024-01-01 to … were searched" in answer
+
+
+def test_a_question_in_another_language_is_told_so_not_answered_wrongly(sample_settings):
+    *_, (history, *_) = _run_ask(NewsQAUI(sample_settings), "¿Quién dirigió a los leales en Balqasah?")
+    answer = history[-1]["content"]
+    assert answer == "**Cannot answer:** the question reads as Spanish, but the articles are in English; ask it in English"
 
 
 @pytest.mark.parametrize(
     ("question", "overrides", "message"),
     [
-        ("   ", {}, "the question is empty"),
         ("Who?", {"since": "soon"}, "From &#x27;soon&#x27; is not a date".replace("&#x27;", "'")),
         ("Who?", {"engine": "gpt-9"}, "engine 'gpt-9' is not available"),
     ],
 )
 def test_user_errors_become_a_message(sample_settings, question, overrides, message):
-    *_, (history, _, _, _) = _run_ask(NewsQAUI(sample_settings), question, **overrides)
+    *_, (history, *_) = _run_ask(NewsQAUI(sample_settings), question, **overrides)
     content = history[-1]["content"]
     assert content.startswith("**Cannot answer:**")
     assert message.replace("'", "'") in content.replace("\\", "")
@@ -71,7 +106,7 @@ def test_article_html_is_shown_as_text(settings, tmp_path):
         "The mayor of Springfield resigned on Monday <img src=x onerror=alert(2)> after a vote.\n"
     )
     ingest([path], settings, progress=False)
-    *_, (history, sources, _, _) = _run_ask(NewsQAUI(settings), "When did the mayor of Springfield resign?")
+    *_, (history, sources, *_) = _run_ask(NewsQAUI(settings), "When did the mayor of Springfield resign?")
     assert "<script>" not in sources and "<img" not in sources
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in sources
     assert "&lt;img src=x onerror=alert(2)&gt;" in sources
@@ -90,7 +125,9 @@ def test_upload_indexes_files_and_reports_bad_ones(settings, tmp_path):
     ui = NewsQAUI(settings)
     status, stats_md, *_ = ui.upload([str(good), str(bad)])
     assert "1 added" in status and "Skipped:" in status and "bad.txt" in status
-    assert "**1 articles**" in stats_md
+    # Files are named as the user knows them, not by the server's temporary folder.
+    assert str(tmp_path) not in status
+    assert "**1 article**, 1 chunk" in stats_md
     # Uploads are temporary copies, deleted once read.
     assert not good.exists() and not bad.exists()
     bad.write_bytes(b"\x00\x01\x02")
@@ -99,9 +136,68 @@ def test_upload_indexes_files_and_reports_bad_ones(settings, tmp_path):
     assert ui.upload([])[0].startswith("Choose")
 
 
-def test_examples_come_from_the_corpus(sample_settings):
-    examples = NewsQAUI(sample_settings).example_questions()
-    assert examples[0] == "Who led the loyalists in Balqasah?"
+def test_a_changed_file_uploaded_again_replaces_its_article_and_outlets_keep_theirs(settings, tmp_path):
+    ui = NewsQAUI(settings)
+
+    folders = iter(range(100))
+
+    def upload(name, text, outlet=""):
+        # Each upload lands in a temporary folder of its own, as Gradio's do.
+        folder = tmp_path / f"upload{next(folders)}"
+        folder.mkdir()
+        (folder / name).write_text(text)
+        return ui.upload([str(folder / name)], outlet)
+
+    story = "Port reopens\n\nThe port of Tartus reopened to shipping on {day}, officials said.\n"
+    assert "1 added" in upload("news.txt", story.format(day="Monday"))[0]
+    assert "1 replaced" in upload("news.txt", story.format(day="Tuesday"))[0]
+    page = "<html><head><meta property='og:site_name' content='{outlet}'><title>Storm</title></head><body><article>"
+    page += "<p>A storm closed the harbour of Lattakia for three days, port director Rami Haddad said.</p></article>"
+    assert "1 added" in upload("article.html", page.format(outlet="Harbour News"))[0]
+    assert "1 added" in upload("article.html", page.format(outlet="Coast Daily"))[0]
+    assert "1 added" in upload("notes.txt", story.format(day="Friday"), outlet="My Notes")[0]
+    rows = ui.article_rows()
+    assert sorted((row[1], row[4]) for row in rows) == [
+        ("(unknown)", "news"),
+        ("Coast Daily", "article-coast-daily"),
+        ("Harbour News", "article-harbour-news"),
+        ("My Notes", "notes-my-notes"),
+    ]
+    assert [row[4] for row in ui.article_rows("coast")] == ["article-coast-daily"]
+    assert ui.article_rows("harbour storm")[0][0] == "Storm"
+
+
+def test_removing_an_article_asks_first_then_leaves_the_others(settings, tmp_path):
+    from index import ingest
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(f"Story {name}\n\nThe council of town {name} met on Monday to vote.\n")
+    ingest([tmp_path], settings, progress=False)
+    ui = NewsQAUI(settings)
+    box, question = ui.confirm_removal("a")
+    assert box["visible"] and "Remove article **a**" in question
+    status, box, chosen, *_ = ui.remove_article("a")
+    assert status == "Removed a (1 chunk)." and not box["visible"] and chosen is None
+    assert [row[4] for row in ui.article_rows()] == ["b"]
+    assert ui.remove_article("a")[0].startswith("Not removed: not in the index: a")
+
+
+def test_examples_come_from_the_newest_articles(settings, tmp_path):
+    from index import ingest
+    from index.samples import sample_article
+
+    ingest([sample_article()], settings, source="sample", progress=False)
+    ui = NewsQAUI(settings)
+    assert ui.example_questions()[0] == "Who led the loyalists in Balqasah?"
+    (tmp_path / "port.txt").write_text("Port reopens\n\nThe port of Tartus reopened to shipping on Monday.\n")
+    ingest([tmp_path / "port.txt"], settings, progress=False)
+    assert ui.example_questions()[0] == "What happened in “Port reopens”?"
+
+
+def test_filter_chips_name_each_active_filter_and_undated_articles_left_out(sample_settings):
+    sources, dates, as_of = NewsQAUI(sample_settings).chips([], "2024-01-01", "", "")
+    assert not sources["visible"] and not as_of["visible"]
+    assert dates["visible"] and dates["value"] == "Published 2024-01-01 to … (1 undated article left out) ✕"
 
 
 def test_api_answer_returns_the_answer_as_data(sample_settings):
@@ -123,23 +219,21 @@ def test_api_answer_returns_the_answer_as_data(sample_settings):
 
 
 def test_the_chat_shows_how_time_words_were_read(sample_settings):
-    *_, (history, _, _, _) = _run_ask(NewsQAUI(sample_settings), "When did Assad flee the country this year?")
+    *_, (history, *_) = _run_ask(NewsQAUI(sample_settings), "When did Assad flee the country this year?")
     assert "“this year” read as" in history[-1]["content"]
 
 
 def test_markdown_of_an_abstention_and_empty_sources():
-    assert "appear here" in sources_html(None)
+    assert "appear here" in sources_html([])
     from newsqa.types import Answer
 
-    assert answer_markdown(Answer(question="q", text="no", abstained=True)).startswith("**Not in")
+    assert answer_markdown(Answer(question="q", text="no", abstained=True), 1).startswith("**Not in")
 
 
 def test_choosing_an_unconfigured_llm_falls_back_with_a_note(sample_settings, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    *_, (history, sources, _, _) = _run_ask(
-        NewsQAUI(sample_settings), "Who led the loyalists in Balqasah?", engine="llm"
-    )
+    *_, (history, sources, *_) = _run_ask(NewsQAUI(sample_settings), "Who led the loyalists in Balqasah?", engine="llm")
     content = history[-1]["content"]
     assert content.startswith("_Note: no LLM configured") and "Shujaa al" in content
     assert '<mark class="quote">' in sources

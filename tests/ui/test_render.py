@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newsqa.types import Answer, Citation
-from ui.render import answer_markdown
+from ui.render import answer_markdown, plain_text
 
 
 def citation(number: int, quote: str) -> Citation:
@@ -28,14 +28,39 @@ def test_answer_markers_link_to_their_sources_and_quoted_brackets_stay_text():
         text="4, according to the observatory [1]; 2 [2].",
         citations=[citation(1, "Four died, the observatory said [3]."), citation(2, "Two <b>died</b>.")],
     )
-    shown = answer_markdown(result)
-    assert '4, according to the observatory <a href="#cite-1" class="cite-link">[1]</a>; 2 ' in shown
+    shown = answer_markdown(result, 3)
+    assert '4, according to the observatory <a href="#cite-3-1" class="cite-link">[1]</a>; 2 ' in shown
     assert shown.count('class="cite-link"') == 4
     # A bracketed number inside an article's sentence is article text, not a citation of ours.
-    assert "said \\[3\\]." in shown and 'href="#cite-3"' not in shown
+    assert "said \\[3\\]." in shown and 'href="#cite-3-3"' not in shown
     assert "&lt;b&gt;died&lt;/b&gt;" in shown
+    assert shown.endswith('<a href="#copy-3" class="copy-answer">Copy with references</a>')
 
 
 def test_an_abstention_is_plain_text():
-    shown = answer_markdown(Answer(question="q", text="The indexed articles do not say. [1]", abstained=True))
+    shown = answer_markdown(Answer(question="q", text="The indexed articles do not say. [1]", abstained=True), 1)
     assert shown == "**Not in the indexed articles.** The indexed articles do not say. \\[1\\]"
+
+
+def test_an_abstention_under_filters_names_them():
+    shown = answer_markdown(Answer(question="q", text="No.", abstained=True), 1, "articles from AP")
+    assert shown.endswith("_Only articles from AP were searched: the answer may be in articles they leave out._")
+
+
+def test_a_whole_sentence_answer_is_shown_once():
+    sentence = "The port reopened on Monday."
+    shown = answer_markdown(Answer(question="q", text=f"{sentence} [1]", citations=[citation(1, sentence)]), 1)
+    assert shown.count("The port reopened on Monday") == 1
+
+
+def test_plain_text_has_the_answer_and_a_numbered_reference_list():
+    cited = citation(1, "Four died, the observatory said.").model_copy(
+        update={"title": "Clashes in Balqasah", "source": "AP", "published": "2024-12-10", "url": "https://x.org/a"}
+    )
+    undated = citation(2, "Two died.").model_copy(update={"url": "javascript:alert(1)"})
+    text = plain_text(Answer(question="q", text="4 [1]; 2 [2].", citations=[cited, undated]))
+    assert text == (
+        "4 [1]; 2 [2].\n\nReferences\n"
+        "[1] Clashes in Balqasah. AP, 2024-12-10. https://x.org/a\n    “Four died, the observatory said.”\n"
+        "[2] t. s, undated.\n    “Two died.”"
+    )
