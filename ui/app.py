@@ -17,6 +17,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
+
 from newsqa.dates import parse_day
 from newsqa.errors import InputError, NewsQAError
 from newsqa.settings import Settings
@@ -62,62 +64,64 @@ class NewsQAUI:
     def ask(self, message, history, conversation, k, engine, sources, since, until, as_of=""):
         """Stream the answer into the chat: the question at once, then each stage, then the answer.
 
-        Yields the chat, the sources panel, the question box, the conversation, the copy
-        store (each answer's plain text, for the copy link) and whether to offer a search
-        without the filters.
+        Yields the chat, the sources panel, the question box (emptied once, at the start, so
+        that a question typed meanwhile is kept), the conversation, the copy store (each
+        answer's plain text, for the copy links) and the "search without the filters"
+        button, shown after an abstention under filters.
         """
         from rag import answer_stream
 
         history = list(history or [])
         conversation = list(conversation or [])
+
+        def step(panel: str, box: str | None = None, offer: bool = False):
+            box_update = gr.skip() if box is None else box
+            return history, panel, box_update, conversation, _copy_store(conversation), gr.update(visible=offer)
+
         if not (message or "").strip():
-            yield history, sources_html(conversation), "", conversation, _copy_store(conversation), False
+            yield step(sources_html(conversation), "")
             return
         history.append({"role": "user", "content": plain(message)})
         reply = {"role": "assistant", "content": "_Starting…_"}
         history.append(reply)
         panel = sources_html(conversation)
-        yield history, panel, "", conversation, _copy_store(conversation), False
+        yield step(panel, "")
         try:
             if engine not in ENGINES:
                 raise InputError(f"engine {engine!r} is not available; choose one of {', '.join(ENGINES)}")
-            filters = self._filters(sources, since, until)
-            settings = self.settings.model_copy(update={"engine": engine})
-            shown = ""
             stream = answer_stream(
                 message,
                 k=k,
-                filters=filters,
+                filters=self._filters(sources, since, until),
                 history=_turns(conversation),
                 as_of=parse_day(as_of, "As of"),
-                settings=settings,
+                settings=self.settings.model_copy(update={"engine": engine}),
                 stages=True,
             )
+            shown = ""
             for piece in stream:
                 if isinstance(piece, Answer):
                     conversation.append(piece)
                     note = self.filters_note(sources, since, until) if piece.abstained else ""
                     reply["content"] = answer_markdown(piece, len(conversation), note)
-                    yield history, sources_html(conversation), "", conversation, _copy_store(conversation), bool(note)
+                    yield step(sources_html(conversation), offer=bool(note))
                     return
                 if isinstance(piece, Stage):
                     reply["content"] = f"_{plain(piece.describe())}_"
                 else:
                     shown += piece
                     reply["content"] = plain(shown)
-                yield history, panel, "", conversation, _copy_store(conversation), False
+                yield step(panel)
         except NewsQAError as e:
             reply["content"] = f"**Cannot answer:** {plain(str(e))}"
-            yield history, panel, "", conversation, _copy_store(conversation), False
+            yield step(panel)
 
     def cleared(self):
         """After the chat's clear button: no conversation for follow-ups to lean on, no sources shown."""
-        return [], sources_html([]), _copy_store([]), False
+        return [], sources_html([]), _copy_store([]), gr.update(visible=False)
 
     def chips(self, sources, since, until, as_of):
         """The active filters as removable chips above the chat (a hidden chip is an unused filter)."""
-        import gradio as gr
-
         dates = ""
         if since or until:
             dates = f"Published {since or '…'} to {until or '…'}"
@@ -194,8 +198,6 @@ class NewsQAUI:
 
     def corpus_view(self, search: str = ""):
         """Stats Markdown, the source filter's choices, example questions and the article table."""
-        import gradio as gr
-
         from index import stats
 
         try:
@@ -234,19 +236,15 @@ class NewsQAUI:
         rows = [[a.title, a.source or "(unknown)", a.published or "undated", a.chunks, a.id] for a in articles]
         return [row for row in rows if all(w in f"{row[0]} {row[1]} {row[4]}".casefold() for w in words)]
 
-    def chosen(self, rows, evt):
+    def chosen(self, rows: list, evt: gr.SelectData):
         """The article of the clicked table row, and the remove button for it."""
-        import gradio as gr
-
-        row = evt.row_value if evt is not None else None
+        row = evt.row_value
         if not row:
             return None, gr.update(interactive=False, value="Remove selected article")
         return row[_ID_COLUMN], gr.update(interactive=True, value=f"Remove “{row[0]}”…")
 
     def confirm_removal(self, article_id: str | None):
         """The confirmation step before a removal: what goes, and that it cannot be undone."""
-        import gradio as gr
-
         if not article_id:
             return gr.update(visible=False), ""
         return gr.update(visible=True), (
@@ -256,8 +254,6 @@ class NewsQAUI:
 
     def remove_article(self, article_id: str | None, search: str = ""):
         """Remove the confirmed article; returns a status line, the hidden confirmation and the corpus view."""
-        import gradio as gr
-
         from index import remove
 
         if not article_id:
@@ -287,8 +283,6 @@ class NewsQAUI:
         return questions[:EXAMPLE_COUNT]
 
     def build(self):
-        import gradio as gr
-
         with gr.Blocks(title="newsqa") as blocks:
             gr.Markdown("## newsqa: ask the news, get the sentence that says so")
             with gr.Row():
@@ -307,7 +301,7 @@ class NewsQAUI:
                             placeholder="Ask about the indexed articles…", show_label=False, scale=5, elem_id="question"
                         )
                         send = gr.Button("Ask", variant="primary", scale=1, interactive=False, elem_id="ask")
-                        stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop")
+                        stop = gr.Button("Stop", variant="secondary", scale=1, elem_id="stop")
                     examples = gr.Dataset(
                         components=[question], samples=[[q] for q in self.example_questions()], label="Examples"
                     )
@@ -320,13 +314,18 @@ class NewsQAUI:
                             placeholder="Search titles, outlets and ids…", show_label=False, elem_id="article-search"
                         )
                         table = gr.Dataframe(
-                            headers=TABLE_HEADERS, interactive=False, wrap=True, max_height=320, elem_id="articles"
+                            headers=TABLE_HEADERS,
+                            interactive=False,
+                            wrap=True,
+                            max_height=320,
+                            column_widths=["40%", "18%", "16%", "10%", "16%"],
+                            elem_id="articles",
                         )
                         remove_button = gr.Button(
                             "Remove selected article", interactive=False, size="sm", elem_id="remove"
                         )
                         with gr.Group(visible=False, elem_id="confirm-box") as confirm_box:
-                            confirm_text = gr.Markdown()
+                            confirm_text = gr.Markdown(elem_id="confirm-text")
                             with gr.Row():
                                 confirm = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="confirm")
                                 cancel = gr.Button("Cancel", size="sm", elem_id="cancel")
@@ -365,15 +364,13 @@ class NewsQAUI:
 
             asked: list[dict[str, Any]] = []
             for trigger in (question.submit, send.click):
-                event = trigger(self.ask, inputs, outputs, api_visibility="private")
-                asked.append(event)
-                event.then(lambda: gr.update(interactive=False), None, send, api_visibility="private")
+                asked.append(trigger(self.ask, inputs, outputs, api_visibility="private"))
             stop.click(None, None, None, cancels=asked, api_visibility="private")
-            question.input(lambda text: gr.update(interactive=bool(text.strip())), question, send)
-            examples.click(
-                lambda sample: (sample[0], gr.update(interactive=True)), examples, [question, send],
-                api_visibility="private",
-            )  # fmt: skip
+            # On every change, typed, pasted, an example chosen or the box emptied by asking.
+            question.change(
+                lambda text: gr.update(interactive=bool(text.strip())), question, send, api_visibility="private"
+            )
+            examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
             chat.clear(self.cleared, None, [conversation, sources_panel, copy_store, unfiltered])
 
             filter_fields = [source_filter, since, until, as_of]
@@ -383,19 +380,19 @@ class NewsQAUI:
             dates_chip.click(lambda: ("", ""), None, [since, until], api_visibility="private")
             as_of_chip.click(lambda: "", None, as_of, api_visibility="private")
 
-            def last_question(history):
-                users = [m["content"] for m in history or [] if m.get("role") == "user"]
-                return users[-1] if users else ""
+            def unfiltered_question(answers: list[Answer]):
+                last = answers[-1].understood_as or answers[-1].question if answers else ""
+                return last, [], "", "", gr.update(visible=False)
 
             unfiltered.click(
-                lambda history: (last_question(history), [], "", "", gr.update(visible=False)),
-                chat,
+                unfiltered_question,
+                conversation,
                 [question, source_filter, since, until, unfiltered],
                 api_visibility="private",
             ).then(self.ask, inputs, outputs, api_visibility="private")
 
             corpus_outputs = [stats_view, source_filter, examples, table]
-            search.input(self.article_rows, search, table, api_visibility="private")
+            search.change(self.article_rows, search, table, api_visibility="private")
             table.select(self.chosen, table, [selected, remove_button], api_visibility="private")
             remove_button.click(self.confirm_removal, selected, [confirm_box, confirm_text], api_visibility="private")
             cancel.click(lambda: gr.update(visible=False), None, confirm_box, api_visibility="private")
@@ -408,12 +405,14 @@ class NewsQAUI:
 
             # Gradio injects progress tracking through this default; it is its documented idiom.
             def upload_with_progress(uploaded, outlet_name, search_text, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
-                return self.upload(uploaded, outlet_name, search_text, progress=progress)
+                status, *view = self.upload(uploaded, outlet_name, search_text, progress=progress)
+                # The uploads are deleted once read: the file box empties, so they are not sent again.
+                return status, None, *view
 
             index_button.click(
                 upload_with_progress,
                 [files, outlet, search],
-                [upload_status, *corpus_outputs],
+                [upload_status, files, *corpus_outputs],
                 api_visibility="private",
             )
             blocks.load(self.corpus_view, None, corpus_outputs, api_visibility="private")

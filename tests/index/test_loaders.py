@@ -46,6 +46,20 @@ def test_html_main_text_and_metadata_are_extracted(tmp_path):
     assert "Home | Sports" not in article.text
     assert article.published == "2024-03-05"
     assert article.source == "Springfield Times"
+    # The page's own outlet wins over the fallback for files that name none.
+    assert load_file(path, source="local").articles[0].source == "Springfield Times"
+
+
+def test_html_body_does_not_repeat_the_headline(tmp_path):
+    path = tmp_path / "storm.html"
+    path.write_text(
+        "<html><head><title>Storm shuts harbour</title></head><body><div class='story'><h2>Storm shuts harbour</h2>"
+        "<p>A storm closed the harbour of Lattakia for three days, port director Rami Haddad said on Tuesday.</p>"
+        "<p>Ships waited offshore while crews cleared debris from the quay, officials said.</p></div></body></html>"
+    )
+    (article,) = load_file(path).articles
+    assert article.title == "Storm shuts harbour"
+    assert article.text.startswith("A storm closed the harbour of Lattakia")
 
 
 def test_html_that_is_only_navigation_is_refused(tmp_path):

@@ -87,10 +87,30 @@ def test_stream_yields_text_then_the_answer(sample_settings):
     assert "".join(pieces[:-1]) == final.text
 
 
+def test_stages_come_before_each_step_and_loading_only_on_the_first_question(settings):
+    from index import ingest
+    from index.samples import sample_article
+    from rag import Stage
+    from rag.retrieve import forget_indexes
+
+    ingest([sample_article()], settings, source="sample", progress=False)
+    forget_indexes()
+    first = list(answer_stream("When did Assad flee the country?", settings=settings, stages=True))
+    again = list(answer_stream("When did Assad flee the country?", settings=settings, stages=True))
+    assert [p for p in first if isinstance(p, Stage)] == [
+        Stage(step="loading"),
+        Stage(step="searching", passages=3),
+        Stage(step="reading", passages=3),
+    ]
+    assert [p.step for p in again if isinstance(p, Stage)] == ["searching", "reading"]
+    assert Stage(step="searching", passages=29518).describe() == "Searching 29,518 passages…"
+
+
 def test_follow_up_uses_the_conversation(sample_settings):
     first = answer("Who was arrested in the Tartus countryside?", settings=sample_settings)
     follow_up = answer("And who arrested him?", history=[(first.question, first.text)], settings=sample_settings)
     assert not follow_up.abstained
+    assert follow_up.understood_as == "Who arrested Major-General Mohammed Kingo al-Hassan?"
     assert "security forces arrested Major-General Mohammed Kingo al-Hassan" in follow_up.citations[0].quote
 
 

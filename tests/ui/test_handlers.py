@@ -25,16 +25,17 @@ def test_the_question_shows_at_once_then_each_stage_then_the_answer(sample_setti
     shown = [history[-1]["content"] for history, *_ in steps]
     assert steps[0][0][0]["content"] == "Who led the loyalists in Balqasah?"
     assert "_Searching 3 passages…_" in shown and "_Reading 3 passages…_" in shown
-    history, sources, cleared, conversation, copy_store, offer_unfiltered = steps[-1]
+    history, sources, _, conversation, copy_store, offer_unfiltered = steps[-1]
     assert "Shujaa al-Ali" in history[-1]["content"] and 'href="#cite-1-1"' in history[-1]["content"]
     assert (
         '<mark class="quote">An unspecified number of Assad’s supporters, led by a wanted man known as Shujaa al-Ali'
         in sources
     )
     assert 'id="cite-1-1"' in sources
-    assert cleared == "" and conversation[-1].question == "Who led the loyalists in Balqasah?"
+    assert steps[0][2] == "", "the question box is emptied as soon as the question is taken"
+    assert conversation[-1].question == "Who led the loyalists in Balqasah?"
     assert json.loads(copy_store)["1"].startswith("Shujaa al-Ali [1]\n\nReferences\n[1] ")
-    assert not offer_unfiltered
+    assert not offer_unfiltered["visible"]
 
 
 def test_a_follow_up_is_understood_by_substitution_and_older_sources_stay(sample_settings):
@@ -59,13 +60,13 @@ def test_a_follow_up_asks_its_own_kind_of_question(sample_settings):
 
 def test_clearing_leaves_no_conversation_behind(sample_settings):
     conversation, sources, copy_store, offer = NewsQAUI(sample_settings).cleared()
-    assert conversation == [] and "appear here" in sources and copy_store == "{}" and not offer
+    assert conversation == [] and "appear here" in sources and copy_store == "{}" and not offer["visible"]
 
 
 def test_abstention_is_said_plainly(sample_settings):
     *_, (history, sources, _, _, _, offer) = _run_ask(NewsQAUI(sample_settings), "What is the capital of France?")
     assert history[-1]["content"].startswith("**Not in the indexed articles.**")
-    assert "No source" in sources and not offer
+    assert "No source" in sources and not offer["visible"]
 
 
 def test_an_abstention_under_a_filter_says_so_and_offers_to_search_without_it(sample_settings):
@@ -73,14 +74,16 @@ def test_an_abstention_under_a_filter_says_so_and_offers_to_search_without_it(sa
         NewsQAUI(sample_settings), "Who led the loyalists in Balqasah?", since="2024-01-01"
     )
     answer = history[-1]["content"]
-    assert answer.startswith("**Not in the indexed articles.**") and offer
+    assert answer.startswith("**Not in the indexed articles.**") and offer["visible"]
     assert "Only articles published 2024-01-01 to … were searched" in answer
 
 
 def test_a_question_in_another_language_is_told_so_not_answered_wrongly(sample_settings):
     *_, (history, *_) = _run_ask(NewsQAUI(sample_settings), "¿Quién dirigió a los leales en Balqasah?")
     answer = history[-1]["content"]
-    assert answer == "**Cannot answer:** the question reads as Spanish, but the articles are in English; ask it in English"
+    assert answer == (
+        "**Cannot answer:** the question reads as Spanish, but the articles are in English; ask it in English"
+    )
 
 
 @pytest.mark.parametrize(
