@@ -226,6 +226,16 @@ def _embed_and_write(
             bar.update(len(batch))
 
 
+def _other_article(path: str, previous_path: str) -> bool:
+    """Whether an article from ``path`` is another one than the article of its id indexed from
+    ``previous_path``. A .jsonl row's id is given by the user, so it names the same article
+    in any .jsonl file; any other file's id comes from its name, so only its own path can
+    replace it, and a .jsonl row with that id is another article."""
+    if path.endswith(".jsonl") and previous_path.endswith(".jsonl"):
+        return False
+    return path != previous_path
+
+
 def ingest(
     paths: Sequence[Path | str],
     settings: Settings,
@@ -258,12 +268,12 @@ def ingest(
     with write_lock(settings.store.data_dir, settings.store.lock_wait_s):
         store = open_store(settings, create=True)
         stored = store.ids_of_articles([a.id for a in articles])
-        paths_stored = store.article_paths([a.id for a in articles if a.path and not a.path.endswith(".jsonl")])
+        paths_stored = store.article_paths([a.id for a in articles if a.path])
         pending: list[_PendingChunk] = []
         stale: list[str] = []
         for article in articles:
             previous_path = paths_stored.get(article.id)
-            if previous_path and previous_path != article.path:
+            if previous_path and _other_article(article.path, previous_path):
                 report.failed.append(
                     f"{article.path}: article id {article.id!r} is already indexed from {previous_path}; "
                     "rename one of the files"

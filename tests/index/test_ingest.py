@@ -112,6 +112,20 @@ def test_same_file_name_from_another_folder_is_not_overwritten(settings, article
     assert any("Shujaa al-Ali" in r.text for r in open_store(settings).iter_all())
 
 
+def test_a_jsonl_row_does_not_replace_an_article_indexed_from_a_text_file(settings, article_dir, tmp_path):
+    ingest([article_dir], settings, progress=False)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "syria-balqasah-clashes", "title": "Other", "text": "Something else."}) + "\n")
+    report = ingest([feed], settings, progress=False)
+    assert report.added == report.replaced == 0 and "already indexed from" in report.failed[0]
+    assert any("Shujaa al-Ali" in r.text for r in open_store(settings).iter_all())
+    # Its id is the user's own: the same row from another .jsonl file is the same article, changed.
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "row-1", "title": "T", "text": "First text."}) + "\n")
+    (tmp_path / "b.jsonl").write_text(json.dumps({"id": "row-1", "title": "T", "text": "Second text."}) + "\n")
+    assert ingest([tmp_path / "a.jsonl"], settings, progress=False).added == 1
+    assert ingest([tmp_path / "b.jsonl"], settings, progress=False).replaced == 1
+
+
 def test_two_files_with_one_id_in_a_run_are_both_named_and_the_first_kept(settings, tmp_path):
     for folder, headline in (("a", "Dam bursts in the valley"), ("b", "Chess title goes to a teenager")):
         (tmp_path / folder).mkdir()

@@ -47,7 +47,7 @@ def test_html_main_text_and_metadata_are_extracted(tmp_path):
     assert article.published == "2024-03-05"
     assert article.source == "Springfield Times"
     # The page's own outlet wins over the fallback for files that name none.
-    assert load_file(path, source="local").articles[0].source == "Springfield Times"
+    assert load_file(path, source="Wire").articles[0].source == "Springfield Times"
 
 
 def test_html_body_does_not_repeat_the_headline(tmp_path):
