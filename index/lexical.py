@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from index.duplicates import DuplicateGroups, group_duplicates
-from index.store import VectorStore, article_of, write_lock
+from index.store import VectorStore, article_of, storage_error, write_lock
 from newsqa.errors import IndexUnavailableError
 from newsqa.text import content_terms
 from newsqa.types import Filters
@@ -152,17 +152,33 @@ def _dirty_marker(store: VectorStore) -> Path:
 def mark_dirty(store: VectorStore) -> None:
     """Record, before the vector store changes, that BM25 must be rebuilt."""
     marker = _dirty_marker(store)
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.touch()
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError as e:
+        raise _unwritable(e, store) from e
 
 
 def rebuild(store: VectorStore) -> LexicalIndex:
-    """Rebuild BM25 from the vector store, save it, and clear the marker."""
+    """Rebuild BM25 from the vector store, save it, and clear the marker.
+
+    If the files cannot be written (a full disk), the marker stays: the next command rebuilds.
+    """
     folder = lexical_folder(store)
     index = LexicalIndex.build(store)
-    index.save(folder)
-    _dirty_marker(store).unlink(missing_ok=True)
+    try:
+        index.save(folder)
+        _dirty_marker(store).unlink(missing_ok=True)
+    except OSError as e:
+        raise _unwritable(e, store) from e
     return index
+
+
+def _unwritable(error: OSError, store: VectorStore) -> IndexUnavailableError:
+    folder = str(store.settings.store.data_dir)
+    return storage_error(error, folder) or IndexUnavailableError(
+        f"BM25 files in {folder} cannot be written ({error.strerror}); check the folder, then run the command again"
+    )
 
 
 def saved_version(store: VectorStore) -> int | None:

@@ -11,9 +11,11 @@ Each chunk carries its article's metadata (``article_id``, ``title``, ``source``
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import functools
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +51,75 @@ class ChunkRecord:
     metadata: dict[str, Any]
 
 
+_FULL = ("database or disk is full", "no space left")
+# Less free space than this on the index's disk, and a failed write is taken for a full disk.
+_LOW_SPACE_BYTES = 1 << 20
+_READ_ONLY = ("readonly database", "read-only file system", "permission denied")
+_DAMAGED = ("file is not a database", "malformed", "database disk image")
+
+
+def _nearly_full(where: str) -> bool:
+    """Whether the disk holding ``where`` has (almost) no space left: Chroma's errors on a full
+    disk speak of failed compactions and backfills, never of space."""
+    path = Path(where)
+    if not path.is_absolute():  # a Chroma server's address: its disk is not ours to see
+        return False
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free < _LOW_SPACE_BYTES
+    except OSError:
+        return False
+
+
+def storage_error(error: BaseException, where: str) -> IndexUnavailableError | None:
+    """The one line for a failure of the index's files, with the advice that fits it (a full
+    disk is not a damaged index); None when ``error`` is no storage failure."""
+    text = str(error).lower()
+    code = getattr(error, "errno", None)
+    if code == errno.ENOSPC or any(words in text for words in _FULL) or _nearly_full(where):
+        return IndexUnavailableError(
+            f"the disk holding {where} is full; free some space and run the command again "
+            "(what was indexed before is kept)"
+        )
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or any(words in text for words in _READ_ONLY):
+        return IndexUnavailableError(
+            f"index folder {where} cannot be written (read-only, or another user's); newsqa writes to it "
+            "even to answer, so make it writable or copy it to a folder that is"
+        )
+    if any(words in text for words in _DAMAGED):
+        return IndexUnavailableError(
+            f"index folder {where} is damaged ({type(error).__name__}: {error}); move it aside and ingest again"
+        )
+    return None
+
+
+def _wait_until_writable(database: Path, seconds: float, busy: str) -> None:
+    """Wait up to ``seconds`` for the SQLite database Chroma opens to take a write, else
+    IndexUnavailableError(``busy``).
+
+    A process stopped in the middle of a Chroma write keeps the database locked, and
+    Chroma's own open then waits for ever, holding the interpreter; SQLite's busy timeout
+    lets this check give up and say so instead.
+    """
+    if not database.exists():
+        return
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(database, timeout=seconds, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("ROLLBACK")
+        finally:
+            connection.close()
+    except sqlite3.OperationalError as e:
+        # Anything but a lock (a full disk, a read-only file) is for Chroma's open to meet:
+        # reading may still work, and its own error is classified like any other.
+        if "locked" in str(e).lower() or "busy" in str(e).lower():
+            raise IndexUnavailableError(busy) from e
+
+
 def _client(settings: Settings):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -65,21 +136,30 @@ def _client(settings: Settings):
                 "start it with `chroma run` or fix NEWSQA_STORE__CHROMA_HOST/PORT"
             ) from e
     path = store.data_dir / "chroma"
+    busy = (
+        f"index folder {store.data_dir} stayed locked for {store.open_timeout_s:g}s: another process is stopped "
+        "or stuck in the middle of a write; let it finish (or end it), then try again"
+    )
     try:
         path.mkdir(parents=True, exist_ok=True)
+        _wait_until_writable(path / "chroma.sqlite3", store.open_timeout_s, busy)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except IndexUnavailableError:
+        raise
     except Exception as e:
-        raise IndexUnavailableError(
-            f"index folder {path} cannot be opened ({type(e).__name__}: {e}); it may be corrupt: "
+        raise storage_error(e, str(path)) or IndexUnavailableError(
+            f"index folder {path} cannot be opened ({type(e).__name__}: {e}); if it is damaged, "
             "move it aside and ingest again"
         ) from e
 
 
 class _Reachable:
-    """A Chroma collection whose calls turn a lost server connection into :class:`IndexUnavailableError`.
+    """A Chroma collection whose calls turn a lost server, a full disk or a read-only folder into
+    :class:`IndexUnavailableError`.
 
-    A Chroma server can stop between two questions; the user should read what to do, not
-    an ``httpx`` traceback. Once the server is back, the next call simply works.
+    A Chroma server can stop between two questions and a disk can fill up mid-write; the
+    user should read what to do, not an ``httpx`` or SQLite traceback. Once the server is
+    back or the space freed, the next call simply works.
     """
 
     def __init__(self, collection: Any, location: str) -> None:
@@ -101,6 +181,11 @@ class _Reachable:
                 raise IndexUnavailableError(
                     f"{self._location} stopped answering ({type(e).__name__}); start it again with `chroma run`"
                 ) from e
+            except Exception as e:
+                problem = storage_error(e, self._location)
+                if problem is None:
+                    raise
+                raise problem from e
 
         return call
 
@@ -228,10 +313,16 @@ def release_local_clients() -> None:
 def write_lock(data_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
     """Hold the index's write lock, waiting up to ``wait_s`` for it; a second writer gets a
     clear "busy" error, not a corrupt index and not a hang."""
-    data_dir.mkdir(parents=True, exist_ok=True)
     lock_path = data_dir / "write.lock"
     deadline = time.monotonic() + wait_s
-    with open(lock_path, "a+") as handle:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")
+    except OSError as e:
+        raise storage_error(e, str(data_dir)) or IndexUnavailableError(
+            f"index folder {data_dir} cannot be used ({e.strerror}); check the path and its permissions"
+        ) from e
+    with handle:
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -50,6 +50,14 @@ class StoreSettings(_Section):
     lock_wait_s: float = Field(
         default=10.0, ge=0, description="Seconds a write waits for another process's write to finish before saying so."
     )
+    open_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "Seconds opening a local index may wait on a database another process holds locked (one "
+            "stopped mid-write) before saying so instead of waiting for ever."
+        ),
+    )
 
 
 class IndexSettings(_Section):

@@ -23,6 +23,7 @@ from index.samples import SAMPLE_QUESTIONS, sample_article
 from newsqa.dates import parse_day
 from newsqa.errors import InputError, NewsQAError
 from newsqa.settings import Settings
+from newsqa.text import counted
 from newsqa.types import Filters
 
 app = typer.Typer(
@@ -101,7 +102,7 @@ def _print_answer(result, as_json: bool) -> None:
             typer.echo(f"    also reported by {', '.join(citation.also_reported_by)}")
     t = result.timings_ms
     typer.echo(
-        f"\n{len(result.passages)} passages · retrieval {t.get('retrieve', 0):.0f} ms · "
+        f"\n{counted(len(result.passages), 'passage')} · retrieval {t.get('retrieve', 0):.0f} ms · "
         f"answer {t.get('answer', 0):.0f} ms",
         err=True,
     )

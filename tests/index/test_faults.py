@@ -1,0 +1,166 @@
+"""Faults of the disk and of other processes, on the real store through the real command.
+
+A full disk is a small tmpfs filled with a ballast file, and a read-only folder a tmpfs
+remounted read-only, where this machine lets the tests mount (as root in CI); where it
+does not, the same errors are injected (OSError ENOSPC/EROFS from Chroma's calls), which
+the test says when it runs. A stopped writer is a process that holds the index database's
+write lock, as Chroma does inside a write, and is then stopped with SIGSTOP.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from index import ingest, open_store
+from index.samples import sample_article
+from newsqa.errors import IndexUnavailableError
+from rag import answer
+from tests.helpers import newsqa_command
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "Who led the loyalists in Balqasah?"
+
+
+def _run(settings, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    environment |= {"NEWSQA_STORE__DATA_DIR": str(settings.store.data_dir), **env}
+    return subprocess.run(
+        [*newsqa_command(), *args], env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def _one_line(result: subprocess.CompletedProcess) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("newsqa: error: ")
+    return lines[0]
+
+
+def _mounted_tmpfs(folder: Path, size: str) -> bool:
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, check=False
+    )
+    return mounted.returncode == 0
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A small tmpfs folder, or None where mounting is not allowed; unmounted afterwards."""
+    folder = tmp_path / "tmpfs"
+    mounted = shutil.which("mount") is not None and _mounted_tmpfs(folder, "24m")
+    yield folder if mounted else None
+    if mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _articles(folder: Path, count: int) -> Path:
+    paragraphs = sample_article().read_text().split("\n\n")[1:]
+    folder.mkdir()
+    for i in range(count):
+        body = paragraphs[i % len(paragraphs) :] + paragraphs[: i % len(paragraphs)]
+        (folder / f"story-{i:03d}.txt").write_text(f"Dispatch {i}\n\n" + "\n\n".join(body) + f"\n\nFiled {i}.\n")
+    return folder
+
+
+def test_a_stopped_writer_makes_other_commands_say_busy_instead_of_hanging(settings):
+    ingest([sample_article()], settings, source="sample", progress=False)
+    database = settings.store.data_dir / "chroma" / "chroma.sqlite3"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time\n"
+            f"c = sqlite3.connect({str(database)!r}, isolation_level=None)\n"
+            "c.execute('BEGIN IMMEDIATE')\nprint('locked', flush=True)\ntime.sleep(600)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        holder.send_signal(signal.SIGSTOP)
+        for command in (["ask", QUESTION], ["stats"], ["remove", "syria-balqasah-clashes"]):
+            line = _one_line(_run(settings, *command, NEWSQA_STORE__OPEN_TIMEOUT_S="3"))
+            assert "stayed locked for 3s: another process is stopped or stuck in the middle of a write" in line
+    finally:
+        holder.send_signal(signal.SIGCONT)
+        holder.kill()
+        holder.wait()
+    assert _run(settings, "ask", QUESTION).stdout.startswith("Shujaa al-Ali [1]")
+
+
+def test_a_full_disk_gives_one_line_and_keeps_what_was_indexed(settings, tmpfs, tmp_path, monkeypatch):
+    folder = _articles(tmp_path / "many", 120)
+    if tmpfs is None:
+        print("mounting is not allowed here: ENOSPC is injected into Chroma's writes instead")
+        ingest([sample_article()], settings, source="sample", progress=False)
+        from chromadb.api.models.Collection import Collection
+
+        def full(*args, **kwargs):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(Collection, "add", full)
+        with pytest.raises(IndexUnavailableError, match="is full; free some space"):
+            ingest([folder], settings, progress=False)
+        monkeypatch.undo()
+    else:
+        settings = settings.with_data_dir(tmpfs / "index")
+        ingest([sample_article()], settings, source="sample", progress=False)
+        ballast = tmpfs / "ballast"
+        free = shutil.disk_usage(tmpfs).free
+        with open(ballast, "wb") as handle:
+            handle.truncate(0)
+            os.posix_fallocate(handle.fileno(), 0, free - 1_500_000)
+        line = _one_line(_run(settings, "ingest", str(folder), "-q"))
+        assert line.endswith("is full; free some space and run the command again (what was indexed before is kept)")
+        # Chroma applies its log of writes when it reads: with no space left at all even a
+        # question may fail, but in one line that says why.
+        asked = _run(settings, "ask", QUESTION)
+        assert asked.stdout.startswith("Shujaa al-Ali [1]") or _one_line(asked).endswith(line[len("newsqa: error: ") :])
+        ballast.unlink()
+    assert answer(QUESTION, settings=settings).short_answer == "Shujaa al-Ali"
+    rerun = ingest([folder], settings, progress=False)
+    assert rerun.added + rerun.unchanged == 120 and rerun.failed == []
+    assert len({record.metadata["article_id"] for record in open_store(settings).iter_all()}) == 121
+
+
+def test_a_read_only_folder_gives_one_line_that_says_so(settings, tmpfs, monkeypatch):
+    if tmpfs is None:
+        print("mounting is not allowed here: EROFS is injected into Chroma's open instead")
+        ingest([sample_article()], settings, source="sample", progress=False)
+        import chromadb
+
+        def read_only(*args, **kwargs):
+            raise OSError(errno.EROFS, "Read-only file system")
+
+        monkeypatch.setattr(chromadb, "PersistentClient", read_only)
+        with pytest.raises(IndexUnavailableError, match="cannot be written"):
+            answer(QUESTION, settings=settings)
+        return
+    settings = settings.with_data_dir(tmpfs / "index")
+    # Indexed by another process: files this one held open would keep the folder from turning read-only.
+    assert _run(settings, "ingest", str(sample_article()), "-q").returncode == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    for command in (["ask", QUESTION], ["stats"], ["ingest", str(sample_article())], ["remove", "x"]):
+        line = _one_line(_run(settings, *command))
+        assert "cannot be written (read-only, or another user's)" in line, command
+    subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
+    assert _run(settings, "ask", QUESTION).stdout.startswith("Shujaa al-Ali [1]")
+
+
+def test_a_damaged_database_is_named_as_damaged(settings):
+    ingest([sample_article()], settings, source="sample", progress=False)
+    (settings.store.data_dir / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    for command in (["ask", QUESTION], ["stats"]):
+        line = _one_line(_run(settings, *command))
+        assert "is damaged (DatabaseError: file is not a database); move it aside and ingest again" in line
