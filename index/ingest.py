@@ -135,12 +135,18 @@ def _feed(url: str, settings: Settings) -> LoadedFile:
 
 
 def _origins(
-    paths: Sequence[Path | str], feeds: Sequence[str], settings: Settings, *, source: str, strict: bool
+    paths: Sequence[Path | str],
+    feeds: Sequence[str],
+    settings: Settings,
+    *,
+    source: str,
+    strict: bool,
+    report: IngestReport,
 ) -> list[Callable[[], LoadedFile]]:
     """A loader for each thing to read: files (folders searched), web pages, feeds."""
     urls = [str(p) for p in paths if is_url(str(p))]
     local = [Path(p) for p in paths if not is_url(str(p))]
-    files = find_files(local) if local else []
+    files = find_files(local, report.warnings) if local else []
     if local and not files and not urls and not feeds:
         raise InputError(f"no .txt, .md, .html or .jsonl files in {', '.join(map(str, local))}")
     origins: list[Callable[[], LoadedFile]] = [
@@ -170,7 +176,7 @@ def load_articles(
     Unreadable files or URLs, skipped jsonl lines and articles whose id came earlier in the
     run are listed in ``report.failed``, never silently dropped; the rest are read.
     """
-    origins = _origins(paths, feeds, settings, source=source, strict=strict)
+    origins = _origins(paths, feeds, settings, source=source, strict=strict, report=report)
     by_id: dict[str, Article] = {}
     for load in origins:
         try:

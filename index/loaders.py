@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import stat
 from dataclasses import dataclass, field, replace
@@ -252,19 +253,29 @@ def load_file(path: Path, *, source: str = "local", max_bytes: int = 50_000_000,
     return LoadedFile([_load_plain(path, text, source)])
 
 
-def find_files(paths: list[Path]) -> list[Path]:
+def find_files(paths: list[Path], unreadable: list[str] | None = None) -> list[Path]:
     """The supported files named, or found below the folders named, in a stable order.
 
     Paths are resolved, so one file reached by two paths (relative, absolute, a link) is
-    recognised as the same file when it is ingested again.
+    recognised as the same file when it is ingested again. A folder below that cannot be
+    read is named in ``unreadable`` (when given) rather than passed over in silence.
     """
     found: list[Path] = []
     for given in paths:
         if not given.exists():
             raise InputError(f"{given}: no such file or folder; check the path")
         path = given.resolve()
-        if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
-        else:
+        if not path.is_dir():
             found.append(path)
+            continue
+
+        def skipped(error: OSError) -> None:
+            if unreadable is not None:
+                unreadable.append(f"{error.filename}: folder skipped, it cannot be read ({error.strerror})")
+
+        below = []
+        for folder, subfolders, files in os.walk(path, onerror=skipped):
+            subfolders.sort()
+            below += [Path(folder) / name for name in files if Path(name).suffix.lower() in SUPPORTED_SUFFIXES]
+        found.extend(sorted(below))
     return found

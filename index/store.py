@@ -120,7 +120,12 @@ def _wait_until_writable(database: Path, seconds: float, busy: str) -> None:
             raise IndexUnavailableError(busy) from e
 
 
-def _client(settings: Settings):
+def database_file(settings: Settings) -> Path:
+    """The SQLite file of a local index; its absence means there is no index (or it was deleted)."""
+    return settings.store.data_dir / "chroma" / "chroma.sqlite3"
+
+
+def _client(settings: Settings, *, create: bool):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -136,13 +141,16 @@ def _client(settings: Settings):
                 "start it with `chroma run` or fix NEWSQA_STORE__CHROMA_HOST/PORT"
             ) from e
     path = store.data_dir / "chroma"
+    if not create and not database_file(settings).exists():
+        # Opening would create an empty database: a reader must not recreate a deleted index.
+        raise IndexUnavailableError(f"no index in {store.data_dir}; run `newsqa ingest PATH` first")
     busy = (
         f"index folder {store.data_dir} stayed locked for {store.open_timeout_s:g}s: another process is stopped "
         "or stuck in the middle of a write; let it finish (or end it), then try again"
     )
     try:
         path.mkdir(parents=True, exist_ok=True)
-        _wait_until_writable(path / "chroma.sqlite3", store.open_timeout_s, busy)
+        _wait_until_writable(database_file(settings), store.open_timeout_s, busy)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except IndexUnavailableError:
         raise
@@ -196,7 +204,7 @@ class VectorStore:
     def __init__(self, settings: Settings, embedding_model: str, dimension: int, *, create: bool) -> None:
         self.settings = settings
         self.embedding_model = embedding_model
-        self._client = _client(settings)
+        self._client = _client(settings, create=create)
         name = settings.store.collection
         try:
             if create:

@@ -21,7 +21,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel,
 from index import open_store
 from index.embed import Embedder, get_embedder
 from index.lexical import LexicalHit, LiveLexical, saved_version
-from index.store import ChunkRecord, VectorStore, article_of, release_local_clients
+from index.store import ChunkRecord, VectorStore, article_of, database_file, release_local_clients
 from newsqa.dates import day_from_number
 from newsqa.errors import InputError
 from newsqa.settings import RetrievalSettings, Settings, StoreSettings
@@ -39,7 +39,7 @@ class Index:
     generation: int | None = None
 
     def outdated(self) -> bool:
-        """Whether another process committed a write since this index was opened.
+        """Whether another process committed a write since this index was opened, or deleted it.
 
         Chroma keeps a local database's vectors in memory: without reopening, articles
         ingested elsewhere would stay invisible to dense search. A Chroma server serves
@@ -47,6 +47,8 @@ class Index:
         """
         if self.store.settings.store.chroma_host:
             return False
+        if not database_file(self.store.settings).exists():
+            return True  # deleted under this process: reopening says so, instead of answering from memory
         current = saved_version(self.store)
         return current is not None and current != self.generation
 

@@ -206,9 +206,20 @@ def test_a_corrupt_index_folder_gives_a_clear_error(settings, article_dir):
     forget_indexes()
     database = settings.store.data_dir / "chroma" / "chroma.sqlite3"
     database.write_bytes(b"this is not a sqlite database" * 100)
-    with pytest.raises(IndexUnavailableError, match="corrupt") as caught:
+    with pytest.raises(IndexUnavailableError, match="is damaged .*; move it aside and ingest again") as caught:
         answer("Who led the loyalists in Balqasah?", settings=settings)
     assert "\n" not in str(caught.value)
+
+
+def test_an_index_deleted_under_a_running_process_is_not_answered_from_memory(settings, article_dir):
+    import shutil
+
+    ingest([article_dir], settings, progress=False)
+    assert answer("Who led the loyalists in Balqasah?", settings=settings).short_answer == "Shujaa al-Ali"
+    shutil.rmtree(settings.store.data_dir)
+    with pytest.raises(IndexUnavailableError, match="run `newsqa ingest PATH` first"):
+        answer("Who led the loyalists in Balqasah?", settings=settings)
+    assert not settings.store.data_dir.exists(), "a reader recreated the deleted index folder"
 
 
 def test_asking_before_anything_is_indexed_says_what_to_do(settings):

@@ -163,3 +163,32 @@ def test_serving_beyond_this_machine_without_a_login_is_warned_about():
     assert exposure_warning("0.0.0.0", 7860, guarded) is None
     result = run("ui", "--auth-file", "/no/such/file")
     assert result.exit_code == 1 and "/no/such/file: cannot be read" in result.stderr
+
+
+@pytest.mark.slow
+def test_an_unreadable_subfolder_is_named_not_passed_over(tmp_path):
+    """Run as root without the capabilities that let root read any folder, as a user would be."""
+    import os
+    import sys
+
+    if not shutil.which("setpriv"):
+        pytest.fail("setpriv (util-linux) is needed to run the command without root's read-anything capabilities")
+    folder = tmp_path / "articles"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "open.txt").write_text("Dam bursts\n\nThe Kessler dam burst on Monday, flooding three villages.\n")
+    (folder / "locked" / "hidden.txt").write_text("Hidden\n\nA story nobody can read.\n")
+    (folder / "locked").chmod(0)
+    drop = "-dac_override,-dac_read_search"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    environment["NEWSQA_STORE__DATA_DIR"] = str(tmp_path / "index")
+    try:
+        result = subprocess.run(
+            ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", sys.executable, "-c",
+             "from ui.cli import main; main()", "ingest", str(folder), "-q"],
+            env=environment, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+    finally:
+        (folder / "locked").chmod(0o755)
+    assert result.stdout.startswith("1 article from 1 file: 1 added"), result.stderr
+    locked = folder.resolve() / "locked"
+    assert f"newsqa: warning: {locked}: folder skipped, it cannot be read (Permission denied)" in result.stderr
