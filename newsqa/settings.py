@@ -191,6 +191,14 @@ class UISettings(_Section):
             "None leaves it open to anyone who reaches the port."
         ),
     )
+    requests_per_minute: int = Field(
+        default=30,
+        ge=0,
+        description=(
+            "Questions and uploads one client (by network address) may send a minute, through the page "
+            "or the API; 0 for no limit. Two are answered at a time, so one client cannot starve the rest."
+        ),
+    )
 
     def credentials(self) -> tuple[str, str] | None:
         """The (user, password) pair, or None when the UI is open."""

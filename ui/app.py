@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
+from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,32 @@ TABLE_HEADERS = ["Title", "Outlet", "Published", "Chunks", "Id"]
 _ID_COLUMN = TABLE_HEADERS.index("Id")
 
 
+class _RateLimit:
+    """At most ``per_minute`` requests a client in any sliding minute; 0 lets every request through."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._times: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def check(self, request: gr.Request | None) -> None:
+        """Count a request, or raise InputError when its client has used up its minute."""
+        client = request.client.host if request is not None and request.client is not None else None
+        if not self.per_minute or client is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            times = self._times[client]
+            while times and now - times[0] >= 60:
+                times.popleft()
+            if len(times) >= self.per_minute:
+                wait = 60 - (now - times[0])
+                raise InputError(
+                    f"too many requests from {client}: {self.per_minute} a minute at most; try again in {wait:.0f}s"
+                )
+            times.append(now)
+
+
 def _turns(conversation: list[Answer]) -> list[tuple[str, str]]:
     return [(a.understood_as or a.question, a.text) for a in conversation]
 
@@ -48,6 +76,7 @@ class NewsQAUI:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._rate_limit = _RateLimit(settings.ui.requests_per_minute)
 
     def _filters(self, sources: list[str] | None, since: str | None, until: str | None) -> Filters:
         return Filters.parse({"sources": sources, "since": parse_day(since, "From"), "until": parse_day(until, "To")})
@@ -61,7 +90,19 @@ class NewsQAUI:
             parts.append(f"articles published {since or '…'} to {until or '…'}")
         return " and ".join(parts)
 
-    def ask(self, message, history, conversation, k, engine, sources, since, until, as_of=""):
+    def ask(
+        self,
+        message,
+        history,
+        conversation,
+        k,
+        engine,
+        sources,
+        since,
+        until,
+        as_of="",
+        request: gr.Request | None = None,
+    ):
         """Stream the answer into the chat: the question at once, then each stage, then the answer.
 
         Yields the chat, the sources panel, the question box (emptied once, at the start, so
@@ -87,6 +128,7 @@ class NewsQAUI:
         panel = sources_html(conversation)
         yield step(panel, "")
         try:
+            self._rate_limit.check(request)
             if engine not in ENGINES:
                 raise InputError(f"engine {engine!r} is not available; choose one of {', '.join(ENGINES)}")
             stream = answer_stream(
@@ -150,6 +192,7 @@ class NewsQAUI:
         since: str = "",
         until: str = "",
         as_of: str = "",
+        request: gr.Request | None = None,
     ) -> dict:
         """The whole Answer as JSON, for gradio_client; errors come back as {"error": ...}.
 
@@ -158,6 +201,7 @@ class NewsQAUI:
         from rag import answer
 
         try:
+            self._rate_limit.check(request)
             return answer(
                 question,
                 k=k,
@@ -168,7 +212,7 @@ class NewsQAUI:
         except NewsQAError as e:
             return {"error": str(e)}
 
-    def upload(self, files: list[str] | None, outlet: str = "", search: str = "", progress=None):
+    def upload(self, files: list[str] | None, outlet: str = "", search: str = "", progress=None, request=None):
         """Index uploaded files, then delete them; returns a status line and the refreshed corpus view.
 
         Uploads are known by file name and outlet (the page's own unless ``outlet`` is
@@ -181,6 +225,7 @@ class NewsQAUI:
             return "Choose .txt, .md, .html or .jsonl files first.", *self.corpus_view(search)
         paths = [Path(f) for f in files]
         try:
+            self._rate_limit.check(request)
             report = ingest(
                 paths, self.settings, source="", outlet=outlet.strip() or None, uploaded=True, progress=progress
             )
@@ -404,8 +449,14 @@ class NewsQAUI:
             )
 
             # Gradio injects progress tracking through this default; it is its documented idiom.
-            def upload_with_progress(uploaded, outlet_name, search_text, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
-                status, *view = self.upload(uploaded, outlet_name, search_text, progress=progress)
+            def upload_with_progress(
+                uploaded,
+                outlet_name,
+                search_text,
+                request: gr.Request,
+                progress=gr.Progress(track_tqdm=True),  # noqa: B008
+            ):
+                status, *view = self.upload(uploaded, outlet_name, search_text, progress=progress, request=request)
                 # The uploads are deleted once read: the file box empties, so they are not sent again.
                 return status, None, *view
 
