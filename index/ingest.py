@@ -303,6 +303,7 @@ def ingest(
             _embed_and_write(store, pending, settings, report, progress)
             store.delete(stale)
             report.chunks_deleted = len(stale)
+            store.bump_generation()
             duplicates = rebuild(store).duplicates
             report.same_text_other_titles = sum(len(same) for same in duplicates.same_text_other_titles)
     report.seconds = timer.seconds
@@ -320,5 +321,6 @@ def remove(article_ids: list[str], settings: Settings) -> int:
         doomed = [i for ids in stored.values() for i in ids]
         mark_dirty(store)
         store.delete(doomed)
+        store.bump_generation()
         rebuild(store)
     return len(doomed)

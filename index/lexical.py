@@ -32,7 +32,7 @@ def lexical_text(title: str, text: str) -> str:
 
 
 # Saved with the index; a saved index of another format is rebuilt. Bump it when the tokenizer changes.
-_FORMAT = 3
+_FORMAT = 4
 
 
 @dataclass
@@ -46,9 +46,17 @@ class LexicalIndex:
     """BM25 over every chunk, with per-chunk source and date for filtering, and the near-duplicate groups."""
 
     def __init__(
-        self, retriever, ids: list[str], sources: list[str], days: np.ndarray, duplicates: DuplicateGroups
+        self,
+        retriever,
+        ids: list[str],
+        sources: list[str],
+        days: np.ndarray,
+        duplicates: DuplicateGroups,
+        generation: int = 0,
     ) -> None:
         self._retriever = retriever
+        # The vector store's generation this index was built from (VectorStore.generation).
+        self.generation = generation
         self.ids = ids
         self.article_ids = np.array([article_of(i) for i in ids], dtype=object)
         self.sources = np.array(sources, dtype=object)
@@ -59,6 +67,8 @@ class LexicalIndex:
     def build(cls, store: VectorStore) -> LexicalIndex:
         import bm25s
 
+        # Read first: a write that lands while the chunks are read leaves this index stale, as it is.
+        generation = store.generation()
         ids, texts, sources, days = [], [], [], []
         pieces: dict[str, list[tuple[int, str]]] = {}
         titles: dict[str, str] = {}
@@ -75,7 +85,7 @@ class LexicalIndex:
             retriever.index([content_terms(text) for text in texts], show_progress=False)
         article_texts = {article: " ".join(text for _, text in sorted(parts)) for article, parts in pieces.items()}
         duplicates = group_duplicates(article_texts, titles, store.settings.index.duplicate_threshold)
-        return cls(retriever, ids, sources, np.array(days, dtype=np.int64), duplicates)
+        return cls(retriever, ids, sources, np.array(days, dtype=np.int64), duplicates, generation)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -89,6 +99,7 @@ class LexicalIndex:
             json.dumps(
                 {
                     "format": _FORMAT,
+                    "generation": self.generation,
                     "ids": self.ids,
                     "sources": self.sources.tolist(),
                     "duplicates": asdict(self.duplicates),
@@ -107,7 +118,8 @@ class LexicalIndex:
             return None
         retriever = bm25s.BM25.load(str(folder / "bm25")) if meta["ids"] else bm25s.BM25()
         duplicates = DuplicateGroups(**meta["duplicates"])
-        return cls(retriever, meta["ids"], meta["sources"], np.load(folder / "days.npy"), duplicates)
+        days = np.load(folder / "days.npy")
+        return cls(retriever, meta["ids"], meta["sources"], days, duplicates, int(meta["generation"]))
 
     @cached_property
     def outlets(self) -> dict[str, str]:
@@ -201,7 +213,7 @@ def open_lexical(store: VectorStore) -> LexicalIndex:
             index = LexicalIndex.load(lexical_folder(store))
         except (OSError, ValueError, KeyError, TypeError):
             index = None
-        if index is not None and len(index) == store.count():
+        if index is not None and len(index) == store.count() and index.generation == store.generation():
             return index
     try:
         with write_lock(store.settings.store.data_dir):
@@ -223,7 +235,11 @@ class LiveLexical:
     def current(self) -> LexicalIndex:
         version = saved_version(self.store)
         with self._lock:
-            if self._index is None or version is None or version != self._version:
+            # Another folder's writes to a shared Chroma server leave this folder's files as they were.
+            moved = (
+                self.store.is_remote and self._index is not None and self._index.generation != self.store.generation()
+            )
+            if self._index is None or version is None or version != self._version or moved:
                 self._index = open_lexical(self.store)
                 self._version = saved_version(self.store)
             return self._index

@@ -29,6 +29,7 @@ from newsqa.errors import IndexUnavailableError, ModelMismatchError
 from newsqa.settings import Settings
 
 _PAGE = 5000
+_GENERATION = "newsqa_generation"
 _LOCK_POLL_S = 0.1
 
 
@@ -231,6 +232,21 @@ class VectorStore:
                 f"index {name!r} was built with embedding model {recorded!r}, not {embedding_model!r}; "
                 f"set NEWSQA_INDEX__EMBEDDING_MODEL={recorded} or ingest into another collection"
             )
+
+    @property
+    def is_remote(self) -> bool:
+        return bool(self.settings.store.chroma_host)
+
+    def generation(self) -> int:
+        """The stamp of the last committed write, kept in the collection itself, so that every
+        folder whose vectors live on one Chroma server sees the writes of the others."""
+        fresh = self._client.get_collection(self.settings.store.collection)
+        return int((fresh.metadata or {}).get(_GENERATION, 0))
+
+    def bump_generation(self) -> None:
+        """Stamp the collection after a write, before BM25 is rebuilt from it."""
+        metadata = dict(self._client.get_collection(self.settings.store.collection).metadata or {})
+        self._collection.modify(metadata={**metadata, _GENERATION: time.time_ns()})
 
     @property
     def location(self) -> str:

@@ -86,6 +86,36 @@ def test_the_same_commands_work_against_a_chroma_server(settings, tmp_path):
         assert answer("Who led the loyalists in Balqasah?", settings=remote).short_answer == "Shujaa al-Ali"
 
 
+@pytest.mark.slow
+def test_two_folders_on_one_chroma_server_see_each_others_writes(settings, tmp_path):
+    """The vectors are shared; each folder keeps its own BM25, which must follow the other's writes
+    even when the number of chunks stays the same."""
+    from rag.retrieve import open_index
+
+    port = free_port()
+    command = ["chroma", "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)]
+
+    def on_the_server(folder: str):
+        local = settings.with_data_dir(tmp_path / folder)
+        return local.model_copy(
+            update={"store": local.store.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": port})}
+        )
+
+    first, second = on_the_server("first"), on_the_server("second")
+    article = tmp_path / "port.txt"
+    article.write_text("Port reopens\n\nThe port of Tartus reopened to shipping on Monday, officials said.\n")
+    with serving(command, port):
+        ingest([article], first, progress=False)
+        assert answer("When did the port of Tartus reopen?", settings=second).short_answer == "Monday"
+        article.write_text("Port reopens\n\nThe port of Tartus reopened to shipping on Thursday, officials said.\n")
+        report = ingest([article], first, progress=False)
+        assert report.replaced == 1 and report.chunks_added == report.chunks_deleted == 1
+        # Same count of chunks, other ids: the second folder's BM25 must be rebuilt, not kept.
+        lexical = open_index(second).lexical.current()
+        assert lexical.ids == [r.id for r in open_store(first).iter_all()]
+        assert answer("When did the port of Tartus reopen?", settings=second).short_answer == "Thursday"
+
+
 @pytest.mark.parametrize("damaged", ["chunks.json", "days.npy", "bm25"])
 def test_damaged_bm25_files_are_rebuilt_from_the_vector_store(settings, damaged):
     import shutil
