@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from newsqa.dates import day_number
 from newsqa.errors import InputError
+from newsqa.text import counted
 
 Engine = Literal["extractive", "llm"]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
@@ -143,10 +144,9 @@ class Stage(BaseModel):
 
     def describe(self) -> str:
         if self.step == "loading":
-            return "Loading the language model (first question after start, a few seconds)…"
+            return "Loading the models (first question after start, a few seconds)…"
         verb = "Searching" if self.step == "searching" else "Reading"
-        noun = "passage" if self.passages == 1 else "passages"
-        return f"{verb} {self.passages:,} {noun}…"
+        return f"{verb} {counted(self.passages, 'passage')}…"
 
 
 class Citation(BaseModel):

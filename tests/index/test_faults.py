@@ -63,6 +63,16 @@ def tmpfs(tmp_path):
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
+def _inject(monkeypatch, owner, name: str, code: int) -> None:
+    """Make ``owner.name`` fail as the disk would, where no tmpfs could be mounted to make it fail for real."""
+    print(f"mounting is not allowed here: {errno.errorcode[code]} is injected into {name} instead")
+
+    def failing(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(owner, name, failing)
+
+
 def _articles(folder: Path, count: int) -> Path:
     paragraphs = sample_article().read_text().split("\n\n")[1:]
     folder.mkdir()
@@ -102,14 +112,10 @@ def test_a_stopped_writer_makes_other_commands_say_busy_instead_of_hanging(setti
 def test_a_full_disk_gives_one_line_and_keeps_what_was_indexed(settings, tmpfs, tmp_path, monkeypatch):
     folder = _articles(tmp_path / "many", 120)
     if tmpfs is None:
-        print("mounting is not allowed here: ENOSPC is injected into Chroma's writes instead")
         ingest([sample_article()], settings, source="sample", progress=False)
         from chromadb.api.models.Collection import Collection
 
-        def full(*args, **kwargs):
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        monkeypatch.setattr(Collection, "add", full)
+        _inject(monkeypatch, Collection, "add", errno.ENOSPC)
         with pytest.raises(IndexUnavailableError, match="is full; free some space"):
             ingest([folder], settings, progress=False)
         monkeypatch.undo()
@@ -136,14 +142,10 @@ def test_a_full_disk_gives_one_line_and_keeps_what_was_indexed(settings, tmpfs, 
 
 def test_a_read_only_folder_gives_one_line_that_says_so(settings, tmpfs, monkeypatch):
     if tmpfs is None:
-        print("mounting is not allowed here: EROFS is injected into Chroma's open instead")
         ingest([sample_article()], settings, source="sample", progress=False)
         import chromadb
 
-        def read_only(*args, **kwargs):
-            raise OSError(errno.EROFS, "Read-only file system")
-
-        monkeypatch.setattr(chromadb, "PersistentClient", read_only)
+        _inject(monkeypatch, chromadb, "PersistentClient", errno.EROFS)
         with pytest.raises(IndexUnavailableError, match="cannot be written"):
             answer(QUESTION, settings=settings)
         return
