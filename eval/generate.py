@@ -1,4 +1,4 @@
-"""Question sets from the user's own articles, without an LLM: cloze questions.
+"""Question sets from the user's own articles, without an LLM: cloze questions, and conflicts.
 
 A sentence that names a person or organisation, a number or a date becomes a question
 with that span blanked out, and its article as the gold document:
@@ -8,6 +8,11 @@ with that span blanked out, and its article as the gold document:
 
 Sentences too short or too long to stand alone are skipped; at most one question is
 drawn per article, so the set spreads over the corpus.
+
+A conflict set (:func:`generate_conflicts`) pairs each such question's article with a copy
+under another outlet's name in which the answer is swapped for another span of its kind
+from elsewhere in the corpus ("Kingo al-Hassan" for "Shujaa al-Ali"): a reader should then
+say that the sources differ, naming both, not state the swapped one alone.
 """
 
 from __future__ import annotations
@@ -23,7 +28,11 @@ from rag.spans import DATE, NAME, NUMBER, clean_name
 MIN_WORDS, MAX_WORDS = 10, 40
 
 
-def _spans(sentence: str) -> list[tuple[str, int, int]]:
+CONFLICT_SOURCE = "Conflicting Wire"
+
+
+def _spans(sentence: str) -> list[tuple[str, str, int, int]]:
+    """(kind, text, start, end) of each span a question can be made of."""
     spans = []
     for kind, pattern in (("date", DATE), ("number", NUMBER), ("name", NAME)):
         for match in pattern.finditer(sentence):
@@ -34,43 +43,99 @@ def _spans(sentence: str) -> list[tuple[str, int, int]]:
                 continue
             start = sentence.find(text, match.start())
             if start >= 0 and text:
-                spans.append((text, start, start + len(text)))
+                spans.append((kind, text, start, start + len(text)))
     return spans
+
+
+def _cloze(row: dict, rng: random.Random) -> tuple[str, tuple[str, str, int, int]] | None:
+    """A sentence of the article fit to stand alone, and one of its spans, drawn with ``rng``."""
+    candidates = [
+        (s, spans) for s in segment(row["text"]) if MIN_WORDS <= len(s.split()) <= MAX_WORDS and (spans := _spans(s))
+    ]
+    if not candidates:
+        return None
+    sentence, spans = rng.choice(candidates)
+    return sentence, rng.choice(spans)
+
+
+def _question(number: int, row: dict, sentence: str, span: tuple[str, str, int, int]) -> dict:
+    _, answer, start, end = span
+    return {
+        "id": f"gen-{number}",
+        "question": "Fill in the blank: " + sentence[:start] + "_____" + sentence[end:],
+        "answer": answer,
+        "answers": [answer],
+        "gold_doc_ids": [row["id"]],
+        "date": row.get("published", ""),
+        "source": row.get("source", ""),
+        "generated_from": sentence,
+    }
+
+
+def _rows(corpus: Path, rng: random.Random) -> list[dict]:
+    rows = [r for r in read_corpus(corpus) if str(r.get("text") or "").strip()]
+    rng.shuffle(rows)
+    return rows
 
 
 def generate(corpus: Path, count: int, seed: int = 0) -> list[dict]:
     """Up to ``count`` cloze questions, one per article, reproducible for a seed."""
     rng = random.Random(seed)
-    rows = [r for r in read_corpus(corpus) if str(r.get("text") or "").strip()]
-    rng.shuffle(rows)
     questions: list[dict] = []
-    for row in rows:
+    for row in _rows(corpus, rng):
         if len(questions) >= count:
             break
-        sentences = segment(row["text"])
-        candidates = [
-            (s, spans) for s in sentences if MIN_WORDS <= len(s.split()) <= MAX_WORDS and (spans := _spans(s))
-        ]
-        if not candidates:
-            continue
-        sentence, spans = rng.choice(candidates)
-        answer, start, end = rng.choice(spans)
-        questions.append(
-            {
-                "id": f"gen-{len(questions)}",
-                "question": "Fill in the blank: " + sentence[:start] + "_____" + sentence[end:],
-                "answer": answer,
-                "answers": [answer],
-                "gold_doc_ids": [row["id"]],
-                "date": row.get("published", ""),
-                "source": row.get("source", ""),
-                "generated_from": sentence,
-            }
-        )
+        drawn = _cloze(row, rng)
+        if drawn is not None:
+            questions.append(_question(len(questions), row, *drawn))
     return questions
 
 
+def generate_conflicts(corpus: Path, count: int, seed: int = 0) -> tuple[list[dict], list[dict]]:
+    """Up to ``count`` cloze questions whose article has a conflicting copy, and the corpus they need:
+    each question's article and its copy (id ``<id>-conflict``, outlet :data:`CONFLICT_SOURCE`).
+
+    The copy says ``generated_swapped`` wherever the article said the answer; the swap is
+    a span of the same kind (name, number, date) from another article. Reproducible for a seed.
+    """
+    rng = random.Random(seed)
+    rows = _rows(corpus, rng)
+    by_kind: dict[str, list[str]] = {}
+    for row in rows:
+        for sentence in segment(row["text"])[:20]:
+            for kind, text, _, _ in _spans(sentence):
+                by_kind.setdefault(kind, []).append(text)
+    questions: list[dict] = []
+    articles: list[dict] = []
+    for row in rows:
+        if len(questions) >= count:
+            break
+        drawn = _cloze(row, rng)
+        if drawn is None:
+            continue
+        sentence, span = drawn
+        kind, answer = span[0], span[1]
+        others = [text for text in by_kind[kind] if text.lower() != answer.lower() and text not in row["text"]]
+        if not others:
+            continue
+        swapped = rng.choice(others)
+        copy = {
+            **row,
+            "id": f"{row['id']}-conflict",
+            "source": CONFLICT_SOURCE,
+            "url": "",
+            "text": row["text"].replace(answer, swapped),
+        }
+        question = _question(len(questions), row, sentence, span)
+        question["gold_doc_ids"].append(copy["id"])
+        question["generated_swapped"] = swapped
+        questions.append(question)
+        articles += [row, copy]
+    return questions, articles
+
+
 def write_questions(questions: list[dict], out: Path) -> Path:
+    """Write one JSON object a line (questions, or the articles of a conflict corpus)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(json.dumps(q) + "\n" for q in questions))
     return out

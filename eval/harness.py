@@ -177,6 +177,8 @@ def _record(question: Question, config: EvalConfig, index, policy: AnsweringPoli
         citations=[c.quote for c in result.citations],
     )
     record.update(_answer_scores("", prediction, question.answers))
+    if "generated_swapped" in question.meta:
+        record.update(conflict_scores(result.text, question.answers, question.meta["generated_swapped"]))
     lead_sentences = split_sentences(passages[0]) if passages else []
     lead = lead_sentences[0].text if lead_sentences else ""
     record["lead_prediction"] = lead
@@ -195,6 +197,13 @@ def _record(question: Question, config: EvalConfig, index, policy: AnsweringPoli
         unanswerable = policy.answer(question.question, query, index.distinct(others, config.k))
         record["abstained_without_gold"] = unanswerable.abstained
     return record
+
+
+def conflict_scores(text: str, answers, swapped: str) -> dict:
+    """For a question of a conflict set: whether the answer names both sides, or only the swapped one."""
+    original = m.contains_answer(text, answers) > 0
+    other = m.contains_answer(text, [swapped]) > 0
+    return {"conflict_both": float(original and other), "conflict_swapped_only": float(other and not original)}
 
 
 def _answer_scores(prefix: str, prediction: str, answers) -> dict:

@@ -146,6 +146,19 @@ def write_report(folder: Path, result: dict) -> Path:
         f"| abstention recall (gold articles held out) | {_fmt(summary.get('abstention_recall'))} |",
         f"| abstention precision | {_fmt(summary.get('abstention_precision'))} |",
         f"| abstained although the gold article was indexed | {_fmt(summary.get('abstention_rate_answerable'))} |",
+        *(
+            [
+                "",
+                "## Conflicting sources (each article has a copy from another outlet with the answer swapped)",
+                "",
+                "| metric | value |",
+                "|---|---|",
+                f"| the answer names both sides | {_fmt(summary['conflict_both'])} |",
+                f"| the answer names only the swapped side | {_fmt(summary['conflict_swapped_only'])} |",
+            ]
+            if "conflict_both" in summary
+            else []
+        ),
         "",
         "## Latency",
         "",

@@ -426,15 +426,29 @@ def eval_generate(
     out: Annotated[Path, typer.Option(help="Where to write the questions (jsonl).")],
     count: Annotated[int, typer.Option(min=1, help="How many questions, at most one per article.")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed, for a reproducible set.")] = 0,
+    conflicts: Annotated[
+        bool,
+        typer.Option(
+            "--conflicts",
+            help="Also write, beside OUT as OUT.corpus.jsonl, each question's article and a copy from another "
+            "outlet with the answer swapped; `eval run` on that corpus measures whether answers name both sides.",
+        ),
+    ] = False,
 ) -> None:
     """Make cloze questions from your own articles, with each sentence's article as gold."""
-    from eval.generate import generate, write_questions
+    from eval.generate import generate, generate_conflicts, write_questions
 
     if not corpus.is_file():
         raise InputError(f"{corpus}: no such file; give a corpus .jsonl")
-    questions = generate(corpus, count, seed)
+    if not conflicts:
+        questions = generate(corpus, count, seed)
+        write_questions(questions, out)
+        typer.echo(f"wrote {len(questions)} questions to {out}")
+        return
+    questions, articles = generate_conflicts(corpus, count, seed)
+    conflict_corpus = write_questions(articles, out.with_suffix(".corpus.jsonl"))
     write_questions(questions, out)
-    typer.echo(f"wrote {len(questions)} questions to {out}")
+    typer.echo(f"wrote {len(questions)} questions to {out} and their {len(articles)} articles to {conflict_corpus}")
 
 
 def main() -> None:

@@ -147,3 +147,27 @@ def test_generate_names_a_bad_corpus_line(tmp_path):
     corpus.write_text('{"id": "a", "text": "fine"}\n{broken\n')
     result = CliRunner().invoke(app, ["eval", "generate", "--corpus", str(corpus), "--out", str(tmp_path / "q.jsonl")])
     assert result.exit_code == 1 and f"{corpus}:2: not valid JSON" in result.stderr
+
+
+def test_a_conflict_set_pairs_each_article_with_a_swapped_copy_from_another_outlet(tmp_path):
+    from eval.generate import CONFLICT_SOURCE, generate_conflicts
+
+    corpus, _ = _write(tmp_path)
+    questions, articles = generate_conflicts(corpus, count=10, seed=3)
+    assert questions and len(articles) == 2 * len(questions)
+    by_id = {a["id"]: a for a in articles}
+    for q in questions:
+        original, copy = (by_id[i] for i in q["gold_doc_ids"])
+        assert copy["id"] == original["id"] + "-conflict" and copy["source"] == CONFLICT_SOURCE
+        assert q["answer"] in original["text"] and q["answer"] not in copy["text"]
+        assert q["generated_swapped"] in copy["text"] and q["generated_swapped"] != q["answer"]
+    assert generate_conflicts(corpus, count=10, seed=3) == (questions, articles)
+
+
+def test_conflict_scores_tell_both_sides_from_the_swapped_one_alone():
+    from eval.harness import conflict_scores
+
+    both = "Sources differ: 4, according to the observatory [1]; 2, according to SANA [2]."
+    assert conflict_scores(both, ["4"], "2") == {"conflict_both": 1.0, "conflict_swapped_only": 0.0}
+    assert conflict_scores("2 [1]", ["4"], "2") == {"conflict_both": 0.0, "conflict_swapped_only": 1.0}
+    assert conflict_scores("4 [1]", ["4"], "2") == {"conflict_both": 0.0, "conflict_swapped_only": 0.0}
