@@ -281,7 +281,7 @@ class NewsQAUI:
         rows = [[a.title, a.source or "(unknown)", a.published or "undated", a.chunks, a.id] for a in articles]
         return [row for row in rows if all(w in f"{row[0]} {row[1]} {row[4]}".casefold() for w in words)]
 
-    def chosen(self, rows: list, evt: gr.SelectData):
+    def chosen(self, evt: gr.SelectData):
         """The article of the clicked table row, and the remove button for it."""
         row = evt.row_value
         if not row:
@@ -416,7 +416,9 @@ class NewsQAUI:
                 lambda text: gr.update(interactive=bool(text.strip())), question, send, api_visibility="private"
             )
             examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
-            chat.clear(self.cleared, None, [conversation, sources_panel, copy_store, unfiltered])
+            chat.clear(
+                self.cleared, None, [conversation, sources_panel, copy_store, unfiltered], api_visibility="private"
+            )
 
             filter_fields = [source_filter, since, until, as_of]
             changed = [source_filter.change, since.change, until.change, as_of.change]
@@ -438,7 +440,7 @@ class NewsQAUI:
 
             corpus_outputs = [stats_view, source_filter, examples, table]
             search.change(self.article_rows, search, table, api_visibility="private")
-            table.select(self.chosen, table, [selected, remove_button], api_visibility="private")
+            table.select(self.chosen, None, [selected, remove_button], api_visibility="private")
             remove_button.click(self.confirm_removal, selected, [confirm_box, confirm_text], api_visibility="private")
             cancel.click(lambda: gr.update(visible=False), None, confirm_box, api_visibility="private")
             confirm.click(
