@@ -148,6 +148,15 @@ class AnswerSettings(_Section):
         default=0.6,
         description="A disagreeing source is shown when its sentence scores this share of the best.",
     )
+    same_claim_overlap: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Share of words (their answers left out) two articles' sentences must have in common for "
+            "different answers in them to be shown as \"Sources differ\", not taken for two stories."
+        ),
+    )
     language_confidence: float = Field(
         default=0.9,
         ge=0.5,

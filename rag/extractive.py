@@ -168,6 +168,25 @@ def _attribution(sentence: str) -> str | None:
     return None
 
 
+def _outlet(item: Scored) -> str | None:
+    """Who published a quote, and when: "Reuters, 2024-05-02"; None when the article names neither."""
+    passage = item.sentence.passage
+    return ", ".join(x for x in (passage.source, passage.published) if x) or None
+
+
+def _same_answer(a: str | None, b: str | None) -> bool:
+    """Whether two short answers name one thing ("Assad" and "Bashar Assad", "4" and "4")."""
+    x, y = (" ".join(content_terms(v or "")) for v in (a, b))
+    return x == y or bool(x and y and (x in y or y in x))
+
+
+def _claim_overlap(a: Scored, b: Scored) -> float:
+    """Share of words two sentences have in common once each one's answer is taken out (Jaccard)."""
+    words = [set(content_terms(item.sentence.text.replace(item.short_answer or "", " "))) for item in (a, b)]
+    union = words[0] | words[1]
+    return len(words[0] & words[1]) / len(union) if union else 0.0
+
+
 def _source_key(attribution: str | None) -> str:
     if not attribution:
         return ""
@@ -317,6 +336,9 @@ class ExtractiveEngine:
         attributions = [_attribution(best.sentence.text)]
         if question.kind == "number" and answers[0]:
             quotes, answers, attributions = self._add_disagreeing(question, pool, quotes, answers, attributions)
+        if len(quotes) == 1 and answers[0] and (rival := self._contradicting(pool)) is not None:
+            quotes, answers = [best, rival], [best.short_answer, rival.short_answer]
+            attributions = [_outlet(best), _outlet(rival)]
         return Extraction(quotes, [a for a in answers if a], attributions, False, counted=question.kind == "number")
 
     def _reports_over_time(self, pool: list[Scored], time_range: TimeRange | None) -> tuple[Scored, Scored] | None:
@@ -350,6 +372,30 @@ class ExtractiveEngine:
         older = [item for item in rivals if item.sentence.passage.published < published]
         if older:
             return best, max(older, key=lambda item: item.score)
+        return None
+
+    def _contradicting(self, pool: list[Scored]) -> Scored | None:
+        """Another article's sentence that makes the best sentence's statement with another answer.
+
+        Two outlets reporting one event differently on one day is what a reader must be told,
+        for any kind of answer: the rival must score nearly as well as the best and, once each
+        sentence's answer is left out, share most of its words
+        (``AnswerSettings.same_claim_overlap``), so that two different stories never pass
+        for a disagreement.
+        """
+        best = pool[0]
+        best_passage = best.sentence.passage
+        for item in pool[1:]:
+            passage = item.sentence.passage
+            if item.score < self.settings.second_source_ratio * best.score or not item.short_answer:
+                break
+            # Reports of other days are news that changed, which _reports_over_time tells apart.
+            if passage.published != best_passage.published or passage.article_id == best_passage.article_id:
+                continue
+            if _same_answer(item.short_answer, best.short_answer):
+                continue
+            if _claim_overlap(best, item) >= self.settings.same_claim_overlap:
+                return item
         return None
 
     def _add_disagreeing(self, question, pool, quotes, answers, attributions):

@@ -73,19 +73,24 @@ class Index:
     def distinct(self, passages: list[Passage], k: int) -> list[Passage]:
         """The first ``k`` passages keeping one article per near-duplicate group (see index.duplicates).
 
-        The kept article's passages list the other copies' outlets in ``also_reported_by``.
+        The kept article's passages list the other copies' outlets in ``also_reported_by``. A
+        copy's passage whose text the kept article does not have is kept too: a copy that
+        changed a name or a figure is another outlet saying something else.
         """
         lexical = self.lexical.current()
         representative = lexical.duplicates.representative
         outlets = lexical.outlets if representative else {}
         kept_article: dict[str, str] = {}
+        kept_texts: dict[str, list[frozenset[str]]] = {}
         kept: list[Passage] = []
         for passage in passages:
             group = representative.get(passage.article_id)
             if group is not None:
                 first = kept_article.setdefault(group, passage.article_id)
-                if first != passage.article_id:
+                words = frozenset(passage.text.split())
+                if first != passage.article_id and not _a_variant(words, kept_texts[group]):
                     continue
+                kept_texts.setdefault(group, []).append(words)
                 copies = (a for a, g in representative.items() if g == group and a != passage.article_id)
                 others = {outlets.get(a, "") for a in copies} - {passage.source, ""}
                 passage = passage.model_copy(update={"also_reported_by": sorted(others)})
@@ -93,6 +98,21 @@ class Index:
             if len(kept) == k:
                 break
         return kept
+
+
+# A copy's passage sharing at least this share of words with a kept one, but not all, is the
+# same passage with something changed: kept, since the change may be what outlets disagree on.
+_VARIANT_OVERLAP = 0.8
+
+
+def _a_variant(words: frozenset[str], kept: list[frozenset[str]]) -> bool:
+    """Whether a passage's words are those of a kept passage with a few changed (not the same, not another part)."""
+    for other in kept:
+        if words == other:
+            return False
+        if len(words & other) / len(words | other) >= _VARIANT_OVERLAP:
+            return True
+    return False
 
 
 _open_indexes: dict[tuple[StoreSettings, str], Index] = {}

@@ -91,6 +91,45 @@ def test_disagreeing_outlets_are_both_quoted(fake_embedder):
     assert text_out.startswith("Sources differ: 4, according to the observatory [1]; 2, according to")
 
 
+def test_two_outlets_naming_different_people_for_one_event_are_both_named(fake_embedder):
+    engine = ExtractiveEngine(fake_embedder, AnswerSettings())
+    said = "The loyalists in Balqasah were led by a wanted man known as {}, the monitor said on Thursday."
+    first = passage(said.format("Shujaa al-Ali"), article_id="a").model_copy(update={"source": "Wire A"})
+    second = passage(said.format("Kamal Haddad"), article_id="b").model_copy(update={"source": "Wire B"})
+    question = "Who led the loyalists in Balqasah?"
+    text_out, short = compose(engine.extract(question, fake_embedder.embed_query(question), [first, second]))
+    assert text_out == (
+        "Sources differ: Shujaa al-Ali, according to Wire A, 2024-12-20 [1]; "
+        "Kamal Haddad, according to Wire B, 2024-12-20 [2]."
+    )
+    assert short == "Shujaa al-Ali; Kamal Haddad"
+
+
+def test_two_stories_naming_different_people_are_no_disagreement(fake_embedder):
+    engine = ExtractiveEngine(fake_embedder, AnswerSettings())
+    led = passage("The loyalists in Balqasah were led by a wanted man known as Shujaa al-Ali.", article_id="a")
+    other = passage("Rebels in Homs were led into the old market by Kamal Haddad after a long siege.", article_id="b")
+    question = "Who led the loyalists in Balqasah?"
+    text_out, short = compose(engine.extract(question, fake_embedder.embed_query(question), [led, other]))
+    assert short == "Shujaa al-Ali" and not text_out.startswith("Sources differ")
+
+
+def test_a_copy_with_a_changed_passage_is_kept_beside_the_original():
+    from rag.retrieve import _a_variant
+
+    chunk = (
+        "Clashes broke out on Thursday in the village of Balqasah, west of Homs, where remnants of the old regime "
+        "had taken refuge, the monitor said. The loyalists were led by a wanted man known as Shujaa al-Ali, and "
+        "four security personnel were killed before the army took the hills around the village on Friday."
+    )
+    original = frozenset(chunk.split())
+    changed = frozenset(chunk.replace("Shujaa al-Ali,", "Kamal Haddad,").split())
+    other_part = frozenset("Security forces arrested a general in the Tartus countryside on Thursday".split())
+    assert _a_variant(changed, [original])
+    assert not _a_variant(original, [original]), "an identical copy is folded"
+    assert not _a_variant(other_part, [original]), "another part of the same story is folded"
+
+
 def test_a_count_says_as_of_when_it_was_reported(fake_embedder):
     engine = ExtractiveEngine(fake_embedder, AnswerSettings())
     question = "How many residents were evacuated from Balqasah?"
