@@ -74,20 +74,20 @@ class Index:
         """The first ``k`` passages keeping one article per near-duplicate group (see index.duplicates).
 
         The kept article's passages list the other copies' outlets in ``also_reported_by``. A
-        copy's passage whose text the kept article does not have is kept too: a copy that
-        changed a name or a figure is another outlet saying something else.
+        copy's passage that replaces words of a kept one is kept too: a copy that changed a
+        name or a figure is another outlet saying something else.
         """
         lexical = self.lexical.current()
         representative = lexical.duplicates.representative
         outlets = lexical.outlets if representative else {}
         kept_article: dict[str, str] = {}
-        kept_texts: dict[str, list[frozenset[str]]] = {}
+        kept_texts: dict[str, list[list[str]]] = {}
         kept: list[Passage] = []
         for passage in passages:
             group = representative.get(passage.article_id)
             if group is not None:
                 first = kept_article.setdefault(group, passage.article_id)
-                words = frozenset(passage.text.split())
+                words = passage.text.split()
                 if first != passage.article_id and not _a_variant(words, kept_texts[group]):
                     continue
                 kept_texts.setdefault(group, []).append(words)
@@ -100,17 +100,22 @@ class Index:
         return kept
 
 
-# A copy's passage sharing at least this share of words with a kept one, but not all, is the
-# same passage with something changed: kept, since the change may be what outlets disagree on.
+# A copy's passage sharing at least this share of words with a kept one is the same passage,
+# perhaps edited: kept beside it when a word was replaced, since that may be what outlets disagree on.
 _VARIANT_OVERLAP = 0.8
 
 
-def _a_variant(words: frozenset[str], kept: list[frozenset[str]]) -> bool:
-    """Whether a passage's words are those of a kept passage with a few changed (not the same, not another part)."""
+def _a_variant(words: list[str], kept: list[list[str]]) -> bool:
+    """Whether a passage is a kept one with some words replaced (a name, a figure): not the same
+    text, not another part of the story, and not only longer or shorter (a sign-off, another cut)."""
+    from difflib import SequenceMatcher
+
     for other in kept:
-        if words == other:
-            return False
-        if len(words & other) / len(words | other) >= _VARIANT_OVERLAP:
+        shared, either = set(words) & set(other), set(words) | set(other)
+        if not either or len(shared) / len(either) < _VARIANT_OVERLAP:
+            continue
+        edits = SequenceMatcher(None, other, words, autojunk=False).get_opcodes()
+        if any(tag == "replace" for tag, *_ in edits):
             return True
     return False
 
