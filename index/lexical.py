@@ -235,11 +235,7 @@ class LiveLexical:
     def current(self) -> LexicalIndex:
         version = saved_version(self.store)
         with self._lock:
-            # Another folder's writes to a shared Chroma server leave this folder's files as they were.
-            moved = (
-                self.store.is_remote and self._index is not None and self._index.generation != self.store.generation()
-            )
-            if self._index is None or version is None or version != self._version or moved:
+            if self._index is None or version is None or version != self._version:
                 self._index = open_lexical(self.store)
                 self._version = saved_version(self.store)
             return self._index

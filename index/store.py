@@ -163,7 +163,7 @@ def _client(settings: Settings, *, create: bool):
 
 
 class _Reachable:
-    """A Chroma collection whose calls turn a lost server, a full disk or a read-only folder into
+    """A Chroma collection (or client) whose calls turn a lost server, a full disk or a read-only folder into
     :class:`IndexUnavailableError`.
 
     A Chroma server can stop between two questions and a disk can fill up mid-write; the
@@ -237,16 +237,19 @@ class VectorStore:
     def is_remote(self) -> bool:
         return bool(self.settings.store.chroma_host)
 
+    def _stored_metadata(self) -> dict[str, Any]:
+        """The collection's metadata as stored now (the open collection keeps what it read at opening)."""
+        fresh = _Reachable(self._client, self.location).get_collection(self.settings.store.collection)
+        return dict(fresh.metadata or {})
+
     def generation(self) -> int:
         """The stamp of the last committed write, kept in the collection itself, so that every
         folder whose vectors live on one Chroma server sees the writes of the others."""
-        fresh = self._client.get_collection(self.settings.store.collection)
-        return int((fresh.metadata or {}).get(_GENERATION, 0))
+        return int(self._stored_metadata().get(_GENERATION, 0))
 
     def bump_generation(self) -> None:
         """Stamp the collection after a write, before BM25 is rebuilt from it."""
-        metadata = dict(self._client.get_collection(self.settings.store.collection).metadata or {})
-        self._collection.modify(metadata={**metadata, _GENERATION: time.time_ns()})
+        self._collection.modify(metadata={**self._stored_metadata(), _GENERATION: time.time_ns()})
 
     @property
     def location(self) -> str:

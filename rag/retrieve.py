@@ -43,10 +43,11 @@ class Index:
 
         Chroma keeps a local database's vectors in memory: without reopening, articles
         ingested elsewhere would stay invisible to dense search. A Chroma server serves
-        every client the same data, so only a local store can fall behind.
+        every client the same vectors, but another folder's writes to it leave this folder's
+        BM25 files as they were: the generation stamped in the collection tells.
         """
-        if self.store.settings.store.chroma_host:
-            return False
+        if self.store.is_remote:
+            return self.lexical.current().generation != self.store.generation()
         if not database_file(self.store.settings).exists():
             return True  # deleted under this process: reopening says so, instead of answering from memory
         current = saved_version(self.store)
