@@ -17,7 +17,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -27,6 +27,9 @@ from newsqa.settings import Settings
 from newsqa.text import counted
 from newsqa.types import Answer, Filters, Stage
 from ui.render import CSS, SCRIPT, answer_markdown, plain, plain_text, sources_html
+
+if TYPE_CHECKING:
+    from index import ArticleInfo
 
 MAX_UPLOAD = "20mb"
 CONCURRENT_ANSWERS = 2
@@ -106,18 +109,19 @@ class NewsQAUI:
         """Stream the answer into the chat: the question at once, then each stage, then the answer.
 
         Yields the chat, the sources panel, the question box (emptied once, at the start, so
-        that a question typed meanwhile is kept), the conversation, the copy store (each
-        answer's plain text, for the copy links) and the "search without the filters"
-        button, shown after an abstention under filters.
+        that a question typed meanwhile is kept), the conversation and the copy store (each
+        answer's plain text, for the copy links; both sent only once an answer joins them)
+        and the "search without the filters" button, shown after an abstention under filters.
         """
         from rag import answer_stream
 
         history = list(history or [])
         conversation = list(conversation or [])
 
-        def step(panel: str, box: str | None = None, offer: bool = False):
+        def step(panel: str, box: str | None = None, offer: bool = False, answered: bool = False):
             box_update = gr.skip() if box is None else box
-            return history, panel, box_update, conversation, _copy_store(conversation), gr.update(visible=offer)
+            kept = (conversation, _copy_store(conversation)) if answered else (gr.skip(), gr.skip())
+            return history, panel, box_update, *kept, gr.update(visible=offer)
 
         if not (message or "").strip():
             yield step(sources_html(conversation), "")
@@ -146,7 +150,7 @@ class NewsQAUI:
                     conversation.append(piece)
                     note = self.filters_note(sources, since, until) if piece.abstained else ""
                     reply["content"] = answer_markdown(piece, len(conversation), note)
-                    yield step(sources_html(conversation), offer=bool(note))
+                    yield step(sources_html(conversation), offer=bool(note), answered=True)
                     return
                 if isinstance(piece, Stage):
                     reply["content"] = f"_{plain(piece.describe())}_"
@@ -245,6 +249,7 @@ class NewsQAUI:
         """Stats Markdown, the source filter's choices, example questions and the article table."""
         from index import stats
 
+        articles = self._articles()
         try:
             info = stats(self.settings)
         except NewsQAError as e:
@@ -252,34 +257,37 @@ class NewsQAUI:
                 f"Nothing indexed yet ({plain(str(e))}). Upload articles below.",
                 gr.update(choices=[]),
                 gr.update(samples=[]),
-                self.article_rows(search),
+                _rows(articles, search),
             )
-        lines = [f"**{counted(info.articles, 'article')}**, {counted(info.chunks, 'chunk')}"]
+        head = [f"**{counted(info.articles, 'article')}**, {counted(info.chunks, 'chunk')}"]
         if info.first_published:
-            lines.append(f"Published {info.first_published} to {info.last_published}")
+            head.append(f"Published {info.first_published} to {info.last_published}")
         if info.undated_articles:
-            lines.append(f"{counted(info.undated_articles, 'article')} without a date")
-        lines += [f"- {plain(name)}: {counted(count, 'chunk')}" for name, count in info.sources.items()]
+            head.append(f"{counted(info.undated_articles, 'article')} without a date")
+        outlets = "\n".join(f"- {plain(name)}: {counted(count, 'chunk')}" for name, count in info.sources.items())
         sources = [s for s in info.sources if s != "(unknown)"]
-        head = [line for line in lines if not line.startswith("- ")]
         return (
-            "\n\n".join(head) + "\n\n" + "\n".join(lines[len(head) :]),
+            "\n\n".join(head) + "\n\n" + outlets,
             gr.update(choices=sources),
-            gr.update(samples=[[q] for q in self.example_questions()]),
-            self.article_rows(search),
+            gr.update(samples=[[q] for q in _examples(articles)]),
+            _rows(articles, search),
         )
 
-    def article_rows(self, search: str = "") -> list[list]:
-        """The article table, newest first, keeping rows whose title, outlet or id hold every word of ``search``."""
+    def _articles(self) -> list[ArticleInfo]:
         from index import list_articles
 
         try:
-            articles = list_articles(self.settings)
+            return list_articles(self.settings)
         except NewsQAError:
             return []
-        words = (search or "").casefold().split()
-        rows = [[a.title, a.source or "(unknown)", a.published or "undated", a.chunks, a.id] for a in articles]
-        return [row for row in rows if all(w in f"{row[0]} {row[1]} {row[4]}".casefold() for w in words)]
+
+    def article_rows(self, search: str = "") -> list[list]:
+        """The article table, newest first, keeping rows whose title, outlet or id hold every word of ``search``."""
+        return _rows(self._articles(), search)
+
+    def example_questions(self) -> list[str]:
+        """Questions about what is indexed: headlines of the newest articles, then the sample's own."""
+        return _examples(self._articles())
 
     def chosen(self, evt: gr.SelectData):
         """The article of the clicked table row, and the remove button for it."""
@@ -310,22 +318,6 @@ class NewsQAUI:
                 status = f"Not removed: {e}"
         button = gr.update(interactive=False, value="Remove selected article")
         return status, gr.update(visible=False), None, button, *self.corpus_view(search)
-
-    def example_questions(self) -> list[str]:
-        """Questions about what is indexed: headlines of the newest articles, then the sample's own."""
-        from index import list_articles
-        from index.samples import SAMPLE_ARTICLE_ID, SAMPLE_QUESTIONS
-
-        try:
-            articles = list_articles(self.settings)
-        except NewsQAError:
-            return []
-        questions = [f"What happened in “{a.title}”?" for a in articles if a.id != SAMPLE_ARTICLE_ID and a.title][
-            : EXAMPLE_COUNT - 1
-        ]
-        if any(a.id == SAMPLE_ARTICLE_ID for a in articles):
-            questions += SAMPLE_QUESTIONS
-        return questions[:EXAMPLE_COUNT]
 
     def build(self):
         with gr.Blocks(title="newsqa") as blocks:
@@ -472,6 +464,24 @@ class NewsQAUI:
             gr.api(self.api_answer, api_name="answer")
         blocks.queue(default_concurrency_limit=CONCURRENT_ANSWERS, max_size=QUEUE_SIZE)
         return blocks
+
+
+def _rows(articles: list[ArticleInfo], search: str) -> list[list]:
+    """Table rows of ``articles`` whose title, outlet or id hold every word of ``search``."""
+    words = (search or "").casefold().split()
+    rows = [[a.title, a.source or "(unknown)", a.published or "undated", a.chunks, a.id] for a in articles]
+    return [row for row in rows if all(w in f"{row[0]} {row[1]} {row[4]}".casefold() for w in words)]
+
+
+def _examples(articles: list[ArticleInfo]) -> list[str]:
+    """Questions about ``articles`` (newest first): their headlines, then the sample's own questions."""
+    from index.samples import SAMPLE_ARTICLE_ID, SAMPLE_QUESTIONS
+
+    questions = [f"What happened in “{a.title}”?" for a in articles if a.id != SAMPLE_ARTICLE_ID and a.title]
+    questions = questions[: EXAMPLE_COUNT - 1]
+    if any(a.id == SAMPLE_ARTICLE_ID for a in articles):
+        questions += SAMPLE_QUESTIONS
+    return questions[:EXAMPLE_COUNT]
 
 
 def _without_upload_folders(text: str, paths: list[Path]) -> str:
