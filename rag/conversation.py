@@ -29,34 +29,11 @@ _NAMED_THING = re.compile(r"\bthe\s+(?:[A-Z][\w’'-]*\s+)+[a-z][\w-]+")
 _DETERMINER = re.compile(r"\b(?:this|that|these|those)\s+(?P<noun>[a-z][\w-]+)", re.IGNORECASE)
 _PLURAL_THING = re.compile(r"\bthe\s+(?:[a-z][\w-]+\s+)?[a-z][\w-]+s\b")
 _PLACE = re.compile(r"\b(?:in|at|near|from|to|into|outside)\s+(?:the\s+)?(" + _NAME.pattern + ")")
-_QUESTION_WORDS = {
-    "who",
-    "whom",
-    "whose",
-    "what",
-    "which",
-    "when",
-    "where",
-    "why",
-    "how",
-    "did",
-    "does",
-    "do",
-    "is",
-    "was",
-    "are",
-    "were",
-    "has",
-    "have",
-    "had",
-    "can",
-    "will",
-    "would",
-    "should",
-    "in",
-    "on",
-    "at",
-}
+# Words that open a question and are no part of what it is about ("Did", "Who", "In").
+_QUESTION_WORDS = frozenset(
+    "who whom whose what which when where why how did does do is was are were has have had can will would "
+    "should in on at".split()
+)
 _LEADING_PREPOSITION = re.compile(r"^(?:in|at|on|for|of|from|to|with|by)\s+", re.IGNORECASE)
 _SHORT_ANSWER_WORDS = 6
 
@@ -98,9 +75,14 @@ def _names(question: str) -> list[tuple[str, int, int]]:
     return found
 
 
+def _first_line(answer: str) -> str:
+    """An answer's first line without its [n] markers: the short answer, when there is one."""
+    return strip_markers(answer.split("\n")[0]).strip()
+
+
 def _short_answer(question: str, answer: str) -> str | None:
     """The earlier answer when it is a name (a "who" question answered in a few words)."""
-    first_line = strip_markers(answer.split("\n")[0]).strip().rstrip(".")
+    first_line = _first_line(answer).rstrip(".")
     if not question.strip().lower().startswith(("who", "whom")):
         return None
     if first_line and len(first_line.split()) <= _SHORT_ANSWER_WORDS and first_line[0].isupper():
@@ -111,17 +93,17 @@ def _short_answer(question: str, answer: str) -> str | None:
 def _antecedents(question: str, answer: str) -> dict[str, str | None]:
     """What each kind of pronoun refers to after the turn (question, answer)."""
     names = [name for name, _, _ in _names(question)]
-    person = _short_answer(question, answer) or (names[0] if names else None)
+    answered_name = _short_answer(question, answer)
     named_thing = _NAMED_THING.search(question)
     place = _PLACE.findall(question)
     plural = _PLURAL_THING.search(question)
-    answered_place = strip_markers(answer.split("\n")[0]).strip() if question.lower().startswith("where") else ""
+    answered_place = _first_line(answer) if question.lower().startswith("where") else ""
     thing = named_thing.group() if named_thing else (names[-1] if names else None)
     return {
-        "person": person,
+        "person": answered_name or (names[0] if names else None),
         "thing": thing,
         "place": place[-1] if place else (answered_place or thing),
-        "group": plural.group() if plural else (_short_answer(question, answer) or thing),
+        "group": plural.group() if plural else (answered_name or thing),
     }
 
 
@@ -159,53 +141,16 @@ def _substitute(question: str, refers: dict[str, str | None]) -> str:
     return rewritten[0].upper() + rewritten[1:] if rewritten else rewritten
 
 
-_NOT_NOUNS = {
-    "",
-    "is",
-    "was",
-    "are",
-    "were",
-    "has",
-    "had",
-    "have",
-    "did",
-    "does",
-    "do",
-    "happen",
-    "happened",
-    "take",
-    "took",
-    "to",
-    "in",
-    "on",
-    "at",
-    "of",
-    "for",
-    "with",
-    "by",
-    "from",
-    "and",
-    "or",
-    "say",
-    "said",
-    "mean",
-    "means",
-    "cost",
-    "last",
-    "lasted",
-    "start",
-    "started",
-    "end",
-    "ended",
-    "be",
-    "been",
-    "will",
-}
+# Words after "this"/"her" that show it stands alone ("this happened", "her to"), not before a noun.
+_NOT_NOUNS = frozenset(
+    "is was are were has had have did does do happen happened take took to in on at of for with by from and or "
+    "say said mean means cost last lasted start started end ended be been will".split()
+)
 
 
 def _is_noun_after(word: str) -> bool:
     """Whether a determiner-like word ("this", "her") is followed by the noun it determines."""
-    return word not in _NOT_NOUNS and word.isalpha()
+    return word.isalpha() and word not in _NOT_NOUNS
 
 
 def _elliptical(rest: str, earlier_question: str) -> str:
