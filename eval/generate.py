@@ -1,10 +1,17 @@
-"""Question sets from the user's own articles, without an LLM: cloze questions, and conflicts.
+"""Question sets from the user's own articles, without an LLM: cloze and wh-questions, and conflicts.
 
 A sentence that names a person or organisation, a number or a date becomes a question
-with that span blanked out, and its article as the gold document:
+with that span blanked out (cloze), or replaced by the wh-word that asks for it (wh), and
+its article as the gold document:
 
     "Security forces arrested Major-General Mohammed Kingo al-Hassan in Tartus."
     -> "Fill in the blank: Security forces arrested _____ in Tartus." (gold answer: the name)
+    "Shujaa al-Ali led the loyalists in Balqasah."
+    -> "Who led the loyalists in Balqasah?" (gold answer: Shujaa al-Ali)
+
+Wh-questions take their entities from spaCy (:mod:`rag.nlp`); a subject becomes a question
+word in front ("Who led ..."), any other entity is asked in place ("... arrested whom in
+Tartus?"), with a preposition of place or time folded in ("fled on Dec. 8" -> "fled when?").
 
 Sentences too short or too long to stand alone are skipped; at most one question is
 drawn per article, so the set spreads over the corpus.
@@ -20,10 +27,27 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Literal
 
 from eval.data import read_corpus
+from rag import nlp
 from rag.sentences import segment
 from rag.spans import DATE, NAME, NUMBER, clean_name
+
+Kind = Literal["cloze", "wh"]
+# The question word for each of spaCy's entity labels; labels left out are not asked about.
+WH_WORDS = {
+    "PERSON": "who",
+    "ORG": "which organization",
+    "GPE": "where",
+    "LOC": "where",
+    "DATE": "when",
+    "CARDINAL": "how many",
+    "MONEY": "how much",
+    "PERCENT": "what percentage",
+}
+_FOLDED_PREPOSITIONS = {"where": ("in", "at"), "when": ("on", "in")}
+_SENTENCES_TRIED = 4
 
 MIN_WORDS, MAX_WORDS = 10, 40
 
@@ -78,8 +102,34 @@ def _rows(corpus: Path, rng: random.Random) -> list[dict]:
     return rows
 
 
-def generate(corpus: Path, count: int, seed: int = 0) -> list[dict]:
-    """Up to ``count`` cloze questions, one per article, reproducible for a seed."""
+def wh_question(doc) -> tuple[str, str] | None:
+    """A wh-question asking for one entity of a parsed sentence, and its answer; None if none fits."""
+    for ent in doc.ents:
+        wh = WH_WORDS.get(ent.label_)
+        if wh is None or len(ent.text.split()) > 5:
+            continue
+        start, text = ent.start, doc.text
+        before = doc[start - 1] if start > 0 else None
+        if before is not None and before.lower_ in _FOLDED_PREPOSITIONS.get(wh, ()):
+            start -= 1
+        rest = text[ent.end_char :].strip().rstrip(".!?;:")
+        if start == 0 and ent.root.dep_ in ("nsubj", "nsubjpass"):
+            question = f"{wh.capitalize()} {rest}?"
+        elif start > 0:
+            head = text[: doc[start].idx].strip()
+            question = f"{head[0].upper()}{head[1:]} {wh} {rest}".strip() + "?"
+        else:
+            continue
+        if wh == "who" and start > 0:
+            question = question.replace(" who ", " whom ", 1)
+        return " ".join(question.split()), ent.text
+    return None
+
+
+def generate(corpus: Path, count: int, seed: int = 0, kind: Kind = "cloze") -> list[dict]:
+    """Up to ``count`` questions of ``kind``, one per article, reproducible for a seed."""
+    if kind == "wh":
+        return _generate_wh(corpus, count, seed)
     rng = random.Random(seed)
     questions: list[dict] = []
     for row in _rows(corpus, rng):
@@ -139,3 +189,29 @@ def write_questions(questions: list[dict], out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(json.dumps(q) + "\n" for q in questions))
     return out
+
+
+def _generate_wh(corpus: Path, count: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    questions: list[dict] = []
+    for row in _rows(corpus, rng):
+        if len(questions) >= count:
+            break
+        sentences = [s for s in segment(row["text"]) if MIN_WORDS <= len(s.split()) <= MAX_WORDS]
+        for doc in nlp.parse(rng.sample(sentences, min(len(sentences), _SENTENCES_TRIED))):
+            if asked := wh_question(doc):
+                question, answer = asked
+                questions.append(
+                    {
+                        "id": f"gen-wh-{len(questions)}",
+                        "question": question,
+                        "answer": answer,
+                        "answers": [answer],
+                        "gold_doc_ids": [row["id"]],
+                        "date": row.get("published", ""),
+                        "source": row.get("source", ""),
+                        "generated_from": doc.text,
+                    }
+                )
+                break
+    return questions

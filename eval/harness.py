@@ -37,12 +37,14 @@ import numpy as np
 
 from eval import metrics as m
 from eval.data import Question, load_questions, read_corpus
+from eval.train_reader import collect, fit, neutral_model
 from index import ingest, open_store
-from index.embed import Embedder
+from newsqa.errors import InputError
 from newsqa.settings import Settings
-from newsqa.text import content_terms, strip_markers
+from newsqa.text import strip_markers
 from newsqa.timing import Timer
 from newsqa.types import Answer, Engine, Filters, Passage, Query, RetrievalMode
+from rag.extractive import ExtractiveEngine
 from rag.policy import AnsweringPolicy
 from rag.retrieve import build_retriever, open_index
 from rag.sentences import split_sentences
@@ -83,6 +85,16 @@ class EvalConfig:
     limit: int | None = None
     abstention: bool = True
     engine: Engine = "extractive"
+    folds: int = 0
+    # Questions of another set (e.g. ``eval generate --kind wh`` output) that every fold's
+    # reader also learns from; none of them is evaluated.
+    train_questions: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.folds == 1 or self.folds < 0:
+            raise InputError(f"--folds {self.folds}: give 0 (the shipped reader model) or at least 2 folds")
+        if self.train_questions and not self.folds:
+            raise InputError("--train-questions teaches the readers of a cross-validation; give --folds too")
 
     @property
     def name(self) -> str:
@@ -90,6 +102,7 @@ class EvalConfig:
             f"{self.engine}-{self.mode}-k{self.k}"
             + ("-week" if self.date_window else "")
             + ("-asof" if self.as_of_question_date else "")
+            + (f"-cv{self.folds}" if self.folds else "")
         )
 
 
@@ -99,26 +112,14 @@ def _prediction(result: Answer) -> str:
     return result.short_answer or strip_markers(result.text)
 
 
-def _choose(question: Question, passages: list[Passage], embedder: Embedder, query: Query) -> str | None:
-    """The choice best supported by the retrieved sentences: term overlap weighted by relevance."""
+def _choose(question: Question, passages: list[Passage], policy: AnsweringPolicy, query: Query) -> str | None:
+    """The choice the reader scores highest, each choice read as a candidate answer."""
     if not question.choices:
         return None
-    sentences = [s for p in passages for s in split_sentences(p)]
-    if not sentences:
+    reading = policy.extractive.read(question.question, query.vector, passages, query.as_of, question.choices)
+    if not reading.choices:
         return question.choices[0]
-    similarity = embedder.embed_documents([s.text for s in sentences]) @ query.vector
-    sentence_terms = [set(content_terms(s.text)) for s in sentences]
-    best_choice, best_score = question.choices[0], -1.0
-    for choice in question.choices:
-        terms = set(content_terms(choice))
-        if not terms:
-            continue
-        score = max(
-            len(terms & st) / len(terms) * (0.5 + 0.5 * float(sim)) for st, sim in zip(sentence_terms, similarity)
-        )
-        if score > best_score:
-            best_choice, best_score = choice, score
-    return best_choice
+    return max(reading.choices, key=lambda c: c.score).text
 
 
 def _raw_citation_support(result: Answer, passages: list[Passage], answers) -> list[float]:
@@ -129,21 +130,26 @@ def _raw_citation_support(result: Answer, passages: list[Passage], answers) -> l
     return [m.contains_answer(passages[n - 1].text, answers) if 0 < n <= len(passages) else 0.0 for n in cited]
 
 
-def _record(question: Question, config: EvalConfig, index, policy: AnsweringPolicy, retrievers) -> dict:
-    gold = set(question.gold_doc_ids)
+def _query(question: Question, config: EvalConfig, index) -> Query:
     filters = Filters()
     if config.date_window and (window := question.window()):
         since, until = window
         filters = Filters(since=since, until=until)
-    timer = Timer()
     as_of = question.asked() if config.as_of_question_date else None
-    query = Query(
+    return Query(
         text=question.question,
         vector=index.embedder.embed_query(question.question),
         filters=filters,
         as_of=as_of,
         time_range=resolve_time(question.question, as_of.date()) if as_of else None,
     )
+
+
+def _record(question: Question, config: EvalConfig, index, policy: AnsweringPolicy, retrievers) -> dict:
+    gold = set(question.gold_doc_ids)
+    timer = Timer()
+    query = _query(question, config, index)
+    filters = query.filters
     embed_ms = timer.ms
     record: dict = {"id": question.id, "question": question.question, "answers": list(question.answers)}
     passages_by_mode = {}
@@ -188,14 +194,17 @@ def _record(question: Question, config: EvalConfig, index, policy: AnsweringPoli
     record["citation_supported"] = supporting
     record["has_supporting_citation"] = float(any(supporting)) if not result.abstained else None
     if question.choices:
-        choice = _choose(question, passages, index.embedder, query)
+        choice = _choose(question, passages, policy, query)
         record["mc_choice"] = choice
         record["mc_correct"] = m.exact_match(choice or "", question.answers)
     if config.abstention and gold:
         held_out = filters.model_copy(update={"exclude_articles": tuple(gold)})
         others = retrievers[config.mode].invoke(query.model_copy(update={"filters": held_out}))
-        unanswerable = policy.answer(question.question, query, index.distinct(others, config.k))
+        held_out_passages = index.distinct(others, config.k)
+        unanswerable = policy.answer(question.question, query, held_out_passages)
         record["abstained_without_gold"] = unanswerable.abstained
+        # Other articles of the same story often still hold the answer: abstaining there is no virtue.
+        record["answer_without_gold"] = m.contains_answer(" ".join(p.text for p in held_out_passages), question.answers)
     return record
 
 
@@ -204,6 +213,45 @@ def conflict_scores(text: str, answers, swapped: str) -> dict:
     original = m.contains_answer(text, answers) > 0
     other = m.contains_answer(text, [swapped]) > 0
     return {"conflict_both": float(original and other), "conflict_swapped_only": float(other and not original)}
+
+
+def fold_of(question_id: str, folds: int) -> int:
+    """The fold of a question: stable across runs and machines, so every run splits alike."""
+    return int(hashlib.sha256(question_id.encode()).hexdigest(), 16) % folds
+
+
+def _cross_validated(
+    questions, config: EvalConfig, settings: Settings, index, retrievers, progress: bool
+) -> list[dict]:
+    """Records where each question is answered by a reader trained without its fold."""
+    from tqdm import tqdm
+
+    engine = ExtractiveEngine(index.embedder, settings.answer, neutral_model())
+
+    def rows_of(asked: list[Question], desc: str) -> dict:
+        rows = {}
+        for question in tqdm(asked, desc=desc, unit="q", disable=not progress):
+            query = _query(question, config, index)
+            passages = index.distinct(retrievers[config.mode].invoke(query), config.k)
+            rows[question.id] = collect(engine, question, query, passages)
+        return rows
+
+    rows = rows_of(questions, "reader features")
+    extra = (
+        list(rows_of(load_questions(Path(config.train_questions)), "training questions").values())
+        if config.train_questions
+        else []
+    )
+    records = []
+    for fold in range(config.folds):
+        held_out = [q for q in questions if fold_of(q.id, config.folds) == fold]
+        training = [rows[q.id] for q in questions if fold_of(q.id, config.folds) != fold]
+        model = fit(training, {"fold": fold, "folds": config.folds}, extra)
+        policy = AnsweringPolicy(index.embedder, settings.model_copy(update={"engine": config.engine}), model)
+        for question in tqdm(held_out, desc=f"fold {fold + 1}/{config.folds}", unit="q", disable=not progress):
+            records.append(_record(question, config, index, policy, retrievers) | {"fold": fold})
+    order = {q.id: i for i, q in enumerate(questions)}
+    return sorted(records, key=lambda r: order[r["id"]])
 
 
 def _answer_scores(prefix: str, prediction: str, answers) -> dict:
@@ -258,6 +306,11 @@ def aggregate(records: list[dict]) -> dict:
             "n": int(abstentions),
         }
         summary["abstention_rate_answerable"] = {"mean": false_pos / len(records), "n": len(records)}
+        absent = [float(r["abstained_without_gold"]) for r in records if r.get("answer_without_gold") == 0.0]
+        if absent:
+            summary["abstention_recall_answer_absent"] = dict(
+                zip(("mean", "low", "high"), m.bootstrap_ci(absent)), n=len(absent)
+            )
     for stage in ("retrieval_ms", "answer_ms"):
         values = [r[stage] for r in records]
         summary[stage] = {"p50": m.percentile(values, 50), "p95": m.percentile(values, 95), "n": len(values)}
@@ -306,16 +359,24 @@ def run_eval(
     depth = max(3 * RANK_DEPTH, config.k)
     retrievers = {mode: build_retriever(index, settings.retrieval, k=depth, mode=mode) for mode in RETRIEVAL_MODES}
     timer = Timer()
-    records = [
-        _record(q, config, index, policy, retrievers)
-        for q in tqdm(questions, desc="questions", unit="q", disable=not progress)
-    ]
+    if config.folds:
+        records = _cross_validated(questions, config, settings, index, retrievers, progress)
+        trained_on = "the other folds of this question set" + (
+            f" and {Path(config.train_questions).name}" if config.train_questions else ""
+        )
+        reader = {"folds": config.folds, "reader_trained_on": trained_on}
+    else:
+        records = [
+            _record(q, config, index, policy, retrievers)
+            for q in tqdm(questions, desc="questions", unit="q", disable=not progress)
+        ]
+        reader = {"reader_trained_on": policy.extractive.model.trained_on}
     summary = aggregate(records)
     folder = out_root / f"{datetime.now():%Y%m%d-%H%M%S}-{config.name}"
     folder.mkdir(parents=True, exist_ok=True)
     question_set = question_set_id(questions)
     result = {
-        "config": asdict(config),
+        "config": asdict(config) | reader,
         "corpus": _relative(corpus),
         "questions": _relative(questions_path),
         "question_set": question_set,

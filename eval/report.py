@@ -145,6 +145,16 @@ def write_report(folder: Path, result: dict) -> Path:
         ),
         f"| abstention recall (gold articles held out) | {_fmt(summary.get('abstention_recall'))} |",
         f"| abstention precision | {_fmt(summary.get('abstention_precision'))} |",
+        *(
+            [
+                "| held-out cases whose passages still contain the gold answer (from another article) | "
+                f"{_fmt(summary['answer_without_gold'])} |",
+                "| abstention recall where those passages do not contain it | "
+                f"{_fmt(summary['abstention_recall_answer_absent'])} |",
+            ]
+            if "abstention_recall_answer_absent" in summary
+            else []
+        ),
         f"| abstained although the gold article was indexed | {_fmt(summary.get('abstention_rate_answerable'))} |",
         *(
             [

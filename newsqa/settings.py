@@ -119,15 +119,11 @@ class RetrievalSettings(_Section):
 
 
 class AnswerSettings(_Section):
-    """Thresholds of the extractive engine. Scores are in [0, 1]."""
+    """The extractive engine: which sentences it reads, its reader model, and when it names a second source."""
 
     max_question_chars: int = Field(default=2000, ge=10, description="Longer questions are refused.")
     sentence_pool: int = Field(
         default=24, ge=1, description="Sentences, best by lexical overlap, scored with the model."
-    )
-    min_support: float = Field(
-        default=0.38,
-        description="Below this combined support score the engine abstains instead of quoting.",
     )
     min_entity_coverage: float = Field(
         default=0.5,
@@ -136,17 +132,34 @@ class AnswerSettings(_Section):
             "a question about France is not answered from a passage that never names it."
         ),
     )
-    semantic_weight: float = Field(default=0.55, description="Weight of embedding similarity.")
-    lexical_weight: float = Field(default=0.45, description="Weight of question-term overlap.")
-    answer_type_bonus: float = Field(
-        default=0.12, description="Added when a sentence holds the kind of thing asked for."
+    reader_model: Path | None = Field(
+        default=None,
+        description=(
+            "JSON parameters of the reader's learned model (rag.reader.ReaderModel), made by "
+            "`python -m eval.train_reader`; unset means the model shipped in rag/reader_model.json. "
+            "Its threshold says when to abstain."
+        ),
     )
     neighbour_weight: float = Field(
         default=0.3, description="Share of a neighbouring sentence's overlap a sentence inherits."
     )
     second_source_ratio: float = Field(
+        default=0.75,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "A source that answers otherwise is shown when its sentence's embedding similarity to the "
+            "question is this share of the best sentence's."
+        ),
+    )
+    newer_report_ratio: float = Field(
         default=0.6,
-        description="A disagreeing source is shown when its sentence scores this share of the best.",
+        ge=0.0,
+        le=1.0,
+        description=(
+            "A report of another day that answers otherwise is named (\"as of ...; an earlier report said ...\") "
+            "when the reader scores its answer this share of the best answer's score."
+        ),
     )
     same_claim_overlap: float = Field(
         default=0.6,

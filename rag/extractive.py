@@ -1,18 +1,22 @@
-"""The offline extractive engine: quote the sentences that answer, or abstain.
+"""The offline extractive engine: a short answer quoted from the sentence that supports it, or abstention.
 
 For a question and its retrieved passages it
 
 1. splits the passages into sentences with their spans in the article;
-2. scores each sentence by question-term overlap (weighted by rarity, with a share of
-   what its neighbours match, since news sentences lean on the one before), then the
-   best few by embedding similarity to the question;
-3. keeps only sentences whose passage names the question's entities, and abstains
-   when the best support is below ``AnswerSettings.min_support``;
-4. takes a short answer out of the best sentence where the question asks for a person,
-   number, date or place, or fills the blank of a cloze question;
-5. when another outlet reports a different figure for the same thing, quotes it too.
+2. keeps the sentences of articles that name the question's entities (spaCy's, see
+   :mod:`rag.reader`), pools the best few by question-term overlap (weighted by rarity,
+   with a share of what the neighbouring sentences match, since news sentences lean on
+   the one before) and measures each one's embedding similarity to the question;
+3. hands the pool to the reader (:mod:`rag.reader`), whose learned model scores every
+   mention of every entity and noun chunk as the answer; the best one is the short
+   answer, quoted with its sentence, and the engine abstains when even the best scores
+   below the model's calibrated threshold;
+4. fills the blank of a cloze question from the sentence that reads most like it;
+5. when another outlet, or another source quoted in the article, gives a different
+   answer for the same statement, says that sources differ and cites each; when the
+   reports are of different days, answers with the newest and cites the earlier one.
 
-Thresholds and weights are :class:`newsqa.settings.AnswerSettings`.
+Thresholds are :class:`newsqa.settings.AnswerSettings`; the model is :class:`rag.reader.ReaderModel`.
 """
 
 from __future__ import annotations
@@ -21,28 +25,17 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Literal
+from datetime import date, datetime
 
 import numpy as np
 
 from index.embed import Embedder
 from newsqa.settings import AnswerSettings
-from newsqa.text import STOPWORDS, WORD, content_terms
+from newsqa.text import content_terms
 from newsqa.types import Citation, Passage, TimeRange
+from rag.reader import Candidate, QuestionAnalysis, ReaderModel, SentenceEvidence, analyze, load_model, read
 from rag.sentences import Sentence, cite, split_sentences
-from rag.spans import candidates, clean_name, number_value
 
-QuestionKind = Literal["person", "place", "number", "date", "cloze", "other"]
-
-# "Which engineer ...", "What company ...": the noun after which/what says a name is wanted.
-_PERSON_NOUNS = frozenset(
-    """person man woman engineer official leader president politician player actor actress singer
-    senator governor minister ceo judge director author star athlete candidate celebrity company
-    organization organisation group team agency network brand firm band show film movie""".split()
-)
-_PLACE_NOUNS = frozenset("country city state town continent region nation island county place park".split())
-_QUESTION_WORDS = frozenset("who whom whose what which when where why how".split())
 _REPORTING_VERBS = r"(?:reported|said|says|added|confirmed|stated|told|announced|claimed|estimated)"
 _ATTRIBUTION = [
     re.compile(r"according to (?P<who>(?:the )?[^,.;]+)", re.IGNORECASE),
@@ -51,6 +44,8 @@ _ATTRIBUTION = [
 
 
 BLANK = re.compile(r"_{3,}")
+# A candidate is of the asked-for type when the question analysis gives its type this probability.
+TYPED = 0.5
 _CONTEXT_WORDS = 3
 
 
@@ -78,66 +73,32 @@ def _fill_blank(question: str, sentence: str) -> str | None:
 
 
 @dataclass
-class Question:
-    text: str
-    kind: QuestionKind
-    terms: list[str]
-    entities: list[str]
-    verb: str | None = None
-    passive: bool = False
-    unit: frozenset[str] = frozenset()
-
-    @classmethod
-    def parse(cls, text: str) -> Question:
-        lowered = text.lower().strip()
-        kind: QuestionKind = "other"
-        if BLANK.search(text):
-            kind = "cloze"
-        elif re.match(r"^(?:and\s+)?(?:who|whom|whose)\b", lowered):
-            kind = "person"
-        elif re.search(r"\bhow (?:many|much)\b", lowered):
-            kind = "number"
-        elif re.match(r"^(?:and\s+)?when\b", lowered) or re.search(r"\bwhat (?:date|day|year|month|time)\b", lowered):
-            kind = "date"
-        elif re.match(r"^(?:and\s+)?where\b", lowered):
-            kind = "place"
-        elif match := re.search(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?", lowered):
-            for noun in match.groups(""):
-                if noun in _PERSON_NOUNS:
-                    kind = "person"
-                elif noun in _PLACE_NOUNS:
-                    kind = "place"
-                elif noun in ("year", "month", "day", "date"):
-                    kind = "date"
-                if kind != "other":
-                    break
-        words = WORD.findall(text)
-        entities = [w for i, w in enumerate(words) if i > 0 and w[0].isupper() and w.lower() not in _QUESTION_WORDS]
-        verb, passive = None, False
-        match = re.match(r"^(?:and\s+)?who\s+(?:(was|were|is|are|has been|had been)\s+)?([a-z]+)", lowered)
-        if match:
-            passive = bool(match.group(1))
-            verb = match.group(2)
-        unit: frozenset[str] = frozenset()
-        if counted := re.search(r"\bhow many\s+((?:[a-z-]+\s*){1,3})", lowered):
-            words = []
-            for word in counted.group(1).split():
-                if word in STOPWORDS:
-                    break
-                words.append(word)
-            unit = frozenset(content_terms(" ".join(words)))
-        return cls(text, kind, content_terms(text), entities, verb, passive, unit)
-
-
-@dataclass
 class Scored:
+    """A pooled sentence, its match with the question, and the best answer the reader found in it."""
+
     sentence: Sentence
     lexical: float = 0.0
     semantic: float = 0.0
-    typed: bool = False
+    candidate: Candidate | None = None
+    typed: bool = False  # the answer is of a kind the question likely asks for
+    # ... and fills the role the question asks about ("led by X" for "Who led ...?"), or
+    # counts what it asks to count
+    fills_role: bool = False
+    counts: bool = False  # a number followed by what "how many" counts
     short_answer: str | None = None
-    score: float = 0.0
+    score: float = 0.0  # the reader's score of that answer here
     matched: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Reading:
+    """The pooled sentences of a question and the reader's scored candidates (best first)."""
+
+    analysis: QuestionAnalysis
+    pool: list[Scored]
+    candidates: list[Candidate]
+    choices: list[Candidate] = field(default_factory=list)
+    abstain_reason: str = ""
 
 
 @dataclass
@@ -174,9 +135,11 @@ def _outlet(item: Scored) -> str | None:
     return ", ".join(x for x in (passage.source, passage.published) if x) or None
 
 
-def _same_answer(a: str | None, b: str | None) -> bool:
-    """Whether two short answers name one thing ("Assad" and "Bashar Assad", "4" and "4")."""
-    x, y = (" ".join(content_terms(v or "")) for v in (a, b))
+def _same_answer(a: Scored, b: Scored) -> bool:
+    """Whether two quotes answer with one thing ("Assad" and "Bashar Assad", "four" and "4")."""
+    if a.candidate is not None and a.candidate is b.candidate:
+        return True
+    x, y = (" ".join(content_terms(item.short_answer or "")) for item in (a, b))
     return x == y or bool(x and y and (x in y or y in x))
 
 
@@ -195,18 +158,23 @@ def _source_key(attribution: str | None) -> str:
 
 
 class ExtractiveEngine:
-    """Picks supporting sentences and short answers; see the module docstring."""
+    """Picks a short answer and its supporting sentence; see the module docstring.
 
-    def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
+    ``model`` overrides the reader model named by the settings (the harness passes one per fold).
+    """
+
+    def __init__(self, embedder: Embedder, settings: AnswerSettings, model: ReaderModel | None = None) -> None:
         self.embedder = embedder
         self.settings = settings
+        self.model = model or load_model(settings.reader_model)
 
-    def _lexical(self, question: Question, sentences: list[Sentence]) -> list[Scored]:
+    def _lexical(self, analysis: QuestionAnalysis, sentences: list[Sentence]) -> list[Scored]:
         term_sets = [set(content_terms(s.text)) for s in sentences]
-        df = Counter(t for terms in term_sets for t in terms if t in question.terms)
+        df = Counter(t for terms in term_sets for t in terms if t in analysis.terms)
         n = max(len(sentences), 1)
-        entity_terms = set(content_terms(" ".join(question.entities)))
-        weights = {t: math.log(1 + n / (1 + df[t])) * (1.5 if t in entity_terms else 1.0) for t in set(question.terms)}
+        entity_terms = set(content_terms(" ".join(analysis.entities)))
+        # Rarer terms weigh more, the question's named things most: they say which story it is.
+        weights = {t: math.log(1 + n / (1 + df[t])) * (1.5 if t in entity_terms else 1.0) for t in analysis.terms}
         total = sum(weights.values()) or 1.0
         scored = []
         for i, (sentence, terms) in enumerate(zip(sentences, term_sets)):
@@ -220,7 +188,7 @@ class ExtractiveEngine:
             scored.append(Scored(sentence, lexical=lexical, matched=matched))
         return scored
 
-    def _articles_covering(self, question: Question, passages: list[Passage]) -> set[str]:
+    def _articles_covering(self, analysis: QuestionAnalysis, passages: list[Passage]) -> set[str]:
         """Articles whose retrieved text names enough of the question's entities."""
         texts: dict[str, list[str]] = {}
         for passage in passages:
@@ -228,62 +196,64 @@ class ExtractiveEngine:
         covering = set()
         for article_id, parts in texts.items():
             haystack = "\n".join(parts).lower()
-            found = sum(1 for e in question.entities if e.lower() in haystack)
-            if not question.entities or found / len(question.entities) >= self.settings.min_entity_coverage:
+            found = sum(1 for e in analysis.entities if e.lower() in haystack)
+            if not analysis.entities or found / len(analysis.entities) >= self.settings.min_entity_coverage:
                 covering.add(article_id)
         return covering
 
-    def _short_answer(self, question: Question, scored: Scored) -> tuple[str | None, float]:
-        """The answer span in a sentence and how strongly its syntax ties it to the question."""
-        sentence = scored.sentence.text
-        if question.kind == "cloze":
-            filled = _fill_blank(question.text, sentence)
-            return filled, 2.0 if filled else 0.0
-        found = candidates(sentence, question.kind)
-        question_lower = question.text.lower()
-        if question.kind in ("person", "place"):
-            found = [m for m in found if clean_name(m.group()).lower() not in question_lower]
-        if not found:
-            return None, 0.0
-        lowered = sentence.lower()
-        anchors = [m.start() for t in question.terms for m in re.finditer(re.escape(t[:5]), lowered)] or [0]
+    def read(
+        self,
+        question_text: str,
+        query_vector: np.ndarray,
+        passages: list[Passage],
+        as_of: datetime | None = None,
+        choices: tuple[str, ...] = (),
+    ) -> Reading:
+        """Pool the sentences that bear on the question and score every candidate answer in them.
 
-        verb_at = -1
-        if question.verb:
-            verb_match = re.search(rf"\b{re.escape(question.verb[:4])}\w*", lowered)
-            verb_at = verb_match.start() if verb_match else -1
-
-        def tie(match: re.Match) -> float:
-            """2 when the syntax names it: "led by X" for "who led", "arrested X" for "who was arrested",
-            "400 residents" for "how many residents"."""
-            if question.unit:
-                following = content_terms(" ".join(lowered[match.end() :].split()[:3]))
-                return 2.0 if question.unit & set(following) else 0.0
-            if verb_at < 0:
-                return 0.0
-            between = lowered[verb_at : match.start()]
-            if not question.passive and match.start() > verb_at and re.fullmatch(r"\w+\s+by\b[^,;]*", between):
-                return 2.0
-            if question.passive and match.start() > verb_at and re.fullmatch(r"\w+\s+", between):
-                return 2.0
-            if not question.passive and match.end() <= verb_at and match is found[0]:
-                return 1.0
-            return 0.0
-
-        def preference(match: re.Match) -> float:
-            return tie(match) - min(abs(match.start() - a) for a in anchors) / 100
-
-        best = max(found, key=preference)
-        text = best.group().strip()
-        if question.kind == "number":
-            return number_value(text), tie(best)
-        if question.kind not in ("person", "place"):
-            return text, tie(best)
-        words = clean_name(text).split()
-        # "Which engineer said ..." is answered by "Maria Lopez", not "Engineer Maria Lopez".
-        while len(words) > 1 and words[0].lower() in question_lower:
-            words.pop(0)
-        return " ".join(words), tie(best)
+        ``choices`` are scored as candidates too, named in the sentences or not.
+        """
+        analysis = analyze(question_text, self.embedder)
+        seen: set[tuple[str, int]] = set()
+        unique = []
+        for sentence in (s for p in passages for s in split_sentences(p)):
+            key = (sentence.passage.article_id, sentence.start)
+            if key not in seen:
+                seen.add(key)
+                unique.append(sentence)
+        if not unique:
+            return Reading(analysis, [], [], abstain_reason="no passages were retrieved")
+        covering = self._articles_covering(analysis, passages)
+        scored = [s for s in self._lexical(analysis, unique) if s.sentence.passage.article_id in covering]
+        if not scored:
+            missing = ", ".join(analysis.entities)
+            return Reading(analysis, [], [], abstain_reason=f"no retrieved passage mentions {missing}")
+        pool = sorted(scored, key=lambda s: s.lexical, reverse=True)[: self.settings.sentence_pool]
+        similarities = self.embedder.embed_documents([s.sentence.text for s in pool]) @ query_vector
+        for item, similarity in zip(pool, similarities):
+            item.semantic = max(0.0, float(similarity))
+        evidence = SentenceEvidence(
+            lexical=[s.lexical for s in pool],
+            semantic=[s.semantic for s in pool],
+            ranks={p.id: rank for rank, p in enumerate(passages)},
+            top_score=max(p.score for p in passages),
+        )
+        sentences = [s.sentence for s in pool]
+        candidates, choice_candidates = read(analysis, sentences, evidence, self.embedder, as_of, choices)
+        self.model.score(candidates + choice_candidates)
+        # A name the question already gives ("Who met Biden?") is never its answer.
+        answers = [c for c in candidates if c.mentions[0].features["in_question"] < 1]
+        for candidate in answers:
+            for mention in candidate.mentions:
+                item = pool[mention.sentence]
+                typed = analysis.type_probability(mention.answer_type) >= TYPED
+                # "led by X" for "Who led ...?", "two security personnel" for "How many security personnel ...?"
+                fills_role = typed and (mention.role > 0 or mention.counts > 0)
+                if (fills_role, mention.score) > (item.fills_role, item.score):
+                    item.candidate, item.short_answer, item.score = candidate, candidate.text, mention.score
+                    item.typed, item.fills_role, item.counts = typed, fills_role, bool(mention.counts)
+        answers.sort(key=lambda c: c.score, reverse=True)
+        return Reading(analysis, pool, answers, choice_candidates)
 
     def extract(
         self,
@@ -291,40 +261,25 @@ class ExtractiveEngine:
         query_vector: np.ndarray,
         passages: list[Passage],
         time_range: TimeRange | None = None,
+        as_of: datetime | None = None,
     ) -> Extraction:
         """The quotes and short answers for a question; ``time_range`` is the time it names, if any."""
-        question = Question.parse(question_text)
-        sentences = [s for p in passages for s in split_sentences(p)]
-        seen: set[tuple[str, int]] = set()
-        unique = []
-        for sentence in sentences:
-            key = (sentence.passage.article_id, sentence.start)
-            if key not in seen:
-                seen.add(key)
-                unique.append(sentence)
-        if not unique:
-            return Extraction([], [], [], True, "no passages were retrieved")
-        covering = self._articles_covering(question, passages)
-        scored = [s for s in self._lexical(question, unique) if s.sentence.passage.article_id in covering]
-        if not scored:
-            return Extraction([], [], [], True, "no retrieved passage mentions " + ", ".join(question.entities))
-        pool = sorted(scored, key=lambda s: s.lexical, reverse=True)[: self.settings.sentence_pool]
-        vectors = self.embedder.embed_documents([s.sentence.text for s in pool])
-        similarities = vectors @ query_vector
-        cfg = self.settings
-        for item, similarity in zip(pool, similarities):
-            item.semantic = max(0.0, float(similarity))
-            item.short_answer, tie = self._short_answer(question, item)
-            item.typed = item.short_answer is not None
-            item.score = cfg.semantic_weight * item.semantic + cfg.lexical_weight * item.lexical
-            if item.typed:
-                item.score += cfg.answer_type_bonus * (1 + tie)
-        pool.sort(key=lambda s: s.score, reverse=True)
+        if BLANK.search(question_text):
+            return self._fill(question_text, query_vector, passages)
+        if time_range is not None:
+            # "this week" picks the articles (below); as words to find in a sentence it only misleads.
+            question_text = " ".join(question_text.replace(time_range.phrase, " ").split())
+        reading = self.read(question_text, query_vector, passages, as_of)
+        if reading.abstain_reason:
+            return Extraction([], [], [], True, reading.abstain_reason)
+        # The parse says who did what, which the model's frequency and overlap cues cannot: an
+        # answer of the asked-for type in the asked-for role comes first.
+        pool = sorted(reading.pool, key=lambda s: (s.fills_role, s.score), reverse=True)
         if time_range is not None:
             # A question that names a time is answered from articles of that time when any is read.
             pool.sort(key=lambda s: not _published_in(s.sentence.passage, time_range))
         best = pool[0]
-        if best.score < cfg.min_support or not best.matched and best.semantic < cfg.min_support:
+        if best.short_answer is None or best.score < self.model.threshold:
             return Extraction([], [], [], True, "no sentence of the retrieved passages answers it closely enough")
         over_time = self._reports_over_time(pool, time_range)
         if over_time is not None:
@@ -334,12 +289,40 @@ class ExtractiveEngine:
         quotes = [best]
         answers = [best.short_answer]
         attributions = [_attribution(best.sentence.text)]
-        if question.kind == "number" and answers[0]:
-            quotes, answers, attributions = self._add_disagreeing(question, pool, quotes, answers, attributions)
-        if len(quotes) == 1 and answers[0] and (rival := self._contradicting(pool)) is not None:
-            quotes, answers = [best, rival], [best.short_answer, rival.short_answer]
+        counted = reading.analysis.type_probability("number") >= TYPED
+        if counted:
+            quotes, answers, attributions = self._add_disagreeing(pool, quotes, answers, attributions)
+        if len(quotes) == 1 and (rival := self._contradicting(pool)) is not None:
+            quotes, answers = [best, rival], [best.short_answer, rival.short_answer or ""]
             attributions = [_outlet(best), _outlet(rival)]
-        return Extraction(quotes, [a for a in answers if a], attributions, False, counted=question.kind == "number")
+        return Extraction(quotes, [a for a in answers if a], attributions, False, counted=counted)
+
+    def _fill(self, question_text: str, query_vector: np.ndarray, passages: list[Passage]) -> Extraction:
+        """A cloze question: the words, where the question has its blank, of the sentence that reads most like it.
+
+        Another outlet's sentence of the same statement filled otherwise is quoted beside it.
+        """
+        reading = self.read(question_text, query_vector, passages)
+        if reading.abstain_reason:
+            return Extraction([], [], [], True, reading.abstain_reason)
+        filled = []
+        for item in reading.pool:
+            item.short_answer = _fill_blank(question_text, item.sentence.text)
+            if item.short_answer:
+                item.score, item.typed, item.candidate = item.semantic, True, None
+                filled.append(item)
+        if not filled:
+            return Extraction([], [], [], True, "no retrieved sentence reads like the question around its blank")
+        filled.sort(key=lambda s: s.semantic, reverse=True)
+        best = filled[0]
+        if (rival := self._contradicting(filled)) is not None:
+            return Extraction(
+                [best, rival],
+                [best.short_answer or "", rival.short_answer or ""],
+                [_outlet(best), _outlet(rival)],
+                False,
+            )
+        return Extraction([best], [best.short_answer or ""], [None], False)
 
     def _reports_over_time(self, pool: list[Scored], time_range: TimeRange | None) -> tuple[Scored, Scored] | None:
         """A newer and an earlier report that answer differently, both scoring nearly as well as the best.
@@ -356,10 +339,10 @@ class ExtractiveEngine:
             item
             for item in pool[1:]
             if item.short_answer
-            and item.short_answer != best.short_answer
+            and not _same_answer(item, best)
             and item.sentence.passage.published
             and item.sentence.passage.published != published
-            and item.score >= self.settings.second_source_ratio * best.score
+            and item.score >= self.settings.newer_report_ratio * best.score
         ]
         newer = [
             item
@@ -371,50 +354,59 @@ class ExtractiveEngine:
             return max(newer, key=lambda item: (item.sentence.passage.published, item.score)), best
         older = [item for item in rivals if item.sentence.passage.published < published]
         if older:
-            return best, max(older, key=lambda item: item.score)
+            # The latest of the earlier reports says what changed last.
+            return best, max(older, key=lambda item: (item.sentence.passage.published, item.score))
         return None
+
+    def _second_source(self, best: Scored, item: Scored) -> bool:
+        """Whether a sentence may be quoted beside the best as a source that says otherwise.
+
+        Its answer must be of the asked-for type and differ from the best's, and the sentence
+        must read nearly as much like the question as the best's
+        (``AnswerSettings.second_source_ratio`` of its embedding similarity). The model's
+        score is no guide here: it rewards what most sources repeat, which a dissenting
+        source by definition does not.
+        """
+        return (
+            item.typed
+            and item.semantic >= self.settings.second_source_ratio * best.semantic
+            and not _same_answer(item, best)
+        )
 
     def _contradicting(self, pool: list[Scored]) -> Scored | None:
         """Another article's sentence that makes the best sentence's statement with another answer.
 
         Two outlets reporting one event differently on one day is what a reader must be told,
-        for any kind of answer: the rival must score nearly as well as the best and, once each
-        sentence's answer is left out, share most of its words
-        (``AnswerSettings.same_claim_overlap``), so that two different stories never pass
-        for a disagreement.
+        for any kind of answer: once each sentence's answer is left out, the two must share
+        most of their words (``AnswerSettings.same_claim_overlap``), so that two different
+        stories never pass for a disagreement.
         """
         best = pool[0]
         best_passage = best.sentence.passage
         for item in pool[1:]:
             passage = item.sentence.passage
-            if item.score < self.settings.second_source_ratio * best.score or not item.short_answer:
-                break
             # Reports of other days are news that changed, which _reports_over_time tells apart.
             if passage.published != best_passage.published or passage.article_id == best_passage.article_id:
                 continue
-            if _same_answer(item.short_answer, best.short_answer):
-                continue
-            if _claim_overlap(best, item) >= self.settings.same_claim_overlap:
+            if self._second_source(best, item) and _claim_overlap(best, item) >= self.settings.same_claim_overlap:
                 return item
         return None
 
-    def _add_disagreeing(self, question, pool, quotes, answers, attributions):
-        """Quote another outlet's different figure for the same thing, if one scores well."""
+    def _add_disagreeing(self, pool, quotes, answers, attributions):
+        """Quote another source's different count of the same thing, named in the same article or another."""
         best = quotes[0]
         sources_seen = {_source_key(attributions[0])}
         for item in pool[1:]:
-            if item.score < self.settings.second_source_ratio * best.score or not item.typed:
+            if not item.counts or not self._second_source(best, item):
                 continue
             attribution = _attribution(item.sentence.text)
             key = _source_key(attribution)
-            if not attribution or key in sources_seen:
+            if not attribution or key in sources_seen or any(_same_answer(item, quote) for quote in quotes):
                 continue
-            value = item.short_answer
-            if value and value not in answers:
-                quotes.append(item)
-                answers.append(value)
-                attributions.append(attribution)
-                sources_seen.add(key)
+            quotes.append(item)
+            answers.append(item.short_answer)
+            attributions.append(attribution)
+            sources_seen.add(key)
         return quotes, answers, attributions
 
 

@@ -21,6 +21,7 @@ from newsqa.types import Answer, Passage, Query
 from rag.conversation import standalone_question
 from rag.extractive import ExtractiveEngine, citations_for, compose
 from rag.llm import REFUSAL, Generator, answer_messages, condense_messages, make_generator
+from rag.reader import ReaderModel
 from rag.verify import CitationVerifier
 
 ABSTAIN_TEXT = "The indexed articles do not say. ({reason})"
@@ -34,8 +35,9 @@ def _fallback_notice(error: EngineError) -> str:
 class AnsweringPolicy:
     """Answers a question from its passages with the configured engine; see the module docstring."""
 
-    def __init__(self, embedder: Embedder, settings: Settings) -> None:
-        self.extractive = ExtractiveEngine(embedder, settings.answer)
+    def __init__(self, embedder: Embedder, settings: Settings, reader: ReaderModel | None = None) -> None:
+        """``reader`` overrides the reader model of the settings (the harness passes one per fold)."""
+        self.extractive = ExtractiveEngine(embedder, settings.answer, reader)
         self.verifier = CitationVerifier(embedder, settings.verify)
         self._generator: Generator | None = None
         self._unavailable: str | None = None
@@ -84,7 +86,7 @@ class AnsweringPolicy:
         return result
 
     def _extract(self, question: str, query: Query, passages: list[Passage]) -> Answer:
-        extraction = self.extractive.extract(query.text, query.vector, passages, query.time_range)
+        extraction = self.extractive.extract(query.text, query.vector, passages, query.time_range, query.as_of)
         if extraction.abstained:
             text, short, citations = ABSTAIN_TEXT.format(reason=extraction.reason), None, []
         else:

@@ -1,7 +1,8 @@
 """Spans a question can ask for: names of people, organisations and places, numbers, dates.
 
-Rule-based (regular expressions over capitalisation, number words and month names),
-so they run offline and fast; shared by the extractive engine and the question generator.
+Rule-based (regular expressions over capitalisation, number words and month names), so
+they run offline and fast: the cloze and conflict generators draw their spans with them,
+and the reader writes number words as digits with :func:`number_value`.
 """
 
 from __future__ import annotations
@@ -57,16 +58,6 @@ NAME = re.compile(rf"{NAME_PART}(?:\s+(?:(?:al|bin|ibn|de|van|von|da|di|of|the)\
 
 # Sentence-initial descriptors that are capitalised but no part of a name: "Sixteen-year-old".
 _DESCRIPTOR = re.compile(r"^(?:\w+-year-old|\w+-based|Former|Ex-\w+)$", re.IGNORECASE)
-
-
-def candidates(sentence: str, kind: str) -> list[re.Match[str]]:
-    if kind == "number":
-        return list(NUMBER.finditer(sentence))
-    if kind == "date":
-        return list(DATE.finditer(sentence))
-    if kind in ("person", "place"):
-        return [m for m in NAME.finditer(sentence) if clean_name(m.group())]
-    return []
 
 
 def clean_name(name: str) -> str:

@@ -369,6 +369,19 @@ def eval_run(
         typer.Option(help="Ask each question as of its date: nothing later is read, newer articles rank higher."),
     ] = False,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    folds: Annotated[
+        int,
+        typer.Option(
+            help="Cross-validate the reader: answer each fold of questions with a reader model trained on the "
+            "others (0: the shipped model)."
+        ),
+    ] = 0,
+    train_questions: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --folds: questions (e.g. from `eval generate --kind wh`) every fold's reader also learns from."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Folder that receives the run folder.")] = Path("eval/runs"),
     engine: Annotated[str, typer.Option(help="extractive, or llm (configured by NEWSQA_LLM__*).")] = "extractive",
     data_dir: DataDir = None,
@@ -380,7 +393,7 @@ def eval_run(
 
     if mode not in RETRIEVAL_MODES:
         raise InputError(f"--mode {mode!r} is unknown; use one of {', '.join(RETRIEVAL_MODES)}")
-    for path in (corpus, questions):
+    for path in (corpus, questions, *([train_questions] if train_questions else [])):
         if not path.is_file():
             raise InputError(f"{path}: no such file; give the jsonl file's path")
     if engine not in ENGINES:
@@ -392,6 +405,8 @@ def eval_run(
         as_of_question_date=as_of_question_date,
         limit=limit,
         engine=engine,
+        folds=folds,
+        train_questions=str(train_questions) if train_questions else None,
     )
     folder = run_eval(corpus, questions, _settings(data_dir, chroma_host, chroma_port), config, out_root=out)
     typer.echo((folder / "report.md").read_text())
@@ -434,14 +449,19 @@ def eval_generate(
             "outlet with the answer swapped; `eval run` on that corpus measures whether answers name both sides.",
         ),
     ] = False,
+    kind: Annotated[
+        str, typer.Option(help="cloze (fill in the blank) or wh (who/where/when/how many questions).")
+    ] = "cloze",
 ) -> None:
-    """Make cloze questions from your own articles, with each sentence's article as gold."""
+    """Make cloze or wh-questions from your own articles, with each sentence's article as gold."""
     from eval.generate import generate, generate_conflicts, write_questions
 
     if not corpus.is_file():
         raise InputError(f"{corpus}: no such file; give a corpus .jsonl")
+    if kind not in ("cloze", "wh"):
+        raise InputError(f"--kind {kind!r} is unknown; use cloze or wh")
     if not conflicts:
-        questions = generate(corpus, count, seed)
+        questions = generate(corpus, count, seed, kind)  # type: ignore[arg-type]
         write_questions(questions, out)
         typer.echo(f"wrote {len(questions)} questions to {out}")
         return

@@ -101,6 +101,24 @@ def test_a_bad_setting_is_named(tmp_path):
     assert "setting retrieval.k" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(None, "No such file"), ("{not json", "Expecting property name"), ('{"features": ["type"]}', "'mean'")],
+)
+def test_a_missing_or_broken_reader_model_is_one_line_naming_the_file_and_the_fix(
+    tmp_path, article_dir, content, problem
+):
+    model = tmp_path / "reader.json"
+    if content is not None:
+        model.write_text(content)
+    run("ingest", str(article_dir), "-q", data_dir=tmp_path / "index")
+    result = run("ask", "Who led the loyalists?", data_dir=tmp_path / "index", NEWSQA_ANSWER__READER_MODEL=str(model))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(model) in lines[0] and problem in lines[0]
+    assert "python -m eval.train_reader" in lines[0] and "Traceback" not in result.output
+
+
 def test_a_100kb_question_is_refused(tmp_path, article_dir):
     run("ingest", str(article_dir), "-q", data_dir=tmp_path)
     result = run("ask", "x" * 100_000, data_dir=tmp_path)

