@@ -21,6 +21,7 @@ from newsqa.errors import InputError
 from newsqa.settings import Settings
 from newsqa.timing import Timer, timed
 from newsqa.types import Answer, Filters, Query, Stage
+from rag import nlp
 from rag.conversation import History, turns_of
 from rag.language import language_mismatch
 from rag.policy import AnsweringPolicy
@@ -151,6 +152,7 @@ def warm_up(settings: Settings) -> None:
     index = open_index(settings)
     index.embedder.embed_query("warm up")
     AnsweringPolicy(index.embedder, settings)
+    nlp.parse(["Who warmed up the reader?"])
 
 
 def answer(
