@@ -16,10 +16,11 @@ Tartus?"), with a preposition of place or time folded in ("fled on Dec. 8" -> "f
 Sentences too short or too long to stand alone are skipped; at most one question is
 drawn per article, so the set spreads over the corpus.
 
-A conflict set (:func:`generate_conflicts`) pairs each such question's article with a copy
-under another outlet's name in which the answer is swapped for another span of its kind
-from elsewhere in the corpus ("Kingo al-Hassan" for "Shujaa al-Ali"): a reader should then
-say that the sources differ, naming both, not state the swapped one alone.
+A conflict set (:func:`generate_conflicts`) pairs a cloze question's article with a copy
+under another outlet's name in which the answer, one of spaCy's entities, is swapped for
+another entity of the same label from elsewhere in the corpus ("Kingo al-Hassan" for
+"Shujaa al-Ali", never a date for a name): a reader should then say that the sources
+differ, naming both, not state the swapped one alone.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ WH_WORDS = {
 }
 _FOLDED_PREPOSITIONS = {"where": ("in", "at"), "when": ("on", "in")}
 _SENTENCES_TRIED = 4
+_OPENING_SENTENCES = 5  # of each article, whose entities a conflict may swap in
 
 MIN_WORDS, MAX_WORDS = 10, 40
 
@@ -145,27 +147,35 @@ def generate_conflicts(corpus: Path, count: int, seed: int = 0) -> tuple[list[di
     """Up to ``count`` cloze questions whose article has a conflicting copy, and the corpus they need:
     each question's article and its copy (id ``<id>-conflict``, outlet :data:`CONFLICT_SOURCE`).
 
-    The copy says ``generated_swapped`` wherever the article said the answer; the swap is
-    a span of the same kind (name, number, date) from another article. Reproducible for a seed.
+    The blank is one of spaCy's entities (a person, organisation, place, date, count, sum or
+    share); the copy says ``generated_swapped`` wherever the article said it, an entity of
+    the same label from another article's opening sentences. Reproducible for a seed.
     """
     rng = random.Random(seed)
     rows = _rows(corpus, rng)
-    by_kind: dict[str, list[str]] = {}
-    for row in rows:
-        for sentence in segment(row["text"])[:20]:
-            for kind, text, _, _ in _spans(sentence):
-                by_kind.setdefault(kind, []).append(text)
+    by_label: dict[str, list[str]] = {}
+    openings = [s for row in rows for s in segment(row["text"])[:_OPENING_SENTENCES]]
+    for doc in nlp.parse(openings):
+        for label, text, _, _ in _entity_spans(doc):
+            by_label.setdefault(label, []).append(text)
     questions: list[dict] = []
     articles: list[dict] = []
     for row in rows:
         if len(questions) >= count:
             break
-        drawn = _cloze(row, rng)
-        if drawn is None:
+        sentences = [s for s in segment(row["text"]) if MIN_WORDS <= len(s.split()) <= MAX_WORDS]
+        drawn = [
+            (doc.text, span)
+            for doc in nlp.parse(rng.sample(sentences, min(len(sentences), _SENTENCES_TRIED)))
+            for span in _entity_spans(doc)
+        ]
+        if not drawn:
             continue
-        sentence, span = drawn
-        kind, answer = span[0], span[1]
-        others = [text for text in by_kind[kind] if text.lower() != answer.lower() and text not in row["text"]]
+        sentence, span = rng.choice(drawn)
+        label, answer = span[0], span[1]
+        others = [
+            text for text in by_label.get(label, []) if text.lower() != answer.lower() and text not in row["text"]
+        ]
         if not others:
             continue
         swapped = rng.choice(others)
@@ -179,9 +189,19 @@ def generate_conflicts(corpus: Path, count: int, seed: int = 0) -> tuple[list[di
         question = _question(len(questions), row, sentence, span)
         question["gold_doc_ids"].append(copy["id"])
         question["generated_swapped"] = swapped
+        question["generated_label"] = label
         questions.append(question)
         articles += [row, copy]
     return questions, articles
+
+
+def _entity_spans(doc) -> list[tuple[str, str, int, int]]:
+    """(label, text, start, end) of each entity of a parsed sentence that a question can ask for."""
+    return [
+        (ent.label_, ent.text, ent.start_char, ent.end_char)
+        for ent in doc.ents
+        if ent.label_ in WH_WORDS and len(ent.text.split()) <= 5 and any(c.isalnum() for c in ent.text)
+    ]
 
 
 def write_questions(questions: list[dict], out: Path) -> Path:

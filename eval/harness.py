@@ -10,8 +10,9 @@ Every run scores, for each question:
 * the configured engine's answer (EM and token F1 under SQuAD's and the RealTime QA
   paper's normalisation, containment), a lead-sentence baseline, and the upper bound
   (the gold answer appears somewhere in the retrieved passages);
-* multiple choice, where questions carry choices: the choice best supported by the
-  retrieved sentences;
+* multiple choice, where questions carry choices: the choice the reader scores highest,
+  each read as a candidate answer in the question's passages and in those found for the
+  question with that choice;
 * citation precision (quotes that contain the gold answer) and recall (answered
   questions with at least one such quote);
 * abstention: each question is asked again with its gold articles left out of
@@ -112,14 +113,22 @@ def _prediction(result: Answer) -> str:
     return result.short_answer or strip_markers(result.text)
 
 
-def _choose(question: Question, passages: list[Passage], policy: AnsweringPolicy, query: Query) -> str | None:
-    """The choice the reader scores highest, each choice read as a candidate answer."""
+def _choose(question: Question, passages: list[Passage], policy: AnsweringPolicy, query: Query, search) -> str | None:
+    """The choice the reader scores highest, each choice read as a candidate answer.
+
+    Each is read in the question's passages and in those ``search`` finds for the question
+    with that choice, as a reader checking an option would: an option the question's own
+    five passages never name is otherwise a guess.
+    """
     if not question.choices:
         return None
-    reading = policy.extractive.read(question.question, query.vector, passages, query.as_of, question.choices)
-    if not reading.choices:
-        return question.choices[0]
-    return max(reading.choices, key=lambda c: c.score).text
+    scores = []
+    for choice in question.choices:
+        found = search(f"{question.question} {choice}")
+        read_in = list({p.id: p for p in [*passages, *found]}.values())
+        reading = policy.extractive.read(question.question, query.vector, read_in, query.as_of, (choice,))
+        scores.append(reading.choices[0].score if reading.choices else 0.0)
+    return question.choices[int(np.argmax(scores))]
 
 
 def _raw_citation_support(result: Answer, passages: list[Passage], answers) -> list[float]:
@@ -194,7 +203,12 @@ def _record(question: Question, config: EvalConfig, index, policy: AnsweringPoli
     record["citation_supported"] = supporting
     record["has_supporting_citation"] = float(any(supporting)) if not result.abstained else None
     if question.choices:
-        choice = _choose(question, passages, policy, query)
+
+        def search(text: str) -> list[Passage]:
+            searched = query.model_copy(update={"text": text, "vector": index.embedder.embed_query(text)})
+            return index.distinct(retrievers[config.mode].invoke(searched), config.k)
+
+        choice = _choose(question, passages, policy, query, search)
         record["mc_choice"] = choice
         record["mc_correct"] = m.exact_match(choice or "", question.answers)
     if config.abstention and gold:

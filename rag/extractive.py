@@ -279,7 +279,10 @@ class ExtractiveEngine:
             # A question that names a time is answered from articles of that time when any is read.
             pool.sort(key=lambda s: not _published_in(s.sentence.passage, time_range))
         best = pool[0]
-        if best.short_answer is None or best.score < self.model.threshold:
+        # Whether the passages answer at all is the model's call (its best score); which answer
+        # they give may then be the parse's.
+        supported = max(item.score for item in pool)
+        if best.short_answer is None or supported < self.model.threshold:
             return Extraction([], [], [], True, "no sentence of the retrieved passages answers it closely enough")
         over_time = self._reports_over_time(pool, time_range)
         if over_time is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from eval.generate import generate
@@ -150,7 +151,7 @@ def test_generate_names_a_bad_corpus_line(tmp_path):
 
 
 def test_a_conflict_set_pairs_each_article_with_a_swapped_copy_from_another_outlet(tmp_path):
-    from eval.generate import CONFLICT_SOURCE, generate_conflicts
+    from eval.generate import CONFLICT_SOURCE, WH_WORDS, generate_conflicts
 
     corpus, _ = _write(tmp_path)
     questions, articles = generate_conflicts(corpus, count=10, seed=3)
@@ -161,7 +162,27 @@ def test_a_conflict_set_pairs_each_article_with_a_swapped_copy_from_another_outl
         assert copy["id"] == original["id"] + "-conflict" and copy["source"] == CONFLICT_SOURCE
         assert q["answer"] in original["text"] and q["answer"] not in copy["text"]
         assert q["generated_swapped"] in copy["text"] and q["generated_swapped"] != q["answer"]
+        assert q["generated_label"] in WH_WORDS, "an entity is swapped for another of its own label"
     assert generate_conflicts(corpus, count=10, seed=3) == (questions, articles)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "answer"),
+    [
+        ("Shujaa al-Ali led the loyalists in Balqasah.", "Who led the loyalists in Balqasah?", "Shujaa al-Ali"),
+        (
+            "Security forces arrested Mohammed Kingo al-Hassan in the Tartus countryside.",
+            "Security forces arrested whom in the Tartus countryside?",
+            "Mohammed Kingo al-Hassan",
+        ),
+        ("The offensive began on Dec. 8 near the capital.", "The offensive began when near the capital?", "Dec. 8"),
+    ],
+)
+def test_wh_questions_ask_for_an_entity_with_its_question_word(sentence, question, answer):
+    from eval.generate import wh_question
+    from rag import nlp
+
+    assert wh_question(nlp.parse([sentence])[0]) == (question, answer)
 
 
 def test_conflict_scores_tell_both_sides_from_the_swapped_one_alone():
