@@ -9,8 +9,10 @@ For a question and its retrieved passages it
    the one before) and measures each one's embedding similarity to the question;
 3. hands the pool to the reader (:mod:`rag.reader`), whose learned model scores every
    mention of every entity and noun chunk as the answer; the best one is the short
-   answer, quoted with its sentence, and the engine abstains when even the best scores
-   below the model's calibrated threshold;
+   answer, quoted with its sentence, unless the parse shows another of the asked-for type
+   in the asked-for role ("led by X" for "Who led ...?", "two security personnel" for
+   "How many security personnel ...?"), which then comes first; the engine abstains
+   when even the best score is below the model's calibrated threshold;
 4. fills the blank of a cloze question from the sentence that reads most like it;
 5. when another outlet, or another source quoted in the article, gives a different
    answer for the same statement, says that sources differ and cites each; when the

@@ -5,18 +5,22 @@ For a question and the sentences the extractive engine pooled for it, the reader
 1. analyses the question (:func:`analyze`): the type of answer it expects, as a
    distribution over :data:`ANSWER_TYPES` (from the wh-word, and for "which/what X" from
    the embedding model's similarity of X to each type's description in
-   :data:`TYPE_DESCRIPTIONS`), its named entities, its terms and verbs;
-2. takes every named entity and noun chunk of the sentences as a candidate answer;
+   :data:`TYPE_DESCRIPTIONS`), its named entities, its terms and verbs (by lemma), the
+   role the asked-for thing plays for its verb ("who led": the subject; "who was
+   arrested": the object) and what "how many" counts;
+2. takes every named entity and noun chunk of the sentences as a candidate answer, with
+   where it stands towards the question's words in the parse;
 3. merges candidates that name the same thing ("Facebook Inc." / "Facebook",
    "four" / "4", "WHO" / "World Health Organization") and pools their evidence across
    passages and outlets, since in news an answer many reports repeat is likelier right;
-4. describes each merged candidate by :data:`FEATURES` and scores it with a logistic
-   model, :class:`ReaderModel`, whose parameters are a JSON file: the shipped
-   ``rag/reader_model.json``, or another one made by ``python -m eval.train_reader``
-   and named by ``NEWSQA_ANSWER__READER_MODEL``.
+4. describes each mention of a candidate by :data:`FEATURES` (its sentence's, its own and
+   its candidate's) and scores it with a logistic model, :class:`ReaderModel`, whose
+   parameters are a JSON file: the shipped ``rag/reader_model.json``, or another one made
+   by ``python -m eval.train_reader`` and named by ``NEWSQA_ANSWER__READER_MODEL``.
 
-A candidate's score is the model's probability that it is the answer. The model and the
-features are documented where they are declared; nothing here is a hand-set weight.
+A mention's score is the model's probability that it names the answer; a candidate's is
+its best mention's. The features are documented where they are declared; the weights are
+learned, not set by hand.
 """
 
 from __future__ import annotations
@@ -520,6 +524,19 @@ def _recency(published: str, as_of: datetime | None) -> float:
     return math.exp(-days / _RECENCY_DAYS)
 
 
+@dataclass(frozen=True)
+class SentenceEvidence:
+    """How well each pooled sentence matches the question, and where its passage ranked."""
+
+    lexical: Sequence[float]  # question-term overlap, by pool index
+    semantic: Sequence[float]  # embedding similarity to the question, by pool index
+    ranks: dict[str, int]  # passage id -> retrieval rank (0 = first)
+    top_score: float  # the best passage's fused retrieval score
+
+    def at(self, index: int) -> tuple[float, float]:
+        return self.lexical[index], self.semantic[index]
+
+
 def read(
     analysis: QuestionAnalysis,
     sentences: Sequence[Sentence],
@@ -554,19 +571,6 @@ def read(
             mention.features = shared | local
             mention.features["type_head"] = mention.features["type"] * shared["head_similarity"]
     return candidates, choice_candidates
-
-
-@dataclass(frozen=True)
-class SentenceEvidence:
-    """How well each pooled sentence matches the question, and where its passage ranked."""
-
-    lexical: Sequence[float]  # question-term overlap, by pool index
-    semantic: Sequence[float]  # embedding similarity to the question, by pool index
-    ranks: dict[str, int]  # passage id -> retrieval rank (0 = first)
-    top_score: float  # the best passage's fused retrieval score
-
-    def at(self, index: int) -> tuple[float, float]:
-        return self.lexical[index], self.semantic[index]
 
 
 def _head_similarities(analysis: QuestionAnalysis, candidates: list[Candidate], embedder: Embedder) -> dict[int, float]:
