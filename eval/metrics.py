@@ -80,10 +80,15 @@ def token_f1(prediction: str, answers: Sequence[str], normalize: Callable[[str],
 def contains_answer(text: str, answers: Sequence[str]) -> float:
     """1 when a normalised gold answer appears inside the normalised text.
 
-    Possessives are dropped first, so "Kuemper's contract" contains "Kuemper".
+    Possessives are dropped first, from both, so "Kuemper's contract" contains "Kuemper"
+    and "Jackson's" is found in "Jackson's".
     """
-    haystack = f" {normalize_squad(_POSSESSIVE.sub('', text))} "
-    return float(any(normalize_squad(a) and f" {normalize_squad(a)} " in haystack for a in answers))
+
+    def normal(value: str) -> str:
+        return normalize_squad(_POSSESSIVE.sub("", value))
+
+    haystack = f" {normal(text)} "
+    return float(any(normal(a) and f" {normal(a)} " in haystack for a in answers))
 
 
 def bootstrap_ci(values: Sequence[float], *, samples: int = 2000, seed: int = 0) -> tuple[float, float, float]:

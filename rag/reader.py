@@ -418,6 +418,14 @@ def _mentions(
         if ent.label_ in _LABEL_TYPES
     ]
     taken = {i for ent, _, _ in found for i in range(ent.start, ent.end)}
+    # A figure the small NER model did not label ("About 900 residents") is still a number.
+    for token in doc:
+        if token.like_num and token.pos_ == "NUM" and token.i not in taken:
+            start = token.i
+            while start > 0 and doc[start - 1].tag_ == "$":
+                start -= 1
+            found.append((doc[start : token.i + 1], "number", "CARDINAL"))
+            taken.update(range(start, token.i + 1))
     for chunk in doc.noun_chunks:
         if chunk.root.pos_ != "PRON" and not any(i in taken for i in range(chunk.start, chunk.end)):
             # A proper name the small NER model did not label ("opened by Ana Ruiz") is still a name.

@@ -75,8 +75,9 @@ class Index:
         """The first ``k`` passages keeping one article per near-duplicate group (see index.duplicates).
 
         The kept article's passages list the other copies' outlets in ``also_reported_by``. A
-        copy's passage that replaces words of a kept one is kept too: a copy that changed a
-        name or a figure is another outlet saying something else.
+        copy's passage that replaces words of a kept one is kept too, right after it and
+        beyond the first ``k`` if it ranked lower: a copy that changed a name or a figure is
+        another outlet saying something else, to be read beside what it contradicts.
         """
         lexical = self.lexical.current()
         representative = lexical.duplicates.representative
@@ -98,7 +99,29 @@ class Index:
             kept.append(passage)
             if len(kept) == k:
                 break
-        return kept
+        return _with_variants(kept, passages, representative)
+
+
+def _with_variants(kept: list[Passage], retrieved: list[Passage], representative: dict[str, str]) -> list[Passage]:
+    """``kept``, each passage followed by the retrieved variants of it that did not make the cut."""
+    taken = {p.id for p in kept}
+    with_variants: list[Passage] = []
+    for passage in kept:
+        with_variants.append(passage)
+        group = representative.get(passage.article_id)
+        if group is None:
+            continue
+        words = passage.text.split()
+        for other in retrieved:
+            if (
+                other.id not in taken
+                and other.article_id != passage.article_id
+                and representative.get(other.article_id) == group
+                and _a_variant(other.text.split(), [words])
+            ):
+                with_variants.append(other)
+                taken.add(other.id)
+    return with_variants
 
 
 # A copy's passage sharing at least this share of words with a kept one is the same passage,

@@ -52,6 +52,10 @@ def test_containment_needs_whole_words():
     assert m.contains_answer("Police said the men were arrested in Idaho on Saturday.", ["Idaho"]) == 1.0
     assert m.contains_answer("The Idahoan men were arrested.", ["Idaho"]) == 0.0
     assert m.contains_answer("Goalie Darcy Kuemper's contract is up.", ["Darcy Kuemper"]) == 1.0
+    assert (
+        m.contains_answer("Sources differ: Cheney [1]; Ketanji Brown Jackson's [2].", ["Ketanji Brown Jackson's"])
+        == 1.0
+    )
 
 
 def test_bootstrap_interval_brackets_the_mean():

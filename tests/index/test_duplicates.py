@@ -54,3 +54,23 @@ def test_answers_read_one_copy_and_cite_the_other_outlets(settings, tmp_path):
     assert len({p.article_id for p in result.passages} & {"wire", "herald"}) == 1
     (citation,) = result.citations
     assert citation.also_reported_by == ["Wire" if citation.source == "Herald" else "Herald"]
+
+
+def test_a_copy_that_changed_a_figure_is_read_beside_the_original_even_past_k(settings, tmp_path):
+    corpus = tmp_path / "copies.jsonl"
+    rows = [
+        {"id": "wire", "title": "Dam bursts", "source": "Wire", "published": "2022-06-14", "text": STORY},
+        {
+            "id": "herald",
+            "title": "Dam bursts",
+            "source": "Herald",
+            "published": "2022-06-14",
+            "text": STORY.replace("About 400 residents", "About 900 residents"),
+        },
+        {"id": "chess", "title": "Chess title", "source": "Wire", "text": OTHER},
+    ]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ingest([corpus], settings, progress=False)
+    result = answer("How many residents were evacuated after the Kessler dam burst?", k=1, settings=settings)
+    assert {p.article_id for p in result.passages} == {"wire", "herald"}
+    assert result.text.startswith("Sources differ: ") and {"400", "900"} <= set(result.short_answer.split("; "))
