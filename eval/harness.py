@@ -126,7 +126,7 @@ def _choose(question: Question, passages: list[Passage], policy: AnsweringPolicy
     for choice in question.choices:
         found = search(f"{question.question} {choice}")
         read_in = list({p.id: p for p in [*passages, *found]}.values())
-        reading = policy.extractive.read(question.question, query.vector, read_in, query.as_of, (choice,))
+        reading = policy.extractive.read(question.question, read_in, query.as_of, (choice,))
         scores.append(reading.choices[0].score if reading.choices else 0.0)
     return question.choices[int(np.argmax(scores))]
 

@@ -75,7 +75,7 @@ def rows_for(question: Question, candidates: list[Candidate]) -> QuestionRows:
 
 def collect(engine: ExtractiveEngine, question: Question, query: Query, passages: list[Passage]) -> QuestionRows:
     """The reader's candidates for a question over its passages, as labelled rows."""
-    reading = engine.read(question.question, query.vector, passages, as_of=query.as_of)
+    reading = engine.read(question.question, passages, as_of=query.as_of)
     return rows_for(question, reading.candidates)
 
 

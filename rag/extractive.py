@@ -80,7 +80,7 @@ class Scored:
 
     sentence: Sentence
     lexical: float = 0.0
-    semantic: float = 0.0
+    semantic: float | None = None  # embedding similarity to the question, measured when a decision needs it
     candidate: Candidate | None = None
     typed: bool = False  # the answer is of a kind the question likely asks for
     # ... and fills the role the question asks about ("led by X" for "Who led ...?"), or
@@ -206,7 +206,6 @@ class ExtractiveEngine:
     def read(
         self,
         question_text: str,
-        query_vector: np.ndarray,
         passages: list[Passage],
         as_of: datetime | None = None,
         choices: tuple[str, ...] = (),
@@ -231,12 +230,8 @@ class ExtractiveEngine:
             missing = ", ".join(analysis.entities)
             return Reading(analysis, [], [], abstain_reason=f"no retrieved passage mentions {missing}")
         pool = sorted(scored, key=lambda s: s.lexical, reverse=True)[: self.settings.sentence_pool]
-        similarities = self.embedder.embed_documents([s.sentence.text for s in pool]) @ query_vector
-        for item, similarity in zip(pool, similarities):
-            item.semantic = max(0.0, float(similarity))
         evidence = SentenceEvidence(
             lexical=[s.lexical for s in pool],
-            semantic=[s.semantic for s in pool],
             ranks={p.id: rank for rank, p in enumerate(passages)},
             top_score=max(p.score for p in passages),
         )
@@ -271,7 +266,7 @@ class ExtractiveEngine:
         if time_range is not None:
             # "this week" picks the articles (below); as words to find in a sentence it only misleads.
             question_text = " ".join(question_text.replace(time_range.phrase, " ").split())
-        reading = self.read(question_text, query_vector, passages, as_of)
+        reading = self.read(question_text, passages, as_of)
         if reading.abstain_reason:
             return Extraction([], [], [], True, reading.abstain_reason)
         # The parse says who did what, which the model's frequency and overlap cues cannot: an
@@ -286,6 +281,7 @@ class ExtractiveEngine:
         supported = max(item.score for item in pool)
         if best.short_answer is None or supported < self.model.threshold:
             return Extraction([], [], [], True, "no sentence of the retrieved passages answers it closely enough")
+        self._measure_similarity([best, *(item for item in pool[1:] if self._may_differ(best, item))], query_vector)
         over_time = self._reports_over_time(pool, time_range)
         if over_time is not None:
             newer, earlier = over_time
@@ -307,18 +303,21 @@ class ExtractiveEngine:
 
         Another outlet's sentence of the same statement filled otherwise is quoted beside it.
         """
-        reading = self.read(question_text, query_vector, passages)
+        reading = self.read(question_text, passages)
         if reading.abstain_reason:
             return Extraction([], [], [], True, reading.abstain_reason)
         filled = []
         for item in reading.pool:
             item.short_answer = _fill_blank(question_text, item.sentence.text)
             if item.short_answer:
-                item.score, item.typed, item.candidate = item.semantic, True, None
+                item.typed, item.candidate = True, None
                 filled.append(item)
         if not filled:
             return Extraction([], [], [], True, "no retrieved sentence reads like the question around its blank")
-        filled.sort(key=lambda s: s.semantic, reverse=True)
+        self._measure_similarity(filled, query_vector)
+        for item in filled:
+            item.score = item.semantic or 0.0
+        filled.sort(key=lambda s: s.score, reverse=True)
         best = filled[0]
         if (rival := self._contradicting(filled)) is not None:
             return Extraction(
@@ -372,11 +371,27 @@ class ExtractiveEngine:
         score is no guide here: it rewards what most sources repeat, which a dissenting
         source by definition does not.
         """
-        return (
-            item.typed
-            and item.semantic >= self.settings.second_source_ratio * best.semantic
-            and not _same_answer(item, best)
+        return self._may_differ(best, item) and (item.semantic or 0.0) >= self.settings.second_source_ratio * (
+            best.semantic or 0.0
         )
+
+    @staticmethod
+    def _may_differ(best: Scored, item: Scored) -> bool:
+        """Whether a sentence gives another answer of the asked-for type than the best."""
+        return item.typed and not _same_answer(item, best)
+
+    def _measure_similarity(self, items: list[Scored], query_vector: np.ndarray) -> None:
+        """Set the embedding similarity to the question of the items that lack it.
+
+        Only the few sentences a decision compares are embedded (a second source, the fill of
+        a blank): the model does without, and embedding the whole pool would double the time
+        an answer takes.
+        """
+        missing = [item for item in items if item.semantic is None]
+        if missing:
+            similarities = self.embedder.embed_documents([item.sentence.text for item in missing]) @ query_vector
+            for item, similarity in zip(missing, similarities):
+                item.semantic = max(0.0, float(similarity))
 
     def _contradicting(self, pool: list[Scored]) -> Scored | None:
         """Another article's sentence that makes the best sentence's statement with another answer.

@@ -116,8 +116,6 @@ FEATURES = (
     "entity",  # a named entity, not a mere noun chunk
     "lexical",  # question-term overlap of the mention's sentence (rarity-weighted)
     "lexical_share",  # that overlap over the best overlap of any pooled sentence
-    "semantic",  # embedding similarity of the mention's sentence to the question
-    "semantic_share",  # that similarity over the best of any pooled sentence
     "head_similarity",  # embedding similarity to the noun asked about ("automaker" ~ "Ford"); 0 without one
     "near",  # 1 / (1 + tokens to the nearest question term in its sentence)
     "verb_tie",  # 1 / (1 + edges in the parse between it and a verb of the question): "led by X"
@@ -136,7 +134,6 @@ FEATURES = (
     "length",  # its length in words, over 6
     "type_near",  # type x near: the right kind of thing, next to the question's words
     "type_head",  # type x head_similarity
-    "type_semantic",  # type x semantic: the right kind of thing, in a sentence that reads like the question
 )
 
 
@@ -537,12 +534,8 @@ class SentenceEvidence:
     """How well each pooled sentence matches the question, and where its passage ranked."""
 
     lexical: Sequence[float]  # question-term overlap, by pool index
-    semantic: Sequence[float]  # embedding similarity to the question, by pool index
     ranks: dict[str, int]  # passage id -> retrieval rank (0 = first)
     top_score: float  # the best passage's fused retrieval score
-
-    def at(self, index: int) -> tuple[float, float]:
-        return self.lexical[index], self.semantic[index]
 
 
 def read(
@@ -621,15 +614,13 @@ def _share_in(text: str, terms: frozenset[str]) -> float:
 
 
 def _mention_features(mention: Mention, analysis, sentence: Sentence, evidence: SentenceEvidence, as_of):
-    lexical, semantic = evidence.at(mention.sentence)
+    lexical = evidence.lexical[mention.sentence]
     type_probability = analysis.type_probability(mention.answer_type)
     return {
         "type": type_probability,
         "entity": float(bool(mention.label)),
         "lexical": lexical,
         "lexical_share": lexical / (max(evidence.lexical, default=0.0) or 1.0),
-        "semantic": semantic,
-        "semantic_share": semantic / (max(evidence.semantic, default=0.0) or 1.0),
         "near": mention.near,
         "window": mention.window,
         "tied": mention.tied,
@@ -640,7 +631,6 @@ def _mention_features(mention: Mention, analysis, sentence: Sentence, evidence: 
         "passage_score": sentence.passage.score / (evidence.top_score or 1.0),
         "recency": _recency(sentence.passage.published, as_of),
         "type_near": type_probability * mention.near,
-        "type_semantic": type_probability * semantic,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass
@@ -36,22 +37,27 @@ def _segmenter():
 
 def split_sentences(passage: Passage) -> list[Sentence]:
     """pysbd sentences (it knows "Dec. 8" does not end one), never across paragraphs."""
-    sentences: list[Sentence] = []
-    for span in _segmenter().segment(passage.text):
+    return [
+        Sentence(text, passage.start + local, passage.start + local + len(text), passage, position)
+        for position, (text, local) in enumerate(_sentence_offsets(passage.text))
+    ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _sentence_offsets(text: str) -> tuple[tuple[str, int], ...]:
+    """Each sentence of a passage's text and where it starts; cached, since a passage is read by many questions."""
+    found: list[tuple[str, int]] = []
+    for span in _segmenter().segment(text):
         offset = span.start
         for part in _PARAGRAPH_BREAK.split(span.sent):
             stripped = part.strip()
             if stripped:
-                local = passage.text.find(stripped, offset)
+                local = text.find(stripped, offset)
                 if local < 0:
                     continue
-                sentences.append(
-                    Sentence(
-                        stripped, passage.start + local, passage.start + local + len(stripped), passage, len(sentences)
-                    )
-                )
+                found.append((stripped, local))
                 offset = local + len(stripped)
-    return sentences
+    return tuple(found)
 
 
 def segment(text: str) -> list[str]:

@@ -110,7 +110,7 @@ def test_features_of_a_mention_describe_its_sentence_and_its_ties_to_the_questio
         )
     )
     analysis = analyze(question, fake_embedder)
-    evidence = SentenceEvidence(lexical=[0.6, 0.5], semantic=[0.4, 0.5], ranks={"a::h::0": 0}, top_score=0.03)
+    evidence = SentenceEvidence(lexical=[0.6, 0.5], ranks={"a::h::0": 0}, top_score=0.03)
     candidates, _ = read(analysis, sentences, evidence, fake_embedder)
     by_text = {c.text: c for c in candidates}
     ali = by_text["Shujaa al-Ali"].mentions[0].features
@@ -119,14 +119,14 @@ def test_features_of_a_mention_describe_its_sentence_and_its_ties_to_the_questio
     assert ali["role"] == 1.0 and assad["role"] == 0.0, "the parse says who led"
     assert ali["verb_tie"] > assad["verb_tie"]
     assert ali["type"] == assad["type"] == 0.9 and ali["entity"] == 1.0
-    assert (ali["lexical"], ali["semantic"], ali["semantic_share"]) == (0.5, 0.5, 1.0)
+    assert (ali["lexical"], ali["lexical_share"], assad["lexical_share"]) == (0.5, 0.5 / 0.6, 1.0)
     assert ali["rank"] == 1.0 and ali["in_question"] == 0.0
 
 
 def test_a_number_followed_by_what_is_counted_counts_it(fake_embedder):
     analysis = analyze("How many security personnel were killed?", fake_embedder)
     sentences = split_sentences(passage("SANA said the clashes left two security personnel dead and 10 others hurt."))
-    evidence = SentenceEvidence(lexical=[0.5], semantic=[0.5], ranks={}, top_score=0.03)
+    evidence = SentenceEvidence(lexical=[0.5], ranks={}, top_score=0.03)
     candidates, _ = read(analysis, sentences, evidence, fake_embedder)
     counts = {c.text: c.mentions[0].features["counts"] for c in candidates if c.answer_type == "number"}
     assert counts == {"2": 1.0, "10": 0.0}
@@ -135,7 +135,7 @@ def test_a_number_followed_by_what_is_counted_counts_it(fake_embedder):
 def test_a_choice_is_read_as_a_candidate_even_when_only_partly_named(fake_embedder):
     analysis = analyze("What did the senators agree to?", fake_embedder)
     sentences = split_sentences(passage("The senators agreed on an assault weapons ban for young buyers."))
-    evidence = SentenceEvidence(lexical=[0.5], semantic=[0.5], ranks={}, top_score=0.03)
+    evidence = SentenceEvidence(lexical=[0.5], ranks={}, top_score=0.03)
     choices = ("Ban on military-style assault weapons", "Universal background checks")
     _, read_choices = read(analysis, sentences, evidence, fake_embedder, choices=choices)
     named, absent = read_choices
