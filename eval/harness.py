@@ -390,7 +390,9 @@ def run_eval(
     folder.mkdir(parents=True, exist_ok=True)
     question_set = question_set_id(questions)
     result = {
-        "config": asdict(config) | reader,
+        "config": asdict(config)
+        | reader
+        | ({"train_questions": _relative(Path(config.train_questions))} if config.train_questions else {}),
         "corpus": _relative(corpus),
         "questions": _relative(questions_path),
         "question_set": question_set,
