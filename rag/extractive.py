@@ -13,7 +13,9 @@ For a question and its retrieved passages it
    in the asked-for role ("led by X" for "Who led ...?", "two security personnel" for
    "How many security personnel ...?"), which then comes first; the engine abstains
    when even the best score is below the model's calibrated threshold;
-4. fills the blank of a cloze question from the sentence that reads most like it;
+4. fills the blank of a cloze question from the sentence that reads most like it, and
+   answers "What happened ...?", "Why ...?" and "How did ...?" with the sentence that
+   matches the question best, since no one span answers them;
 5. when another outlet, or another source quoted in the article, gives a different
    answer for the same statement, says that sources differ and cites each; when the
    reports are of different days, answers with the newest and cites the earlier one.
@@ -271,6 +273,8 @@ class ExtractiveEngine:
             return Extraction([], [], [], True, reading.abstain_reason)
         # The parse says who did what, which the model's frequency and overlap cues cannot: an
         # answer of the asked-for type in the asked-for role comes first.
+        if reading.analysis.statement:
+            return self._state(reading)
         pool = sorted(reading.pool, key=lambda s: (s.fills_role, s.score), reverse=True)
         if time_range is not None:
             # A question that names a time is answered from articles of that time when any is read.
@@ -297,6 +301,14 @@ class ExtractiveEngine:
             quotes, answers = [best, rival], [best.short_answer, rival.short_answer or ""]
             attributions = [_outlet(best), _outlet(rival)]
         return Extraction(quotes, [a for a in answers if a], attributions, False, counted=counted)
+
+    def _state(self, reading: Reading) -> Extraction:
+        """What happened, why, how: no one span answers, so the sentence that matches the question best does."""
+        best = max(reading.pool, key=lambda item: item.lexical)
+        if not best.matched:
+            return Extraction([], [], [], True, "no sentence of the retrieved passages answers it closely enough")
+        best.score = best.lexical
+        return Extraction([best], [], [None], False)
 
     def _fill(self, question_text: str, query_vector: np.ndarray, passages: list[Passage]) -> Extraction:
         """A cloze question: the words, where the question has its blank, of the sentence that reads most like it.

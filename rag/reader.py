@@ -153,6 +153,8 @@ class QuestionAnalysis:
     role: str | None = None
     role_verbs: frozenset[str] = frozenset()
     unit: frozenset[str] = frozenset()  # stems of what "how many" counts: "security personnel"
+    # "What happened in ...?", "Why ...?", "How did ...?": a statement is asked for, not a name or a figure.
+    statement: bool = False
 
     def type_probability(self, answer_type: str) -> float:
         if answer_type not in NAMED_TYPES and answer_type != "name":
@@ -197,6 +199,7 @@ def analyze(text: str, embedder: Embedder) -> QuestionAnalysis:
     expected = dict.fromkeys(ANSWER_TYPES, 1 / len(ANSWER_TYPES))
     head_text: str | None = None
     unit: frozenset[str] = frozenset()
+    statement = False
     verbs = frozenset(t.lemma_.lower() for t in doc if t.pos_ == "VERB" and t.lower_ not in STOPWORDS)
     anchors = {stem for t in doc if t.pos_ == "VERB" for stem in content_terms(t.text)}
     # The question is its last sentence: "... this week. Where was the event?"
@@ -206,15 +209,20 @@ def analyze(text: str, embedder: Embedder) -> QuestionAnalysis:
         word = wh.lower_
         if word in _WH_TYPES:
             expected = dict(_WH_TYPES[word])
+            statement = word == "why"
         elif word == "how":
             following = wh.nbor(1) if wh.i + 1 < len(doc) else None
+            statement = True
             if following is not None and (following.lower_ in ("many", "much") or following.pos_ in ("ADJ", "ADV")):
+                statement = False
                 expected = {"number": 1.0}
                 counted = following.head if following.head.pos_ == "NOUN" else None
                 if counted is not None:
                     anchors |= set(content_terms(counted.text))
                     unit = frozenset(content_terms(" ".join(t.text for t in counted.lefts if t.dep_ == "compound")))
                     unit |= set(content_terms(counted.text))
+        elif word == "what" and any(t.lemma_ == "happen" for t in asking):
+            statement = True
         elif (head := _head_noun(wh)) is not None:
             words = [t for t in doc[head.left_edge.i : head.i + 1] if t is not wh and t.pos_ not in ("DET", "PUNCT")]
             head_text = " ".join(t.text for t in words) or head.text
@@ -233,6 +241,7 @@ def analyze(text: str, embedder: Embedder) -> QuestionAnalysis:
         role,
         role_verbs,
         unit,
+        statement,
     )
 
 

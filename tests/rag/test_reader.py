@@ -260,3 +260,15 @@ def test_a_missing_spacy_model_is_one_clear_error(monkeypatch):
             nlp.parse(["Who led the loyalists?"])
     finally:
         nlp._pipeline.cache_clear()
+
+
+def test_what_happened_why_and_how_are_answered_with_a_sentence(fake_embedder):
+    assert analyze("What happened in Balqasah on Thursday?", fake_embedder).statement
+    assert analyze("Why did the talks fail?", fake_embedder).statement
+    assert analyze("How did the loyalists escape?", fake_embedder).statement
+    assert not analyze("How many security personnel were killed?", fake_embedder).statement
+    assert not analyze("What village did the forces raid?", fake_embedder).statement
+    text = "Clashes erupted in Balqasah on Thursday. Loyalists led by Shujaa al-Ali attacked a checkpoint."
+    question = "What happened in Balqasah on Thursday?"
+    extraction = engine(fake_embedder).extract(question, fake_embedder.embed_query(question), [passage(text)])
+    assert compose(extraction) == ("Clashes erupted in Balqasah on Thursday. [1]", None)
