@@ -271,10 +271,10 @@ class ExtractiveEngine:
         reading = self.read(question_text, passages, as_of)
         if reading.abstain_reason:
             return Extraction([], [], [], True, reading.abstain_reason)
-        # The parse says who did what, which the model's frequency and overlap cues cannot: an
-        # answer of the asked-for type in the asked-for role comes first.
         if reading.analysis.statement:
             return self._state(reading)
+        # The parse says who did what, which the model's frequency and overlap cues cannot: an
+        # answer of the asked-for type in the asked-for role comes first.
         pool = sorted(reading.pool, key=lambda s: (s.fills_role, s.score), reverse=True)
         if time_range is not None:
             # A question that names a time is answered from articles of that time when any is read.

@@ -117,7 +117,16 @@ def test_watch_stops_cleanly_on_ctrl_c(tmp_path):
         feeds.write_text(f"{base}/feed.xml\n")
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
         command = [*newsqa_command(), "watch", str(feeds), "--every", "1h", "--data-dir", str(tmp_path / "index")]
-        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # A terminal's Ctrl-C reaches a process whose SIGINT is not ignored; a test runner started in the
+        # background (`cmd &`) ignores it, and a child inherits that, so it is restored as in a terminal.
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         assert process.stdout is not None
         first = process.stdout.readline()
         assert "2 articles from 1 file: 2 added" in first
