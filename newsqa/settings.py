@@ -157,7 +157,7 @@ class AnswerSettings(_Section):
         ge=0.0,
         le=1.0,
         description=(
-            "A report of another day that answers otherwise is named (\"as of ...; an earlier report said ...\") "
+            'A report of another day that answers otherwise is named ("as of ...; an earlier report said ...") '
             "when the reader scores its answer this share of the best answer's score."
         ),
     )
@@ -167,7 +167,8 @@ class AnswerSettings(_Section):
         le=1.0,
         description=(
             "Share of words (their answers left out) two articles' sentences must have in common for "
-            "different answers in them to be shown as \"Sources differ\", not taken for two stories."
+            'different answers in them to be shown as "Sources differ" or as an earlier report, not '
+            "taken for two stories."
         ),
     )
     language_confidence: float = Field(

@@ -345,7 +345,10 @@ class ExtractiveEngine:
 
         News changes: when reports of different dates disagree, the newest is the answer and
         an earlier one is cited as such. A question that names a time ("in 2021") is about
-        that time: newer reports outside it do not count.
+        that time: newer reports outside it do not count. The two must make one statement
+        (``AnswerSettings.same_claim_overlap``, answers left out) with answers of the asked-for
+        type: two stories of different days that merely share the question's words are no
+        update of each other, and saying "an earlier report said" of them misleads.
         """
         best = pool[0]
         published = best.sentence.passage.published
@@ -355,10 +358,11 @@ class ExtractiveEngine:
             item
             for item in pool[1:]
             if item.short_answer
-            and not _same_answer(item, best)
+            and self._may_differ(best, item)
             and item.sentence.passage.published
             and item.sentence.passage.published != published
             and item.score >= self.settings.newer_report_ratio * best.score
+            and _claim_overlap(best, item) >= self.settings.same_claim_overlap
         ]
         newer = [
             item

@@ -183,6 +183,28 @@ def test_answers_are_as_of_a_date(settings, tmp_path):
     assert older.passages[0].article_id == "old" and older.short_answer == "Carl Hahn"
 
 
+def test_a_later_story_that_only_shares_words_is_no_update(settings, tmp_path):
+    """Naming an earlier report is for one statement made again with another answer, not for another story."""
+    from index import ingest
+
+    reports = [
+        ("opening", "2022-06-14", "On Tuesday the Kessler bridge was opened by Ana Ruiz, the mayor."),
+        ("book", "2022-07-20", "The Kessler bridge opened last month; Ben Okafor, a historian, wrote a book about it."),
+    ]
+    corpus = tmp_path / "bridge.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": i, "title": "Kessler bridge", "source": "wire", "published": d, "text": t}) + "\n"
+            for i, d, t in reports
+        )
+    )
+    ingest([corpus], settings, progress=False)
+    result = answer("Who opened the Kessler bridge?", settings=settings)
+    assert result.short_answer == "Ana Ruiz"
+    assert result.text == "Ana Ruiz [1]"
+    assert [c.published for c in result.citations] == ["2022-06-14"]
+
+
 def test_a_long_lived_process_sees_what_another_process_ingested(settings, article_dir, tmp_path):
     """The UI answering while `newsqa ingest` runs in another terminal: new articles must not stay invisible."""
     import subprocess
