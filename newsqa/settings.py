@@ -128,8 +128,9 @@ class AnswerSettings(_Section):
     min_entity_coverage: float = Field(
         default=0.5,
         description=(
-            "Share of the question's named entities that the chosen passage must mention; "
-            "a question about France is not answered from a passage that never names it."
+            "Share of the question's named entities (each counted by the share of its words named) that "
+            "an article's retrieved passages must mention; a question about France is not answered from "
+            "a passage that never names it."
         ),
     )
     reader_model: Path | None = Field(

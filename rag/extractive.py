@@ -193,15 +193,28 @@ class ExtractiveEngine:
         return scored
 
     def _articles_covering(self, analysis: QuestionAnalysis, passages: list[Passage]) -> set[str]:
-        """Articles whose retrieved text names enough of the question's entities."""
+        """Articles whose retrieved text names enough of the question's entities.
+
+        An entity counts by the share of its words the text has: "the 2022 NHL Stanley Cup
+        Finals" is mostly named by "the Stanley Cup Final", and a question is seldom worded
+        as its articles are.
+        """
         texts: dict[str, list[str]] = {}
         for passage in passages:
             texts.setdefault(passage.article_id, [passage.title]).append(passage.text)
         covering = set()
         for article_id, parts in texts.items():
-            haystack = "\n".join(parts).lower()
-            found = sum(1 for e in analysis.entities if e.lower() in haystack)
-            if not analysis.entities or found / len(analysis.entities) >= self.settings.min_entity_coverage:
+            haystack = "\n".join(parts)
+            words = set(content_terms(haystack))
+            shares = []
+            for entity in analysis.entities:
+                entity_words = set(content_terms(entity))
+                if entity_words:
+                    named = len(entity_words & words) / len(entity_words)
+                else:  # all stopwords ("US"): written as is, or with stops ("U.S.")
+                    named = entity.replace(".", "") in haystack.replace(".", "")
+                shares.append(float(named))
+            if not shares or sum(shares) / len(shares) >= self.settings.min_entity_coverage:
                 covering.add(article_id)
         return covering
 

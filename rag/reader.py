@@ -94,14 +94,17 @@ _WH_TYPES = {
     "where": {"place": 1.0},
     "why": {"concept": 1.0},
 }
+# Entities that are no part of a name, though their words are proper nouns ("Denver Broncos Tuesday").
+_NOT_NAME_LABELS = frozenset("DATE TIME CARDINAL ORDINAL MONEY PERCENT QUANTITY".split())
 _QUESTION_ENTITY_LABELS = frozenset("PERSON ORG NORP GPE LOC FAC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
 # Dependency labels (spaCy's, ClearNLP style) of a verb's subject and object, in the
 # question and in a sentence; a passive sentence's agent ("led by X") is its subject.
 _ROLES = {"nsubj": "subject", "agent": "subject", "dobj": "object", "nsubjpass": "object"}
 _MAX_CANDIDATE_TOKENS = 6
 _UNIT_REACH = 3  # words after a number that may name what it counts
-# A multiple-choice option counts as named in a sentence that names this share of its words;
-# its score is then scaled by the share.
+# A multiple-choice option counts as named in a sentence that names more than this share of
+# its words (half of "Game of Thrones" is in "Squid Game", which names another show); its
+# score is then scaled by the share.
 MIN_CHOICE_COVERAGE = 0.5
 _HEAD_NOUN_REACH = 4
 HEAD_SIMILARITY_CANDIDATES = 32
@@ -309,7 +312,12 @@ class Candidate:
 
 def _clean(span) -> str:
     tokens = list(span)
-    while tokens and (tokens[0].pos_ in ("DET", "PRON") or tokens[0].is_punct or tokens[0].lower_ in STOPWORDS):
+    # "the", "its", "our" go; "US" in "the US Open" is a name, though "us" is a stopword.
+    while tokens and (
+        tokens[0].pos_ in ("DET", "PRON")
+        or tokens[0].is_punct
+        or (tokens[0].lower_ in STOPWORDS and tokens[0].pos_ != "PROPN")
+    ):
         tokens = tokens[1:]
     while tokens and tokens[-1].is_punct:
         tokens = tokens[:-1]
@@ -324,8 +332,9 @@ def _mention(span, answer_type: str, label: str, index: int, stems, term_positio
     if not text or len(text.split()) > _MAX_CANDIDATE_TOKENS or not any(c.isalnum() for c in text):
         return None
     words = text.split()
-    # "Which engineer said ..." is answered by "Maria Lopez", not "Engineer Maria Lopez".
-    while len(words) > 1 and label and (first := set(content_terms(words[0]))) and first <= analysis.terms:
+    # "Which engineer said ..." is answered by "Maria Lopez", not "Engineer Maria Lopez"; a name
+    # the question merely shares a word with keeps it ("US Open" when the question says "US").
+    while len(words) > 1 and label and (first := set(content_terms(words[0]))) and first <= analysis.anchors:
         words.pop(0)
     text = " ".join(words)
     if answer_type in ("number", "date") and len(words) > 1 and set(stems[span.end - 1]) & analysis.anchors:
@@ -436,6 +445,12 @@ def _mentions(
         if chunk.root.pos_ != "PRON" and not any(i in taken for i in range(chunk.start, chunk.end)):
             # A proper name the small NER model did not label ("opened by Ana Ruiz") is still a name.
             found.append((chunk, "name" if chunk.root.pos_ == "PROPN" else "concept", ""))
+    entity_spans = {(ent.start, ent.end) for ent, _, _ in found}
+    for run in _proper_noun_runs(doc):
+        # The small model labels part of a name ("Denver" in "the Denver Broncos"): the whole name is a candidate too.
+        if (run.start, run.end) not in entity_spans and any(i in taken for i in range(run.start, run.end)):
+            found.append((run, "name", ""))
+    found.extend(_coordinated(doc))
     filling = _filling_role(doc, stems, analysis)
     mentions = []
     for span, answer_type, label in found:
@@ -466,6 +481,35 @@ def _mentions(
     return mentions, named
 
 
+def _proper_noun_runs(doc) -> list[Span]:
+    """Maximal runs of two or more proper nouns: "Cleveland Browns", "Denver Broncos"."""
+    runs, start = [], None
+    for token in [*doc, None]:
+        if token is not None and token.pos_ == "PROPN" and token.ent_type_ not in _NOT_NAME_LABELS:
+            start = token.i if start is None else start
+            continue
+        end = token.i if token is not None else len(doc)
+        if start is not None and end - start >= 2:
+            runs.append(doc[start:end])
+        start = None
+    return runs
+
+
+def _coordinated(doc) -> list[tuple[Span, str, str]]:
+    """Two named things of one kind joined by "and", as one candidate ("Sweden and Finland": "which two countries")."""
+    joined = []
+    for first, second in zip(doc.ents, doc.ents[1:]):
+        between = doc[first.end : second.start]
+        if (
+            first.label_ == second.label_
+            and first.label_ in _LABEL_TYPES
+            and [t.lower_ for t in between] == ["and"]
+            and second.root.dep_ == "conj"
+        ):
+            joined.append((doc[first.start : second.end], _LABEL_TYPES[first.label_], first.label_))
+    return joined
+
+
 def _partly_named(doc, stems, choice: str) -> tuple[Span, float] | None:
     """The shortest stretch of a sentence naming most of a choice's words, and the share it names.
 
@@ -481,7 +525,7 @@ def _partly_named(doc, stems, choice: str) -> tuple[Span, float] | None:
                 key = (-len(named), last - first, first)
                 if best is None or key < best:
                     best = key
-    if best is None or -best[0] / len(wanted) < MIN_CHOICE_COVERAGE:
+    if best is None or -best[0] / len(wanted) <= MIN_CHOICE_COVERAGE:
         return None
     return doc[best[2] : best[2] + best[1] + 1], -best[0] / len(wanted)
 

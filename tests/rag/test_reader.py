@@ -229,6 +229,36 @@ def test_the_engine_abstains_when_the_passages_never_name_the_question_entities(
     assert extraction.abstained and "France" in extraction.reason
 
 
+def test_an_entity_is_named_by_most_of_its_words_and_a_stopword_acronym_by_its_letters(fake_embedder):
+    reader = engine(fake_embedder)
+    question = "Which team won the 2022 NHL Stanley Cup Finals?"
+    final = passage("The Colorado Avalanche won the Stanley Cup Final, beating the Lightning in six games.")
+    assert not reader.extract(question, fake_embedder.embed_query(question), [final]).abstained
+    question = "Which US retailer cut its prices?"
+    retailer = passage("Walmart, the biggest U.S. retailer, cut prices on clothing.")
+    assert not reader.extract(question, fake_embedder.embed_query(question), [retailer]).abstained
+    # Words of "US" inside other words do not name it.
+    elsewhere = passage("Because of the heat, Walmart cut prices on clothing.")
+    assert reader.extract(question, fake_embedder.embed_query(question), [elsewhere]).abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "whole"),
+    [
+        # spaCy's small model labels only "Denver" (a place): the team's whole name is a candidate too.
+        ("Which team was sold?", "NFL owners approved the sale of the Denver Broncos on Tuesday.", "Denver Broncos"),
+        ("Which two countries were invited?", "NATO invited Sweden and Finland to join.", "Sweden and Finland"),
+        # "US" is a name here, not the stopword "us"; nor is it the noun asked about, to strip as "Engineer" is.
+        ("Which US tournament did she play in?", "Serena Williams played in the US Open on Monday.", "US Open"),
+    ],
+)
+def test_whole_names_are_candidates_where_the_small_model_labels_part_or_each(question, text, whole, fake_embedder):
+    analysis = analyze(question, fake_embedder)
+    sentences = split_sentences(passage(text))
+    candidates, _ = read(analysis, sentences, SentenceEvidence([0.5], {}, 0.03), fake_embedder)
+    assert whole in {c.text for c in candidates}
+
+
 def test_the_policy_falls_back_to_extractive_with_a_notice_when_no_llm_is_configured(fake_embedder):
     settings = Settings(engine="llm")
     policy = AnsweringPolicy(fake_embedder, settings)
