@@ -94,6 +94,8 @@ _WH_TYPES = {
     "where": {"place": 1.0},
     "why": {"concept": 1.0},
 }
+# Dependency labels of a noun that qualifies the noun after it: a compound's first part, a noun modifier.
+_MODIFIER_DEPS = frozenset({"compound", "nmod"})
 # Entities that are no part of a name, though their words are proper nouns ("Denver Broncos Tuesday").
 _NOT_NAME_LABELS = frozenset("DATE TIME CARDINAL ORDINAL MONEY PERCENT QUANTITY".split())
 _QUESTION_ENTITY_LABELS = frozenset("PERSON ORG NORP GPE LOC FAC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
@@ -482,7 +484,12 @@ def _mentions(
 
 
 def _proper_noun_runs(doc) -> list[Span]:
-    """Maximal runs of two or more proper nouns: "Cleveland Browns", "Denver Broncos"."""
+    """Maximal runs of two or more proper nouns that make one name: "Denver Broncos", "Lt. Nyota Uhura".
+
+    A run holding two entities ("Kyiv, Ukraine CNN —") is two names, and one that modifies
+    the noun after it ("Kansas Secretary of State", "WHO Director General Tedros") is no name
+    of a thing.
+    """
     runs, start = [], None
     for token in [*doc, None]:
         if token is not None and token.pos_ == "PROPN" and token.ent_type_ not in _NOT_NAME_LABELS:
@@ -490,7 +497,10 @@ def _proper_noun_runs(doc) -> list[Span]:
             continue
         end = token.i if token is not None else len(doc)
         if start is not None and end - start >= 2:
-            runs.append(doc[start:end])
+            run = doc[start:end]
+            entities = sum(1 for t in run if t.ent_iob_ == "B")
+            if entities <= 1 and run[-1].dep_ not in _MODIFIER_DEPS:
+                runs.append(run)
         start = None
     return runs
 
@@ -550,7 +560,7 @@ def _merge(mentions: list[Mention]) -> list[Candidate]:
         if mention.label and candidate.answer_type in ("concept", "name"):
             candidate.answer_type = mention.answer_type
     # A short name folds into a longer one of the same thing: "Biden" into "Joe Biden",
-    # "WHO" into "World Health Organization".
+    # "WHO" into "World Health Organization", "Broncos" into "Denver Broncos".
     merged: list[Candidate] = []
     for candidate in sorted(by_key.values(), key=lambda c: -len(c.key)):
         words = candidate.key.split()
@@ -559,7 +569,11 @@ def _merge(mentions: list[Mention]) -> list[Candidate]:
             for longer in merged:
                 longer_words = longer.key.split()
                 same_label = {m.label for m in longer.mentions} & {m.label for m in candidate.mentions}
-                if longer.answer_type != candidate.answer_type or len(longer_words) <= len(words) or not same_label:
+                # A name of unknown kind ("Denver Broncos", unlabelled) may be the full name of any kind of name.
+                kinds_agree = longer.answer_type == "name" or (
+                    longer.answer_type == candidate.answer_type and same_label
+                )
+                if not kinds_agree or len(longer_words) <= len(words):
                     continue
                 is_part = longer_words[-len(words) :] == words or longer_words[: len(words)] == words
                 is_acronym = len(words) == 1 and len(words[0]) > 1 and _initials(longer.key) == words[0]

@@ -259,6 +259,22 @@ def test_whole_names_are_candidates_where_the_small_model_labels_part_or_each(qu
     assert whole in {c.text for c in candidates}
 
 
+def test_a_short_name_folds_into_the_whole_name_and_two_names_side_by_side_stay_two(fake_embedder):
+    analysis = analyze("Which team was sold?", fake_embedder)
+    # Sentences of the realtimeqa article: the small model labels "Denver" a place, then "Broncos" a product.
+    text = (
+        "NFL owners unanimously approved the sale of the Denver Broncos Tuesday from the Pat Bowlen Trust. "
+        "NFL commissioner Roger Goodell said all 32 teams voted to approve the sale that the Broncos announced. "
+        "KYIV, Ukraine CNN — Russian forces attacked."
+    )
+    candidates, _ = read(
+        analysis, split_sentences(passage(text)), SentenceEvidence([0.5, 0.4, 0.1], {}, 0.03), fake_embedder
+    )
+    by_text = {c.text: c for c in candidates}
+    assert len(by_text["Denver Broncos"].mentions) == 3 and "Broncos" not in by_text
+    assert "Ukraine CNN" not in by_text and {"Ukraine", "CNN"} <= set(by_text)
+
+
 def test_the_policy_falls_back_to_extractive_with_a_notice_when_no_llm_is_configured(fake_embedder):
     settings = Settings(engine="llm")
     policy = AnsweringPolicy(fake_embedder, settings)
