@@ -38,7 +38,7 @@ import numpy as np
 
 from eval import metrics as m
 from eval.data import Question, load_questions, read_corpus
-from eval.train_reader import collect, fit, neutral_model
+from eval.train_reader import collect, fit, fold_of, neutral_model
 from index import ingest, open_store
 from newsqa.errors import InputError
 from newsqa.settings import Settings
@@ -227,11 +227,6 @@ def conflict_scores(text: str, answers, swapped: str) -> dict:
     original = m.contains_answer(text, answers) > 0
     other = m.contains_answer(text, [swapped]) > 0
     return {"conflict_both": float(original and other), "conflict_swapped_only": float(other and not original)}
-
-
-def fold_of(question_id: str, folds: int) -> int:
-    """The fold of a question: stable across runs and machines, so every run splits alike."""
-    return int(hashlib.sha256(question_id.encode()).hexdigest(), 16) % folds
 
 
 def _cross_validated(
