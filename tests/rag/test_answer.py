@@ -148,16 +148,11 @@ def test_cloze_questions_are_filled_from_the_sentence(sample_settings):
     assert result.citations[0].quote.startswith("Earlier Thursday, security forces arrested")
 
 
-def test_answers_are_as_of_a_date(settings, tmp_path):
-    """Nothing published after as_of is read, the newest report ranks first, and time words are shown as read."""
+def _ingest_reports(settings, folder, reports: list[tuple[str, str, str]]) -> None:
+    """Index one-sentence articles of one wire about the Kessler bridge: (id, published, text) each."""
     from index import ingest
 
-    reports = [
-        ("june", "2022-06-14", "On Tuesday the Kessler bridge was opened by Ana Ruiz, the mayor."),
-        ("july", "2022-07-20", "After repairs the Kessler bridge was opened by Ben Okafor, the mayor."),
-        ("old", "2021-03-02", "In a ceremony the Kessler bridge was opened by Carl Hahn, the mayor."),
-    ]
-    corpus = tmp_path / "bridge.jsonl"
+    corpus = folder / "bridge.jsonl"
     corpus.write_text(
         "".join(
             json.dumps({"id": i, "title": "Kessler bridge opens", "source": "wire", "published": d, "text": t}) + "\n"
@@ -165,6 +160,16 @@ def test_answers_are_as_of_a_date(settings, tmp_path):
         )
     )
     ingest([corpus], settings, progress=False)
+
+
+def test_answers_are_as_of_a_date(settings, tmp_path):
+    """Nothing published after as_of is read, the newest report ranks first, and time words are shown as read."""
+    reports = [
+        ("june", "2022-06-14", "On Tuesday the Kessler bridge was opened by Ana Ruiz, the mayor."),
+        ("july", "2022-07-20", "After repairs the Kessler bridge was opened by Ben Okafor, the mayor."),
+        ("old", "2021-03-02", "In a ceremony the Kessler bridge was opened by Carl Hahn, the mayor."),
+    ]
+    _ingest_reports(settings, tmp_path, reports)
     question = "Who opened the Kessler bridge this week?"
     june = answer(question, as_of=date(2022, 6, 17), settings=settings)
     assert june.short_answer == "Ana Ruiz" and june.as_of == date(2022, 6, 17)
@@ -185,20 +190,11 @@ def test_answers_are_as_of_a_date(settings, tmp_path):
 
 def test_a_later_story_that_only_shares_words_is_no_update(settings, tmp_path):
     """Naming an earlier report is for one statement made again with another answer, not for another story."""
-    from index import ingest
-
     reports = [
         ("opening", "2022-06-14", "On Tuesday the Kessler bridge was opened by Ana Ruiz, the mayor."),
         ("book", "2022-07-20", "The Kessler bridge opened last month; Ben Okafor, a historian, wrote a book about it."),
     ]
-    corpus = tmp_path / "bridge.jsonl"
-    corpus.write_text(
-        "".join(
-            json.dumps({"id": i, "title": "Kessler bridge", "source": "wire", "published": d, "text": t}) + "\n"
-            for i, d, t in reports
-        )
-    )
-    ingest([corpus], settings, progress=False)
+    _ingest_reports(settings, tmp_path, reports)
     result = answer("Who opened the Kessler bridge?", settings=settings)
     assert result.short_answer == "Ana Ruiz"
     assert result.text == "Ana Ruiz [1]"
