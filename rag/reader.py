@@ -8,8 +8,9 @@ For a question and the sentences the extractive engine pooled for it, the reader
    :data:`TYPE_DESCRIPTIONS`), its named entities, its terms and verbs (by lemma), the
    role the asked-for thing plays for its verb ("who led": the subject; "who was
    arrested": the object) and what "how many" counts;
-2. takes every named entity and noun chunk of the sentences as a candidate answer, with
-   where it stands towards the question's words in the parse;
+2. takes every named entity and noun chunk of the sentences as a candidate answer (and a
+   whole proper name the small model labels only part of, and two names joined by
+   "and"), with where it stands towards the question's words in the parse;
 3. merges candidates that name the same thing ("Facebook Inc." / "Facebook",
    "four" / "4", "WHO" / "World Health Organization") and pools their evidence across
    passages and outlets, since in news an answer many reports repeat is likelier right;
