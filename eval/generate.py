@@ -73,22 +73,31 @@ def _spans(sentence: str) -> list[tuple[str, str, int, int]]:
     return spans
 
 
+def _standalone(row: dict) -> list[str]:
+    """The article's sentences long enough to stand alone and short enough to ask about."""
+    return [s for s in segment(row["text"]) if MIN_WORDS <= len(s.split()) <= MAX_WORDS]
+
+
+def _parsed_sample(row: dict, rng: random.Random) -> list:
+    """A few of the article's standalone sentences, drawn with ``rng`` and parsed by spaCy."""
+    sentences = _standalone(row)
+    return nlp.parse(rng.sample(sentences, min(len(sentences), _SENTENCES_TRIED)))
+
+
 def _cloze(row: dict, rng: random.Random) -> tuple[str, tuple[str, str, int, int]] | None:
     """A sentence of the article fit to stand alone, and one of its spans, drawn with ``rng``."""
-    candidates = [
-        (s, spans) for s in segment(row["text"]) if MIN_WORDS <= len(s.split()) <= MAX_WORDS and (spans := _spans(s))
-    ]
+    candidates = [(s, spans) for s in _standalone(row) if (spans := _spans(s))]
     if not candidates:
         return None
     sentence, spans = rng.choice(candidates)
     return sentence, rng.choice(spans)
 
 
-def _question(number: int, row: dict, sentence: str, span: tuple[str, str, int, int]) -> dict:
-    _, answer, start, end = span
+def _question_row(question_id: str, question: str, answer: str, row: dict, sentence: str) -> dict:
+    """A generated question as the harness reads it, with its article as gold."""
     return {
-        "id": f"gen-{number}",
-        "question": "Fill in the blank: " + sentence[:start] + "_____" + sentence[end:],
+        "id": question_id,
+        "question": question,
         "answer": answer,
         "answers": [answer],
         "gold_doc_ids": [row["id"]],
@@ -96,6 +105,12 @@ def _question(number: int, row: dict, sentence: str, span: tuple[str, str, int, 
         "source": row.get("source", ""),
         "generated_from": sentence,
     }
+
+
+def _question(number: int, row: dict, sentence: str, span: tuple[str, str, int, int]) -> dict:
+    _, answer, start, end = span
+    question = "Fill in the blank: " + sentence[:start] + "_____" + sentence[end:]
+    return _question_row(f"gen-{number}", question, answer, row, sentence)
 
 
 def _rows(corpus: Path, rng: random.Random) -> list[dict]:
@@ -163,12 +178,7 @@ def generate_conflicts(corpus: Path, count: int, seed: int = 0) -> tuple[list[di
     for row in rows:
         if len(questions) >= count:
             break
-        sentences = [s for s in segment(row["text"]) if MIN_WORDS <= len(s.split()) <= MAX_WORDS]
-        drawn = [
-            (doc.text, span)
-            for doc in nlp.parse(rng.sample(sentences, min(len(sentences), _SENTENCES_TRIED)))
-            for span in _entity_spans(doc)
-        ]
+        drawn = [(doc.text, span) for doc in _parsed_sample(row, rng) for span in _entity_spans(doc)]
         if not drawn:
             continue
         sentence, span = rng.choice(drawn)
@@ -217,21 +227,9 @@ def _generate_wh(corpus: Path, count: int, seed: int) -> list[dict]:
     for row in _rows(corpus, rng):
         if len(questions) >= count:
             break
-        sentences = [s for s in segment(row["text"]) if MIN_WORDS <= len(s.split()) <= MAX_WORDS]
-        for doc in nlp.parse(rng.sample(sentences, min(len(sentences), _SENTENCES_TRIED))):
+        for doc in _parsed_sample(row, rng):
             if asked := wh_question(doc):
                 question, answer = asked
-                questions.append(
-                    {
-                        "id": f"gen-wh-{len(questions)}",
-                        "question": question,
-                        "answer": answer,
-                        "answers": [answer],
-                        "gold_doc_ids": [row["id"]],
-                        "date": row.get("published", ""),
-                        "source": row.get("source", ""),
-                        "generated_from": doc.text,
-                    }
-                )
+                questions.append(_question_row(f"gen-wh-{len(questions)}", question, answer, row, doc.text))
                 break
     return questions

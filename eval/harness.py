@@ -38,7 +38,7 @@ import numpy as np
 
 from eval import metrics as m
 from eval.data import Question, load_questions, read_corpus
-from eval.train_reader import collect, fit, fold_of, neutral_model
+from eval.train_reader import collect_all, fit, fold_of, neutral_model
 from index import ingest, open_store
 from newsqa.errors import InputError
 from newsqa.settings import Settings
@@ -237,17 +237,14 @@ def _cross_validated(
 
     engine = ExtractiveEngine(index.embedder, settings.answer, neutral_model())
 
-    def rows_of(asked: list[Question], desc: str) -> dict:
-        rows = {}
-        for question in tqdm(asked, desc=desc, unit="q", disable=not progress):
-            query = _query(question, config, index)
-            passages = index.distinct(retrievers[config.mode].invoke(query), config.k)
-            rows[question.id] = collect(engine, question, query, passages)
-        return rows
+    def search(question: Question) -> tuple[Query, list[Passage]]:
+        query = _query(question, config, index)
+        return query, index.distinct(retrievers[config.mode].invoke(query), config.k)
 
-    rows = rows_of(questions, "reader features")
+    asked = collect_all(engine, questions, search, "reader features", progress)
+    rows = {question.id: row for question, row in zip(questions, asked)}
     extra = (
-        list(rows_of(load_questions(Path(config.train_questions)), "training questions").values())
+        collect_all(engine, load_questions(Path(config.train_questions)), search, "training questions", progress)
         if config.train_questions
         else []
     )

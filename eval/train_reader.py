@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +82,19 @@ def collect(engine: ExtractiveEngine, question: Question, query: Query, passages
     """The reader's candidates for a question over its passages, as labelled rows."""
     reading = engine.read(question.question, passages, as_of=query.as_of)
     return rows_for(question, reading.candidates)
+
+
+def collect_all(
+    engine: ExtractiveEngine,
+    questions: list[Question],
+    search: Callable[[Question], tuple[Query, list[Passage]]],
+    desc: str,
+    progress: bool = True,
+) -> list[QuestionRows]:
+    """The labelled rows of every question, each read in the passages ``search`` finds for it."""
+    from tqdm import tqdm
+
+    return [collect(engine, q, *search(q)) for q in tqdm(questions, desc=desc, unit="q", disable=not progress)]
 
 
 def neutral_model() -> ReaderModel:
@@ -172,7 +185,6 @@ def _fitted(rows: list[QuestionRows], generated: Sequence[QuestionRows]) -> Read
 
 
 def main(argv: list[str] | None = None) -> None:
-    from tqdm import tqdm
 
     from index import ingest
     from rag.retrieve import build_retriever, open_index
@@ -200,13 +212,12 @@ def main(argv: list[str] | None = None) -> None:
     retriever = build_retriever(index, settings.retrieval, k=RETRIEVAL_DEPTH)
     engine = ExtractiveEngine(index.embedder, settings.answer, neutral_model())
 
+    def search(question: Question) -> tuple[Query, list[Passage]]:
+        query = Query(text=question.question, vector=index.embedder.embed_query(question.question))
+        return query, index.distinct(retriever.invoke(query), settings.retrieval.k)
+
     def rows_of(path: Path) -> list[QuestionRows]:
-        rows = []
-        for question in tqdm(load_questions(path), desc=path.name, unit="q"):
-            query = Query(text=question.question, vector=index.embedder.embed_query(question.question))
-            passages = index.distinct(retriever.invoke(query), settings.retrieval.k)
-            rows.append(collect(engine, question, query, passages))
-        return rows
+        return collect_all(engine, load_questions(path), search, path.name)
 
     asked = [row for path in args.questions for row in rows_of(path)]
     generated = [row for path in args.generated for row in rows_of(path)]
