@@ -35,6 +35,12 @@ def content_terms(text: str) -> list[str]:
     return _stemmer().stemWords([w for w in words if w and w not in STOPWORDS])
 
 
+def share_in(text: str, terms: set[str] | frozenset[str]) -> float:
+    """Share of a text's content terms found in ``terms``; 0 for a text of stopwords only."""
+    words = set(content_terms(text))
+    return len(words & terms) / len(words) if words else 0.0
+
+
 def marker_numbers(text: str) -> list[int]:
     """The passage numbers a text cites, in order: "A [1] and B [3]" gives [1, 3]."""
     return [int(n) for n in MARKER.findall(text)]

@@ -4,9 +4,9 @@ For a question and its retrieved passages it
 
 1. splits the passages into sentences with their spans in the article;
 2. keeps the sentences of articles that name the question's entities (spaCy's, see
-   :mod:`rag.reader`), pools the best few by question-term overlap (weighted by rarity,
+   :mod:`rag.reader`) and pools the best few by question-term overlap (weighted by rarity,
    with a share of what the neighbouring sentences match, since news sentences lean on
-   the one before) and measures each one's embedding similarity to the question;
+   the one before); only the sentences a decision compares are embedded;
 3. hands the pool to the reader (:mod:`rag.reader`), whose learned model scores every
    mention of every entity and noun chunk as the answer; the best one is the short
    answer, quoted with its sentence, unless the parse shows another of the asked-for type
@@ -35,7 +35,7 @@ import numpy as np
 
 from index.embed import Embedder
 from newsqa.settings import AnswerSettings
-from newsqa.text import content_terms
+from newsqa.text import content_terms, share_in
 from newsqa.types import Citation, Passage, TimeRange
 from rag.reader import Candidate, QuestionAnalysis, ReaderModel, SentenceEvidence, analyze, load_model, read
 from rag.sentences import Sentence, cite, split_sentences
@@ -48,6 +48,7 @@ _ATTRIBUTION = [
 
 
 BLANK = re.compile(r"_{3,}")
+_NOT_CLOSE_ENOUGH = "no sentence of the retrieved passages answers it closely enough"
 # A candidate is of the asked-for type when the question analysis gives its type this probability.
 TYPED = 0.5
 _CONTEXT_WORDS = 3
@@ -116,6 +117,10 @@ class Extraction:
     reason: str = ""
     superseded: bool = False  # the second quote is an earlier report that said otherwise
     counted: bool = False  # the answer is a count, which holds only as of its report's date
+
+    @classmethod
+    def abstention(cls, reason: str) -> Extraction:
+        return cls([], [], [], True, reason)
 
 
 def _published_in(passage: Passage, time_range: TimeRange) -> bool:
@@ -206,14 +211,13 @@ class ExtractiveEngine:
         for article_id, parts in texts.items():
             haystack = "\n".join(parts)
             words = set(content_terms(haystack))
-            shares = []
-            for entity in analysis.entities:
-                entity_words = set(content_terms(entity))
-                if entity_words:
-                    named = len(entity_words & words) / len(entity_words)
-                else:  # all stopwords ("US"): written as is, or with stops ("U.S.")
-                    named = entity.replace(".", "") in haystack.replace(".", "")
-                shares.append(float(named))
+            shares = [
+                share_in(entity, words)
+                if content_terms(entity)
+                # all stopwords ("US"): written as is, or with stops ("U.S.")
+                else float(entity.replace(".", "") in haystack.replace(".", ""))
+                for entity in analysis.entities
+            ]
             if not shares or sum(shares) / len(shares) >= self.settings.min_entity_coverage:
                 covering.add(article_id)
         return covering
@@ -283,7 +287,7 @@ class ExtractiveEngine:
             question_text = " ".join(question_text.replace(time_range.phrase, " ").split())
         reading = self.read(question_text, passages, as_of)
         if reading.abstain_reason:
-            return Extraction([], [], [], True, reading.abstain_reason)
+            return Extraction.abstention(reading.abstain_reason)
         if reading.analysis.statement:
             return self._state(reading)
         # The parse says who did what, which the model's frequency and overlap cues cannot: an
@@ -297,7 +301,7 @@ class ExtractiveEngine:
         # they give may then be the parse's.
         supported = max(item.score for item in pool)
         if best.short_answer is None or supported < self.model.threshold:
-            return Extraction([], [], [], True, "no sentence of the retrieved passages answers it closely enough")
+            return Extraction.abstention(_NOT_CLOSE_ENOUGH)
         self._measure_similarity([best, *(item for item in pool[1:] if self._may_differ(best, item))], query_vector)
         over_time = self._reports_over_time(pool, time_range)
         if over_time is not None:
@@ -319,7 +323,7 @@ class ExtractiveEngine:
         """What happened, why, how: no one span answers, so the sentence that matches the question best does."""
         best = max(reading.pool, key=lambda item: item.lexical)
         if not best.matched:
-            return Extraction([], [], [], True, "no sentence of the retrieved passages answers it closely enough")
+            return Extraction.abstention(_NOT_CLOSE_ENOUGH)
         best.score = best.lexical
         return Extraction([best], [], [None], False)
 
@@ -330,7 +334,7 @@ class ExtractiveEngine:
         """
         reading = self.read(question_text, passages)
         if reading.abstain_reason:
-            return Extraction([], [], [], True, reading.abstain_reason)
+            return Extraction.abstention(reading.abstain_reason)
         filled = []
         for item in reading.pool:
             item.short_answer = _fill_blank(question_text, item.sentence.text)
@@ -338,7 +342,7 @@ class ExtractiveEngine:
                 item.typed, item.candidate = True, None
                 filled.append(item)
         if not filled:
-            return Extraction([], [], [], True, "no retrieved sentence reads like the question around its blank")
+            return Extraction.abstention("no retrieved sentence reads like the question around its blank")
         self._measure_similarity(filled, query_vector)
         for item in filled:
             item.score = item.semantic or 0.0

@@ -26,6 +26,7 @@ learned, not set by hand.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -40,7 +41,7 @@ import numpy as np
 
 from index.embed import Embedder
 from newsqa.errors import ModelMissingError
-from newsqa.text import STOPWORDS, content_terms
+from newsqa.text import STOPWORDS, content_terms, share_in
 from rag import nlp
 from rag.sentences import Sentence
 from rag.spans import number_value
@@ -667,18 +668,13 @@ def _candidate_features(candidate: Candidate, analysis: QuestionAnalysis, senten
     title_terms = {t for s in named_in for t in content_terms(s.passage.title)}
     return {
         # Any way it is written counts: "National Football League" is in a question that says "NFL".
-        "in_question": max((_share_in(mention.text, analysis.terms) for mention in candidate.mentions), default=0.0),
+        "in_question": max((share_in(mention.text, analysis.terms) for mention in candidate.mentions), default=0.0),
         "mentions": math.log1p(len({m.sentence for m in candidate.mentions})),
         "articles": math.log1p(len({s.passage.article_id for s in named_in})),
         "outlets": math.log1p(len({s.passage.source for s in named_in})),
         "title": float(bool(terms) and terms <= title_terms),
         "length": min(len(candidate.text.split()), _MAX_CANDIDATE_TOKENS) / _MAX_CANDIDATE_TOKENS,
     }
-
-
-def _share_in(text: str, terms: frozenset[str]) -> float:
-    words = set(content_terms(text))
-    return len(words & terms) / len(words) if words else 0.0
 
 
 def _mention_features(mention: Mention, analysis, sentence: Sentence, evidence: SentenceEvidence, as_of):
@@ -737,18 +733,7 @@ class ReaderModel:
         return 1 / (1 + np.exp(-z))
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "features": list(self.features),
-                "mean": list(self.mean),
-                "scale": list(self.scale),
-                "coef": list(self.coef),
-                "intercept": self.intercept,
-                "threshold": self.threshold,
-                "trained_on": self.trained_on,
-            },
-            indent=2,
-        )
+        return json.dumps(dataclasses.asdict(self), indent=2)
 
     @classmethod
     def load(cls, path: Path) -> ReaderModel:
