@@ -101,6 +101,17 @@ class RetrievalSettings(_Section):
         default=40, ge=1, le=500, description="Candidates each retriever contributes to the fusion."
     )
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    passages_per_article: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Passages one article gives before the next articles' are taken (it gives more only when fewer "
+            "articles match); unset, an article gives as many as rank. Over realtimeqa-dev (no date window, k=5, "
+            "cross-validated) the gold answer is in the five passages for 0.795 of questions at 1, 0.759 at 2 "
+            "and 0.679 unset, but the extractive reader's answers held it no more often (0.402 at 2, 0.411 "
+            "unset) and multiple choice fell (0.839, 0.857): an engine reading every passage may gain from it."
+        ),
+    )
     dense_weight: float = Field(default=1.0, ge=0)
     bm25_weight: float = Field(default=1.0, ge=0)
     recency_weight: float = Field(

@@ -6,7 +6,10 @@ tested on hand-made rankings.
 Each retriever contributes ``weight / (rrf_k + rank)`` to a chunk. An article scores,
 per retriever, its best chunk's contribution, summed over retrievers. Chunks are
 ordered by their article's score, then their own: an article that both retrievers
-find, through any of its chunks, comes first.
+find, through any of its chunks, comes first. With ``per_article``, each article's best
+chunks up to that many come first, in that order, then the next ones of each: the top
+passages then span several articles instead of five chunks of one, which may be the
+wrong story (see ``RetrievalSettings.passages_per_article``).
 
 A prior (a value in [0, 1] per chunk, such as recency) adds ``prior_weight * value /
 (rrf_k + 1)`` to the chunk and, once, its best value to the chunk's article: at weight 1
@@ -38,6 +41,7 @@ def fuse(
     article_of: Callable[[str], str],
     prior: Mapping[str, float] | None = None,
     prior_weight: float = 0.0,
+    per_article: int | None = None,
 ) -> list[Fused]:
     """The top ``k`` chunks of the named rankings (best first), fused as the module docstring says."""
     scores: dict[str, float] = {}
@@ -63,5 +67,14 @@ def fuse(
             article_prior[article] = max(article_prior.get(article, 0.0), value)
         for article, value in article_prior.items():
             article_scores[article] += prior_weight * value / (rrf_k + 1)
-    best = sorted(scores, key=lambda c: (article_scores[article_of(c)], scores[c]), reverse=True)[:k]
+    best = sorted(scores, key=lambda c: (article_scores[article_of(c)], scores[c]), reverse=True)
+    if per_article:
+        taken: dict[str, int] = {}
+        turn: dict[str, int] = {}
+        for chunk_id in best:
+            article = article_of(chunk_id)
+            turn[chunk_id] = taken.get(article, 0) // per_article
+            taken[article] = taken.get(article, 0) + 1
+        best.sort(key=turn.__getitem__)  # stable: article order holds within each turn
+    best = best[:k]
     return [Fused(c, scores[c], article_scores[article_of(c)], ranks[c]) for c in best]

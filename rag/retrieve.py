@@ -261,6 +261,7 @@ def build_retriever(
             article_of=article_of,
             prior=_recency(days, query, retrieval.recency_half_life_days),
             prior_weight=retrieval.recency_weight,
+            per_article=retrieval.passages_per_article,
         )
         missing = [f.chunk_id for f in best if f.chunk_id not in records]
         if missing:

@@ -225,3 +225,34 @@ def test_a_long_lived_process_sees_what_another_process_ingested(settings, artic
     assert result.short_answer == "Arjun Mehta" and result.passages[0].article_id == "chess"
     # Dense search found it too, not only BM25, which reloads from its files.
     assert result.passages[0].dense_rank == 1
+
+
+def test_passages_per_article_keeps_a_long_article_from_crowding_out_the_others(settings, tmp_path):
+    """Unset, the best article gives every passage it ranks; at 2, its later chunks wait for the other articles."""
+    from index import ingest
+
+    paragraph = (
+        "The Kessler bridge in Dunmore opened this week after four years of work on the river crossing. "
+        "Dunmore's council says the Kessler bridge carries two lanes each way and a cycle path, and the "
+        "Kessler bridge replaced a ferry that had run since 1952. Traffic on the Kessler bridge in Dunmore "
+        "is expected to reach twenty thousand cars a day, the council said. "
+    )
+    long_story = "\n\n".join(f"Part {n}. {paragraph * 2}" for n in range(8))
+    short_story = "The Kessler bridge in Dunmore was opened by Ana Ruiz, the mayor."
+    corpus = tmp_path / "bridge.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": i, "title": "Kessler bridge opens", "source": s, "published": "2022-06-14", "text": t})
+            + "\n"
+            for i, s, t in (("long", "gazette", long_story), ("short", "wire", short_story))
+        )
+    )
+    ingest([corpus], settings, progress=False)
+    question = "Who opened the Kessler bridge in Dunmore?"
+    assert {p.article_id for p in answer(question, k=5, settings=settings).passages} == {"long"}
+    spread = settings.model_copy(
+        update={"retrieval": settings.retrieval.model_copy(update={"passages_per_article": 2})}
+    )
+    result = answer(question, k=5, settings=spread)
+    assert [p.article_id for p in result.passages] == ["long", "long", "short", "long", "long"]
+    assert result.short_answer == "Ana Ruiz"

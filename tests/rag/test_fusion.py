@@ -49,3 +49,22 @@ def test_a_prior_lifts_a_chunk_and_its_article():
     assert lifted[0].score == pytest.approx(2 / 62 + 2 / 61)
     assert lifted[0].article_score == pytest.approx(2 / 62 + 2 / 61)
     assert lifted[1].score == pytest.approx(2 / 61)
+
+
+def test_per_article_takes_each_articles_best_chunks_first_then_fills():
+    # Article a wins every chunk's place on its own; b and c each have one chunk ranked below all of a's.
+    rankings = {"dense": ["a#1", "a#2", "a#3", "b#1", "c#1"], "bm25": ["a#2", "a#1", "a#3", "c#1"]}
+    grouped = fuse(rankings, {}, rrf_k=60, k=4, article_of=article)
+    assert [f.chunk_id for f in grouped] == ["a#1", "a#2", "a#3", "c#1"]
+    spread = fuse(rankings, {}, rrf_k=60, k=4, article_of=article, per_article=1)
+    assert [f.chunk_id for f in spread] == ["a#1", "c#1", "b#1", "a#2"]
+    assert [f.chunk_id for f in fuse(rankings, {}, rrf_k=60, k=5, article_of=article, per_article=2)] == [
+        "a#1",
+        "a#2",
+        "c#1",
+        "b#1",
+        "a#3",
+    ]
+    # One article alone still fills k.
+    alone = fuse({"dense": ["a#1", "a#2"], "bm25": ["a#2"]}, {}, rrf_k=60, k=2, article_of=article, per_article=1)
+    assert [f.chunk_id for f in alone] == ["a#2", "a#1"]
