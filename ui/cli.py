@@ -14,7 +14,7 @@ import socket
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from pydantic import ValidationError
@@ -450,7 +450,8 @@ def eval_generate(
         ),
     ] = False,
     kind: Annotated[
-        str, typer.Option(help="cloze (fill in the blank) or wh (who/where/when/how many questions).")
+        Literal["cloze", "wh"],
+        typer.Option(help="cloze (fill in the blank) or wh (who/where/when/how many questions)."),
     ] = "cloze",
 ) -> None:
     """Make cloze or wh-questions from your own articles, with each sentence's article as gold."""
@@ -458,10 +459,8 @@ def eval_generate(
 
     if not corpus.is_file():
         raise InputError(f"{corpus}: no such file; give a corpus .jsonl")
-    if kind not in ("cloze", "wh"):
-        raise InputError(f"--kind {kind!r} is unknown; use cloze or wh")
     if not conflicts:
-        questions = generate(corpus, count, seed, kind)  # type: ignore[arg-type]
+        questions = generate(corpus, count, seed, kind)
         write_questions(questions, out)
         typer.echo(f"wrote {len(questions)} questions to {out}")
         return

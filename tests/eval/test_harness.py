@@ -148,6 +148,8 @@ def test_generate_names_a_bad_corpus_line(tmp_path):
     corpus.write_text('{"id": "a", "text": "fine"}\n{broken\n')
     result = CliRunner().invoke(app, ["eval", "generate", "--corpus", str(corpus), "--out", str(tmp_path / "q.jsonl")])
     assert result.exit_code == 1 and f"{corpus}:2: not valid JSON" in result.stderr
+    result = CliRunner().invoke(app, ["eval", "generate", "--corpus", str(corpus), "--out", "q.jsonl", "--kind", "why"])
+    assert result.exit_code == 2 and "'why' is not one of 'cloze', 'wh'" in result.stderr
 
 
 def test_a_conflict_set_pairs_each_article_with_a_swapped_copy_from_another_outlet(tmp_path):
