@@ -271,8 +271,9 @@ def answer_key(text: str) -> str:
     """A candidate's text normalised for merging: "The Facebook Inc." -> "facebook", "four" -> "4"."""
     key = _POSSESSIVE.sub("", _LEADING_ARTICLE.sub("", text.strip().replace("’", "'")))
     key = number_value(key).lower()
-    key = _COMPANY_SUFFIXES.sub("", key)
-    return re.sub(r"[^\w$%.]+", " ", key).strip(" .")
+    key = re.sub(r"[^\w$%.]+", " ", _COMPANY_SUFFIXES.sub("", key)).strip(" .")
+    pair = key.split(" and ")
+    return " and ".join(sorted(pair)) if len(pair) == 2 else key  # "Finland and Sweden" is "Sweden and Finland"
 
 
 def _initials(key: str) -> str:

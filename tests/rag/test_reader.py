@@ -98,6 +98,7 @@ def test_candidates_naming_one_thing_are_merged_and_keep_every_mention():
         "Michael Jordan": [8],
     }
     assert answer_key("The Facebook Inc.") == answer_key("Facebook") == "facebook"
+    assert answer_key("Finland and Sweden") == answer_key("Sweden and Finland")
     assert answer_key("four") == "4"
 
 
