@@ -317,6 +317,11 @@ def aggregate(records: list[dict]) -> dict:
             summary["abstention_recall_answer_absent"] = dict(
                 zip(("mean", "low", "high"), m.bootstrap_ci(absent)), n=len(absent)
             )
+        # Whichever case an abstention came in, what was read tells whether it was warranted.
+        warranted = [float(not r["answer_without_gold"]) for r in records if r.get("abstained_without_gold")]
+        warranted += [float(not r["upper_bound"]) for r in records if r["abstained"]]
+        if warranted:
+            summary["abstentions_answer_absent"] = {"mean": sum(warranted) / len(warranted), "n": len(warranted)}
     for stage in ("retrieval_ms", "answer_ms"):
         values = [r[stage] for r in records]
         summary[stage] = {"p50": m.percentile(values, 50), "p95": m.percentile(values, 95), "n": len(values)}

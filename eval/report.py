@@ -158,6 +158,14 @@ def write_report(folder: Path, result: dict) -> Path:
         f"| abstained although the gold article was indexed | {_fmt(summary.get('abstention_rate_answerable'))} |",
         *(
             [
+                "| abstentions (either case) whose passages lacked the gold answer | "
+                f"{_fmt(summary['abstentions_answer_absent'])} |"
+            ]
+            if "abstentions_answer_absent" in summary
+            else []
+        ),
+        *(
+            [
                 "",
                 "## Conflicting sources (each article has a copy from another outlet with the answer swapped)",
                 "",

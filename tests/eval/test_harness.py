@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from eval.generate import generate
-from eval.harness import EvalConfig, compare_runs, load_run, run_eval
+from eval.harness import EvalConfig, aggregate, compare_runs, load_run, run_eval
 from ui.cli import app
 
 ARTICLES = [
@@ -194,3 +194,31 @@ def test_conflict_scores_tell_both_sides_from_the_swapped_one_alone():
     assert conflict_scores(both, ["4"], "2") == {"conflict_both": 1.0, "conflict_swapped_only": 0.0}
     assert conflict_scores("2 [1]", ["4"], "2") == {"conflict_both": 0.0, "conflict_swapped_only": 1.0}
     assert conflict_scores("4 [1]", ["4"], "2") == {"conflict_both": 0.0, "conflict_swapped_only": 0.0}
+
+
+def test_abstention_figures_count_the_held_out_cases_and_what_the_passages_held():
+    def record(abstained, upper_bound, abstained_without_gold, answer_without_gold):
+        return {
+            "em": 0.0,
+            "abstained": abstained,
+            "citation_supported": [],
+            "has_supporting_citation": None,
+            "upper_bound": upper_bound,
+            "abstained_without_gold": abstained_without_gold,
+            "answer_without_gold": answer_without_gold,
+            "retrieval_ms": 1.0,
+            "answer_ms": 1.0,
+        }
+
+    records = [
+        record(False, 1.0, True, 0.0),  # answered, and abstained once its article was gone: right twice
+        record(True, 0.0, True, 0.0),  # abstained in both cases, and nothing it read held the answer
+        record(True, 1.0, False, 1.0),  # abstained on an answer it had, answered when another article held it
+        record(False, 1.0, True, 1.0),  # abstained although another article still held the answer
+    ]
+    summary = aggregate(records)
+    assert summary["abstention_recall"]["mean"] == 0.75
+    assert summary["abstention_precision"]["mean"] == 3 / 5  # 3 held-out abstentions, 2 on the normal cases
+    assert summary["abstention_recall_answer_absent"]["mean"] == 1.0
+    # Of the five abstentions, three read passages without the answer: two held out, one normal.
+    assert summary["abstentions_answer_absent"] == {"mean": 3 / 5, "n": 5}
