@@ -14,11 +14,12 @@ import socket
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
+from eval.generate import Kind
 from index.samples import SAMPLE_QUESTIONS, sample_article
 from newsqa.dates import parse_day
 from newsqa.errors import InputError, NewsQAError
@@ -450,7 +451,7 @@ def eval_generate(
         ),
     ] = False,
     kind: Annotated[
-        Literal["cloze", "wh"],
+        Kind,
         typer.Option(help="cloze (fill in the blank) or wh (who/where/when/how many questions)."),
     ] = "cloze",
 ) -> None:
