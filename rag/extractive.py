@@ -207,15 +207,16 @@ class ExtractiveEngine:
         texts: dict[str, list[str]] = {}
         for passage in passages:
             texts.setdefault(passage.article_id, [passage.title]).append(passage.text)
+        # An entity of stopwords only ("US") has no words to count: it must be written as is, or with stops ("U.S.").
+        by_letters = {entity: not content_terms(entity) for entity in analysis.entities}
         covering = set()
         for article_id, parts in texts.items():
             haystack = "\n".join(parts)
             words = set(content_terms(haystack))
             shares = [
-                share_in(entity, words)
-                if content_terms(entity)
-                # all stopwords ("US"): written as is, or with stops ("U.S.")
-                else float(entity.replace(".", "") in haystack.replace(".", ""))
+                float(entity.replace(".", "") in haystack.replace(".", ""))
+                if by_letters[entity]
+                else share_in(entity, words)
                 for entity in analysis.entities
             ]
             if not shares or sum(shares) / len(shares) >= self.settings.min_entity_coverage:
