@@ -128,10 +128,11 @@ def calibrate_threshold(rows: list[QuestionRows], generated: Sequence[QuestionRo
     a model scores the questions it learned from higher than the new ones it will be asked,
     and a threshold set on those would abstain on new questions it answers right.
     """
+    folds = [fold_of(f"calibration:{r.question_id}", CALIBRATION_FOLDS) for r in rows]
     tops = []
     for fold in range(CALIBRATION_FOLDS):
-        outside = [r for r in rows if fold_of(f"calibration:{r.question_id}", CALIBRATION_FOLDS) == fold]
-        inside = [r for r in rows if fold_of(f"calibration:{r.question_id}", CALIBRATION_FOLDS) != fold]
+        outside = [r for r, f in zip(rows, folds) if f == fold]
+        inside = [r for r, f in zip(rows, folds) if f != fold]
         if outside and any(len(r.labels) for r in inside):
             tops += top_choices(_fitted(inside, generated), outside)
     right_scores = [score for score, right in tops if right]
