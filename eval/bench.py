@@ -96,8 +96,8 @@ def _article_ranking(passages) -> list[str]:
 def bench_retrieval(
     corpus: Path, questions_path: Path, data_dir: Path, tutorial: bool, tutorial_dense: bool, answer_latency: bool
 ) -> dict:
-    from newsqa.types import Filters, Query
-    from rag.retrieve import build_retriever, open_index
+    from newsqa.types import Filters
+    from rag.retrieval.retriever import build_retriever, open_index
 
     settings = Settings().with_data_dir(data_dir)
     store = open_store(settings, create=True)
@@ -116,7 +116,7 @@ def bench_retrieval(
     latency: dict[str, list[float]] = {name: [] for name in ("embed_query", "dense", "bm25", "hybrid")}
     for q in questions:
         timer = Timer()
-        query = Query(text=q.question, vector=index.embedder.embed_query(q.question))
+        query = index.query(q.question)
         latency["embed_query"].append(timer.ms)
         for mode, retriever in retrievers.items():
             timer = Timer()

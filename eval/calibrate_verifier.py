@@ -20,10 +20,9 @@ import numpy as np
 from eval.data import load_questions
 from eval.metrics import contains_answer
 from newsqa.settings import Settings
-from newsqa.types import Query
-from rag.retrieve import build_retriever, open_index
-from rag.sentences import split_sentences
-from rag.verify import CitationVerifier
+from rag.generative.verify import CitationVerifier
+from rag.nlp.sentences import split_sentences
+from rag.retrieval.retriever import build_retriever, open_index
 
 
 def calibrate(questions_path: Path, settings: Settings) -> dict:
@@ -33,7 +32,7 @@ def calibrate(questions_path: Path, settings: Settings) -> dict:
     positives, negatives = [], []
     for q in load_questions(questions_path):
         claim = f"{q.question.rstrip('?')}: {q.answers[0]}."
-        passages = retriever.invoke(Query(text=q.question, vector=index.embedder.embed_query(q.question)))
+        passages = retriever.invoke(index.query(q.question))
         gold = [
             s
             for p in passages

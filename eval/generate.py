@@ -32,8 +32,8 @@ from typing import Literal
 
 from eval.data import read_corpus
 from rag import nlp
-from rag.sentences import segment
-from rag.spans import DATE, NAME, NUMBER, clean_name
+from rag.nlp.sentences import segment
+from rag.nlp.spans import DATE, NAME, NUMBER, clean_name
 
 Kind = Literal["cloze", "wh"]
 # The question word for each of spaCy's entity labels; labels left out are not asked about.

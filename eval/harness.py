@@ -38,19 +38,19 @@ import numpy as np
 
 from eval import metrics as m
 from eval.data import Question, load_questions, read_corpus
-from eval.train_reader import collect_all, fit, fold_of, neutral_model
+from eval.train_reader import collect_all, fit, fold_of
 from index import ingest, open_store
 from newsqa.errors import InputError
 from newsqa.settings import Settings
 from newsqa.text import strip_markers
 from newsqa.timing import Timer
 from newsqa.types import Answer, Engine, Filters, Passage, Query, RetrievalMode
-from rag.extractive import ExtractiveEngine
+from rag.extractive.pool import Reader
+from rag.generative.verify import split_claims
+from rag.nlp.sentences import split_sentences
 from rag.policy import AnsweringPolicy
-from rag.retrieve import build_retriever, open_index
-from rag.sentences import split_sentences
-from rag.verify import split_claims
-from rag.when import resolve_time
+from rag.retrieval.retriever import build_retriever, open_index
+from rag.retrieval.when import resolve_time
 
 RANK_DEPTH = 10
 RETRIEVAL_MODES: tuple[RetrievalMode, ...] = get_args(RetrievalMode)
@@ -145,9 +145,8 @@ def _query(question: Question, config: EvalConfig, index) -> Query:
         since, until = window
         filters = Filters(since=since, until=until)
     as_of = question.asked() if config.as_of_question_date else None
-    return Query(
-        text=question.question,
-        vector=index.embedder.embed_query(question.question),
+    return index.query(
+        question.question,
         filters=filters,
         as_of=as_of,
         time_range=resolve_time(question.question, as_of.date()) if as_of else None,
@@ -205,7 +204,7 @@ def _record(question: Question, config: EvalConfig, index, policy: AnsweringPoli
     if question.choices:
 
         def search(text: str) -> list[Passage]:
-            searched = query.model_copy(update={"text": text, "vector": index.embedder.embed_query(text)})
+            searched = index.query(text, filters=query.filters, as_of=query.as_of, time_range=query.time_range)
             return index.distinct(retrievers[config.mode].invoke(searched), config.k)
 
         choice = _choose(question, passages, policy, query, search)
@@ -235,16 +234,16 @@ def _cross_validated(
     """Records where each question is answered by a reader trained without its fold."""
     from tqdm import tqdm
 
-    engine = ExtractiveEngine(index.embedder, settings.answer, neutral_model())
+    reader = Reader(index.embedder, settings.answer)
 
     def search(question: Question) -> tuple[Query, list[Passage]]:
         query = _query(question, config, index)
         return query, index.distinct(retrievers[config.mode].invoke(query), config.k)
 
-    asked = collect_all(engine, questions, search, "reader features", progress)
+    asked = collect_all(reader, questions, search, "reader features", progress)
     rows = {question.id: row for question, row in zip(questions, asked)}
     extra = (
-        collect_all(engine, load_questions(Path(config.train_questions)), search, "training questions", progress)
+        collect_all(reader, load_questions(Path(config.train_questions)), search, "training questions", progress)
         if config.train_questions
         else []
     )

@@ -1,7 +1,7 @@
-"""Learn the reader's model (rag.reader.ReaderModel) from questions with gold answers.
+"""Learn the reader's model (rag.extractive.model.ReaderModel) from questions with gold answers.
 
     python -m eval.train_reader --corpus corpus.jsonl --questions questions.jsonl \
-        [--generated gen-wh.jsonl] --out rag/reader_model.json
+        [--generated gen-wh.jsonl] --out rag/extractive/reader_model.json
 
 For every question it retrieves the passages as ``newsqa ask`` would (hybrid, near-copies
 folded, k kept), lets the reader propose and describe its candidates, and labels each
@@ -30,8 +30,10 @@ from eval import metrics as m
 from eval.data import Question, load_questions
 from newsqa.settings import Settings
 from newsqa.types import Passage, Query
-from rag.extractive import ExtractiveEngine
-from rag.reader import FEATURES, Candidate, ReaderModel
+from rag.extractive.candidates import Candidate
+from rag.extractive.features import FEATURES
+from rag.extractive.model import ReaderModel
+from rag.extractive.pool import Reader
 
 MATCH_F1 = 0.5
 # L2 strength of the logistic regression (sklearn's C): chosen by grouped 5-fold
@@ -66,7 +68,7 @@ def is_right(candidate: str, answers) -> bool:
     return m.token_f1(candidate, answers, m.normalize_paper) >= MATCH_F1
 
 
-def rows_for(question: Question, candidates: list[Candidate]) -> QuestionRows:
+def rows_for(question: Question, candidates: Sequence[Candidate]) -> QuestionRows:
     mentions = [(n, c, mention) for n, c in enumerate(candidates) for mention in c.mentions]
     features = np.array([[mention.features[name] for name in FEATURES] for _, _, mention in mentions])
     return QuestionRows(
@@ -78,14 +80,14 @@ def rows_for(question: Question, candidates: list[Candidate]) -> QuestionRows:
     )
 
 
-def collect(engine: ExtractiveEngine, question: Question, query: Query, passages: list[Passage]) -> QuestionRows:
+def collect(reader: Reader, question: Question, query: Query, passages: list[Passage]) -> QuestionRows:
     """The reader's candidates for a question over its passages, as labelled rows."""
-    reading = engine.read(question.question, passages, as_of=query.as_of)
+    reading = reader.read(question.question, passages, as_of=query.as_of)
     return rows_for(question, reading.candidates)
 
 
 def collect_all(
-    engine: ExtractiveEngine,
+    reader: Reader,
     questions: list[Question],
     search: Callable[[Question], tuple[Query, list[Passage]]],
     desc: str,
@@ -94,13 +96,7 @@ def collect_all(
     """The labelled rows of every question, each read in the passages ``search`` finds for it."""
     from tqdm import tqdm
 
-    return [collect(engine, q, *search(q)) for q in tqdm(questions, desc=desc, unit="q", disable=not progress)]
-
-
-def neutral_model() -> ReaderModel:
-    """A model that scores every candidate 0.5: the reader's features do not depend on it."""
-    n = len(FEATURES)
-    return ReaderModel(FEATURES, (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0, 0.0)
+    return [collect(reader, q, *search(q)) for q in tqdm(questions, desc=desc, unit="q", disable=not progress)]
 
 
 def fold_of(question_id: str, folds: int) -> int:
@@ -188,7 +184,7 @@ def _fitted(rows: list[QuestionRows], generated: Sequence[QuestionRows]) -> Read
 def main(argv: list[str] | None = None) -> None:
 
     from index import ingest
-    from rag.retrieve import build_retriever, open_index
+    from rag.retrieval.retriever import build_retriever, open_index
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, required=True, help="the articles, as jsonl")
@@ -202,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
         default=[],
         help="`newsqa eval generate --kind wh` questions: they teach the weights, not the threshold (repeatable)",
     )
-    parser.add_argument("--out", type=Path, default=Path("rag/reader_model.json"))
+    parser.add_argument("--out", type=Path, default=Path("rag/extractive/reader_model.json"))
     args = parser.parse_args(argv)
     for path in [args.corpus, *args.questions, *args.generated]:
         if not path.is_file():
@@ -211,14 +207,14 @@ def main(argv: list[str] | None = None) -> None:
     ingest([args.corpus], settings, progress=True)
     index = open_index(settings)
     retriever = build_retriever(index, settings.retrieval, k=RETRIEVAL_DEPTH)
-    engine = ExtractiveEngine(index.embedder, settings.answer, neutral_model())
+    reader = Reader(index.embedder, settings.answer)
 
     def search(question: Question) -> tuple[Query, list[Passage]]:
-        query = Query(text=question.question, vector=index.embedder.embed_query(question.question))
+        query = index.query(question.question)
         return query, index.distinct(retriever.invoke(query), settings.retrieval.k)
 
     def rows_of(path: Path) -> list[QuestionRows]:
-        return collect_all(engine, load_questions(path), search, path.name)
+        return collect_all(reader, load_questions(path), search, path.name)
 
     asked = [row for path in args.questions for row in rows_of(path)]
     generated = [row for path in args.generated for row in rows_of(path)]

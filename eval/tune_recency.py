@@ -18,9 +18,8 @@ import numpy as np
 from eval.data import load_questions
 from eval.metrics import hit_at_k
 from newsqa.settings import Settings
-from newsqa.types import Query
-from rag.retrieve import build_retriever, open_index
-from rag.when import resolve_time
+from rag.retrieval.retriever import build_retriever, open_index
+from rag.retrieval.when import resolve_time
 
 WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
 HALF_LIVES = (2.0, 4.0, 7.0, 14.0, 30.0)
@@ -33,9 +32,7 @@ def tune(questions_path: Path, settings: Settings) -> dict[tuple[float, float], 
     for q in questions:
         as_of = q.asked()
         assert as_of is not None
-        vector = index.embedder.embed_query(q.question)
-        time_range = resolve_time(q.question, as_of.date())
-        queries.append(Query(text=q.question, vector=vector, as_of=as_of, time_range=time_range))
+        queries.append(index.query(q.question, as_of=as_of, time_range=resolve_time(q.question, as_of.date())))
     grid = {}
     for weight in WEIGHTS:
         for half_life in HALF_LIVES if weight else HALF_LIVES[:1]:

@@ -147,8 +147,8 @@ class AnswerSettings(_Section):
     reader_model: Path | None = Field(
         default=None,
         description=(
-            "JSON parameters of the reader's learned model (rag.reader.ReaderModel), made by "
-            "`python -m eval.train_reader`; unset means the model shipped in rag/reader_model.json. "
+            "JSON parameters of the reader's learned model (rag.extractive.model.ReaderModel), made by "
+            "`python -m eval.train_reader`; unset means the model shipped in rag/extractive/reader_model.json. "
             "Its threshold says when to abstain."
         ),
     )

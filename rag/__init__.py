@@ -5,32 +5,18 @@
     print(result.text)                      # Shujaa al-Ali [1]
     print(result.citations[0].quote)        # the sentence that names him
 
-The heavy machinery (models, Chroma) loads on the first call, once per process.
+    for piece in answer_stream("When did Assad flee the country?"):
+        ...                                 # pieces of text, then the Answer
+
+The heavy machinery (models, Chroma) loads on the first call, once per process. The
+stages, each a folder: ``retrieval`` (dense and BM25 search, fused, with time words and
+recency), ``extractive`` (the offline engine and its learned reader), ``generative`` (an
+LLM's answer, its citations verified), ``nlp`` (sentences, spans, spaCy, language);
+``pipeline`` runs them, ``policy`` chooses the engine, ``response`` makes the Answer.
 """
 
 from newsqa.types import Answer, Citation, Filters, Stage
+from rag.pipeline import answer, answer_stream, warm_up
+from rag.response import Response
 
-
-def answer(question, **kwargs) -> Answer:
-    """Answer a question from the index; see :func:`rag.chain.answer` for the arguments."""
-    from rag.chain import answer as _answer
-
-    return _answer(question, **kwargs)
-
-
-def answer_stream(question, **kwargs):
-    """Stream an answer's text, then the :class:`Answer`; see :func:`rag.chain.answer_stream`."""
-    from rag.chain import answer_stream as _answer_stream
-
-    return _answer_stream(question, **kwargs)
-
-
-def warm_up(settings=None) -> None:
-    """Load the models and open the index ahead of the first question; see :func:`rag.chain.warm_up`."""
-    from newsqa.settings import Settings
-    from rag.chain import warm_up as _warm_up
-
-    _warm_up(settings or Settings())
-
-
-__all__ = ["Answer", "Citation", "Filters", "Stage", "answer", "answer_stream", "warm_up"]
+__all__ = ["Answer", "Citation", "Filters", "Response", "Stage", "answer", "answer_stream", "warm_up"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from eval.train_reader import QuestionRows, fit, fold_of, top_choices
-from rag.reader import FEATURES, ReaderModel
+from rag.extractive.features import FEATURES
+from rag.extractive.model import ReaderModel
 
 
 def _rows(rng: np.random.Generator, count: int) -> list[QuestionRows]:

@@ -15,7 +15,7 @@ from index.loaders import load_file
 from newsqa.errors import InputError
 from newsqa.types import Filters
 from rag import answer
-from rag.when import resolve_time
+from rag.retrieval.when import resolve_time
 
 # Derandomized, so every run tries the same inputs and CI stays repeatable; to explore, run
 # with more examples and without derandomize (that is how the cases below were found).

@@ -10,7 +10,7 @@ from index import ingest, open_lexical, open_store, remove, stats
 from index.store import write_lock
 from newsqa.errors import IndexUnavailableError, InputError, ModelMismatchError
 from rag import answer
-from rag.retrieve import forget_indexes
+from rag.retrieval.retriever import forget_indexes
 
 
 def _article_ids(settings) -> list[str]:

@@ -90,7 +90,7 @@ def test_the_same_commands_work_against_a_chroma_server(settings, tmp_path):
 def test_two_folders_on_one_chroma_server_see_each_others_writes(settings, tmp_path):
     """The vectors are shared; each folder keeps its own BM25, which must follow the other's writes
     even when the number of chunks stays the same."""
-    from rag.retrieve import open_index
+    from rag.retrieval.retriever import open_index
 
     port = free_port()
     command = ["chroma", "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)]

@@ -91,7 +91,7 @@ def test_stages_come_before_each_step_and_loading_only_on_the_first_question(set
     from index import ingest
     from index.samples import sample_article
     from rag import Stage
-    from rag.retrieve import forget_indexes
+    from rag.retrieval.retriever import forget_indexes
 
     ingest([sample_article()], settings, source="sample", progress=False)
     forget_indexes()

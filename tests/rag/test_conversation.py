@@ -48,7 +48,7 @@ def test_a_question_that_stands_alone_is_kept():
 
 
 def test_a_follow_up_keeps_its_own_question_type(fake_embedder):
-    from tests.rag.test_reader import engine, passage
+    from tests.rag.extractive.parts import engine, passage
 
     text = "The fighting in Balqasah, a village west of Homs, killed four fighters on Thursday."
     turns = [("How many fighters were killed in Balqasah?", "4 [1]")]
@@ -56,4 +56,4 @@ def test_a_follow_up_keeps_its_own_question_type(fake_embedder):
     query = standalone_question(follow_up, turns)
     extraction = engine(fake_embedder).extract(query, fake_embedder.embed_query(query), [passage(text)])
     # A place, not the count the earlier question asked for; Balqasah itself is named in the question.
-    assert extraction.short_answers == ["Homs"]
+    assert extraction.short_answers == ("Homs",)

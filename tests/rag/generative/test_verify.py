@@ -7,8 +7,8 @@ import pytest
 from index.embed import get_embedder
 from newsqa.settings import VerifySettings
 from newsqa.types import Query
-from rag.retrieve import build_retriever, open_index
-from rag.verify import CitationVerifier, split_claims
+from rag.generative.verify import CitationVerifier, split_claims
+from rag.retrieval.retriever import build_retriever, open_index
 
 
 @pytest.fixture(scope="module")

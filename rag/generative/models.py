@@ -32,8 +32,8 @@ REFUSAL = re.compile(r"\b(?:cannot|can't|can not|unable to) answer\b", re.IGNORE
 
 
 def prompt(name: str) -> str:
-    """A prompt template from rag/prompts (see its README)."""
-    return (resources.files("rag") / "prompts" / f"{name}.txt").read_text(encoding="utf-8")
+    """A prompt template from rag/generative/prompts (see its README)."""
+    return (resources.files("rag.generative") / "prompts" / f"{name}.txt").read_text(encoding="utf-8")
 
 
 def answer_messages(question: str, passages: list[Passage]) -> list[tuple[str, str]]:

@@ -1,15 +1,16 @@
-"""The answering chain: validate, condense follow-ups, retrieve, answer, cite.
+"""The answering pipeline: validate, condense follow-ups, retrieve, answer, cite.
 
 Retrieval is a LangChain runnable (embed the query, then dense and BM25 search in
-parallel, fused); :class:`rag.policy.AnsweringPolicy` answers from the passages with
-the extractive engine or, with ``settings.engine == "llm"``, an LLM whose citations are
-verified. :func:`answer_stream` yields the text as it is produced and then the finished
+parallel, fused); :class:`rag.policy.AnsweringPolicy` plans which engine answers and runs
+it over the passages: the extractive engine, or with ``settings.engine == "llm"`` an LLM
+whose citations are verified. :func:`answer_stream` returns a :class:`~rag.response.Response`
+that yields the text as it is produced and then the finished
 :class:`~newsqa.types.Answer`; :func:`answer` returns only the Answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import date, datetime
 from typing import Any
 
@@ -23,11 +24,13 @@ from newsqa.timing import Timer, timed
 from newsqa.types import Answer, Filters, Query, Stage
 from rag import nlp
 from rag.conversation import History, turns_of
-from rag.language import language_mismatch
-from rag.policy import AnsweringPolicy
-from rag.retrieve import Index, build_retriever, is_open, open_index
-from rag.when import resolve_time
+from rag.nlp.language import language_mismatch
+from rag.policy import policy_for
+from rag.response import Response, build_answer
+from rag.retrieval.retriever import Index, build_retriever, is_open, open_index
+from rag.retrieval.when import resolve_time
 
+# Copies of one story are folded into one passage: fetch this many times k to still fill k.
 _COPIES_HEADROOM = 3
 
 
@@ -69,12 +72,11 @@ def retrieval_chain(
 
     ``query_fields`` are the rest of the :class:`Query`: filters, ``as_of``, time range.
     """
-    # Copies of one story are folded into one passage, so fetch enough to still fill k.
     retriever = build_retriever(index, settings.retrieval, k=k * _COPIES_HEADROOM)
 
     def embed(text: str) -> Query:
         with timed(timings, "embed_query"):
-            return Query(text=text, vector=index.embedder.embed_query(text), **query_fields)
+            return index.query(text, **query_fields)
 
     def retrieve(query: Query):
         with timed(timings, "retrieve"):
@@ -89,18 +91,30 @@ def answer_stream(
     k: int | None = None,
     filters: Filters | dict | None = None,
     history: History | None = None,
+    stages: bool = False,
     as_of: date | datetime | None = None,
     settings: Settings | None = None,
-    stages: bool = False,
-) -> Iterator[str | Stage | Answer]:
-    """Like :func:`answer`, but yields pieces of the text as they are ready, then the Answer.
+) -> Response:
+    """Like :func:`answer`, but a :class:`~rag.response.Response`: the text's pieces as they come, then the Answer.
 
     With the ``llm`` engine the pieces are the model's raw reply as it streams; the final
     Answer holds the verified text, which keeps only supported sentences. With ``stages``,
     a :class:`~newsqa.types.Stage` comes before each step (loading the models on the first
-    question, searching, reading), for a screen to show while it waits.
+    question, searching, reading), for a screen to show while it waits. Errors in the input
+    are raised when the stream starts.
     """
-    settings = settings or Settings()
+    return Response(_steps(question, k, filters, history, as_of, settings or Settings(), stages))
+
+
+def _steps(
+    question: str,
+    k: int | None,
+    filters: Filters | dict | None,
+    history: History | None,
+    as_of: date | datetime | None,
+    settings: Settings,
+    stages: bool,
+) -> Generator[str | Stage, None, Answer]:
     question = _validate(question, settings)
     chosen_filters = Filters.parse(filters)
     total = Timer()
@@ -110,8 +124,8 @@ def answer_stream(
     index.check_sources(chosen_filters)
     if stages:
         yield Stage(step="searching", passages=index.size())
-    policy = AnsweringPolicy(index.embedder, settings)
-    search_text, notice = policy.standalone(question, turns_of(history))
+    policy = policy_for(index.embedder, settings)
+    plan = policy.plan(question, turns_of(history))
     moment = _moment(as_of)
     time_range = resolve_time(question, moment.date())
     timings: dict[str, float] = {}
@@ -124,34 +138,33 @@ def answer_stream(
         as_of=moment,
         time_range=time_range,
     )
-    retrieved = chain.invoke(search_text)
+    retrieved = chain.invoke(plan.search_text)
     mismatch = language_mismatch(question, retrieved["passages"], settings.answer.language_confidence)
     if mismatch:
         asked, written = mismatch
         raise InputError(f"the question reads as {asked}, but the articles are in {written}; ask it in {written}")
     if stages:
         yield Stage(step="reading", passages=len(retrieved["passages"]))
-    result = None
     with timed(timings, "answer"):
-        for piece in policy.stream(question, retrieved["query"], retrieved["passages"], notice):
-            if isinstance(piece, Answer):
-                result = piece
-            else:
-                yield piece
-    assert result is not None
+        reply = yield from policy.respond(retrieved["query"], retrieved["passages"], plan)
     timings["total"] = total.ms
-    result.timings_ms = {name: round(ms, 2) for name, ms in timings.items()}
-    result.as_of = moment.date()
-    result.time_range = time_range
-    result.understood_as = search_text if search_text != question else None
-    yield result
+    return build_answer(
+        question,
+        reply,
+        retrieved["passages"],
+        understood_as=plan.search_text if plan.search_text != question else None,
+        timings_ms={name: round(ms, 2) for name, ms in timings.items()},
+        as_of=moment.date(),
+        time_range=time_range,
+    )
 
 
-def warm_up(settings: Settings) -> None:
+def warm_up(settings: Settings | None = None) -> None:
     """Load the models and open the index now, so that the first question is as quick as the next."""
+    settings = settings or Settings()
     index = open_index(settings)
     index.embedder.embed_query("warm up")
-    AnsweringPolicy(index.embedder, settings)
+    policy_for(index.embedder, settings)
     nlp.parse(["Who warmed up the reader?"])
 
 
@@ -182,6 +195,4 @@ def answer(
     Raises :class:`newsqa.errors.InputError` for an empty or oversized question or unusable
     filters, and :class:`newsqa.errors.IndexUnavailableError` when there is no index yet.
     """
-    *_, result = answer_stream(question, k=k, filters=filters, history=history, as_of=as_of, settings=settings)
-    assert isinstance(result, Answer)
-    return result
+    return answer_stream(question, k=k, filters=filters, history=history, as_of=as_of, settings=settings).answer()

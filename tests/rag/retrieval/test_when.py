@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from newsqa.types import TimeRange
-from rag.when import resolve_time
+from rag.retrieval.when import resolve_time
 
 AS_OF = date(2022, 6, 17)  # a Friday
 

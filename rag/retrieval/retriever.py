@@ -2,19 +2,20 @@
 
     index = open_index(settings)
     retriever = build_retriever(index, settings.retrieval, k=5)
-    passages = retriever.invoke(Query(text=q, vector=index.embedder.embed_query(q)))
+    passages = retriever.invoke(index.query(q))
 
 :func:`open_index` returns the process-wide :class:`Index` for a store (the model, the
 Chroma collection and BM25 load once; BM25 reopens by itself when an ingestion in this
 or another process saved a new one). :func:`build_retriever` is a LangChain runnable
 from a :class:`~newsqa.types.Query` to a list of :class:`~newsqa.types.Passage`: dense
-and BM25 search run in parallel, and :func:`rag.fusion.fuse` merges them.
+and BM25 search run in parallel, and :func:`rag.retrieval.fusion.fuse` merges them.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel, RunnablePassthrough
 
@@ -26,7 +27,7 @@ from newsqa.dates import day_from_number
 from newsqa.errors import InputError
 from newsqa.settings import RetrievalSettings, Settings, StoreSettings
 from newsqa.types import Filters, Passage, Query, RetrievalMode
-from rag.fusion import Fused, fuse
+from rag.retrieval.fusion import Fused, fuse
 
 
 @dataclass
@@ -52,6 +53,10 @@ class Index:
             return True  # deleted under this process: reopening says so, instead of answering from memory
         current = saved_version(self.store)
         return current is not None and current != self.generation
+
+    def query(self, text: str, **fields: Any) -> Query:
+        """The :class:`Query` for ``text``: its embedding, and ``fields`` (filters, ``as_of``, time range)."""
+        return Query(text=text, vector=self.embedder.embed_query(text), **fields)
 
     def size(self) -> int:
         """How many passages (chunks) there are to search."""

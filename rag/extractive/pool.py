@@ -1,0 +1,159 @@
+"""The sentences a question is read in: pooled from its passages, described for the reader's model.
+
+For a question and its retrieved passages, :class:`Reader`
+
+1. splits the passages into sentences with their spans in the article;
+2. keeps the sentences of articles that name the question's entities (spaCy's, see
+   :mod:`rag.extractive.question`) and pools the best few by question-term overlap (weighted
+   by rarity, with a share of what the neighbouring sentences match, since news sentences
+   lean on the one before);
+3. describes every candidate answer named in the pool by its features
+   (:mod:`rag.extractive.features`), unscored: the model that scores them is the engine's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from index.embed import Embedder
+from newsqa.settings import AnswerSettings
+from newsqa.text import content_terms, share_in
+from newsqa.types import Passage
+from rag.extractive.candidates import Candidate
+from rag.extractive.features import SentenceEvidence, describe
+from rag.extractive.question import QuestionAnalysis, QuestionAnalyzer
+from rag.nlp.sentences import Sentence, split_sentences
+
+# A question's named things say which story it is about: their terms weigh this many times
+# an ordinary term's rarity weight in a sentence's overlap with the question.
+ENTITY_TERM_WEIGHT = 1.5
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A pooled sentence, its match with the question, and the best answer the reader found in it."""
+
+    sentence: Sentence
+    lexical: float = 0.0
+    semantic: float | None = None  # embedding similarity to the question, measured when a decision needs it
+    candidate: Candidate | None = None
+    typed: bool = False  # the answer is of a kind the question likely asks for
+    # ... and fills the role the question asks about ("led by X" for "Who led ...?"), or
+    # counts what it asks to count
+    fills_role: bool = False
+    counts: bool = False  # a number followed by what "how many" counts
+    short_answer: str | None = None
+    score: float = 0.0  # the reader's score of that answer here
+    matched: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The pooled sentences of a question and its candidate answers (scored and best first once the engine read them).
+
+    A name the question gives is no candidate; ``choices`` are the multiple-choice options,
+    each a candidate whether the sentences name it or not.
+    """
+
+    analysis: QuestionAnalysis
+    pool: tuple[Scored, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    choices: tuple[Candidate, ...] = ()
+    abstain_reason: str = ""
+
+
+class Reader:
+    """Pools the sentences that bear on a question and describes every candidate answer in them."""
+
+    def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
+        self.embedder = embedder
+        self.settings = settings
+        self.analyzer = QuestionAnalyzer(embedder)
+
+    def read(
+        self,
+        question_text: str,
+        passages: list[Passage],
+        as_of: datetime | None = None,
+        choices: tuple[str, ...] = (),
+    ) -> Reading:
+        """The pool and its described (unscored) candidates; ``choices`` are candidates too, named or not."""
+        analysis = self.analyzer.analyze(question_text)
+        seen: set[tuple[str, int]] = set()
+        unique = []
+        for sentence in (s for p in passages for s in split_sentences(p)):
+            key = (sentence.passage.article_id, sentence.start)
+            if key not in seen:
+                seen.add(key)
+                unique.append(sentence)
+        if not unique:
+            return Reading(analysis, abstain_reason="no passages were retrieved")
+        covering = self._articles_covering(analysis, passages)
+        scored = [s for s in self._lexical(analysis, unique) if s.sentence.passage.article_id in covering]
+        if not scored:
+            missing = ", ".join(analysis.entities)
+            return Reading(analysis, abstain_reason=f"no retrieved passage mentions {missing}")
+        pool = sorted(scored, key=lambda s: s.lexical, reverse=True)[: self.settings.sentence_pool]
+        evidence = SentenceEvidence(
+            lexical=[s.lexical for s in pool],
+            ranks={p.id: rank for rank, p in enumerate(passages)},
+            top_score=max(p.score for p in passages),
+        )
+        candidates, choice_candidates = describe(
+            analysis, [s.sentence for s in pool], evidence, self.embedder, as_of, choices
+        )
+        # A name the question already gives ("Who met Biden?") is never its answer.
+        answers = tuple(c for c in candidates if c.mentions[0].features["in_question"] < 1)
+        return Reading(analysis, tuple(pool), answers, tuple(choice_candidates))
+
+    def _lexical(self, analysis: QuestionAnalysis, sentences: list[Sentence]) -> list[Scored]:
+        term_sets = [set(content_terms(s.text)) for s in sentences]
+        df = Counter(t for terms in term_sets for t in terms if t in analysis.terms)
+        n = max(len(sentences), 1)
+        entity_terms = set(content_terms(" ".join(analysis.entities)))
+        # Rarer terms weigh more, the question's named things most: they say which story it is.
+        weights = {
+            t: math.log(1 + n / (1 + df[t])) * (ENTITY_TERM_WEIGHT if t in entity_terms else 1.0)
+            for t in analysis.terms
+        }
+        total = sum(weights.values()) or 1.0
+        scored = []
+        for i, (sentence, terms) in enumerate(zip(sentences, term_sets)):
+            matched = terms & weights.keys()
+            own = sum(weights[t] for t in matched)
+            inherited = 0.0
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(sentences) and sentences[j].passage.id == sentence.passage.id:
+                    inherited = max(inherited, sum(weights[t] for t in (term_sets[j] & weights.keys()) - matched))
+            lexical = min(1.0, (own + self.settings.neighbour_weight * inherited) / total)
+            scored.append(Scored(sentence, lexical=lexical, matched=frozenset(matched)))
+        return scored
+
+    def _articles_covering(self, analysis: QuestionAnalysis, passages: list[Passage]) -> set[str]:
+        """Articles whose retrieved text names enough of the question's entities.
+
+        An entity counts by the share of its words the text has: "the 2022 NHL Stanley Cup
+        Finals" is mostly named by "the Stanley Cup Final", and a question is seldom worded
+        as its articles are.
+        """
+        texts: dict[str, list[str]] = {}
+        for passage in passages:
+            texts.setdefault(passage.article_id, [passage.title]).append(passage.text)
+        # An entity of stopwords only ("US") has no words to count: it must be written as is, or with stops ("U.S.").
+        by_letters = {entity: not content_terms(entity) for entity in analysis.entities}
+        covering = set()
+        for article_id, parts in texts.items():
+            haystack = "\n".join(parts)
+            words = set(content_terms(haystack))
+            shares = [
+                float(entity.replace(".", "") in haystack.replace(".", ""))
+                if by_letters[entity]
+                else share_in(entity, words)
+                for entity in analysis.entities
+            ]
+            if not shares or sum(shares) / len(shares) >= self.settings.min_entity_coverage:
+                covering.add(article_id)
+        return covering

@@ -1,0 +1,1 @@
+"""The generative engine: an LLM's answer (``models``, ``prompts/``), each sentence verified (``verify``)."""

@@ -1,0 +1,47 @@
+"""The features of mentions in hand-made sentences."""
+
+from __future__ import annotations
+
+from rag.extractive.features import FEATURES, SentenceEvidence, describe
+from rag.nlp.sentences import split_sentences
+from tests.rag.extractive.parts import analyze, passage
+
+
+def test_features_of_a_mention_describe_its_sentence_and_its_ties_to_the_question(fake_embedder):
+    question = "Who led the loyalists in Balqasah?"
+    sentences = split_sentences(
+        passage(
+            "Loyalists of Bashar Assad fought in Balqasah. "
+            "The loyalists, led by a wanted man known as Shujaa al-Ali, were also killed."
+        )
+    )
+    analysis = analyze(question, fake_embedder)
+    evidence = SentenceEvidence(lexical=[0.6, 0.5], ranks={"a::h::0": 0}, top_score=0.03)
+    candidates, _ = describe(analysis, sentences, evidence, fake_embedder)
+    by_text = {c.text: c for c in candidates}
+    ali = by_text["Shujaa al-Ali"].mentions[0].features
+    assad = by_text["Bashar Assad"].mentions[0].features
+    assert set(ali) == set(FEATURES)
+    assert ali["role"] == 1.0 and assad["role"] == 0.0, "the parse says who led"
+    assert ali["verb_tie"] > assad["verb_tie"]
+    assert ali["type"] == assad["type"] == 0.9 and ali["entity"] == 1.0
+    assert (ali["lexical"], ali["lexical_share"], assad["lexical_share"]) == (0.5, 0.5 / 0.6, 1.0)
+    assert ali["rank"] == 1.0 and ali["in_question"] == 0.0
+
+def test_a_number_followed_by_what_is_counted_counts_it(fake_embedder):
+    analysis = analyze("How many security personnel were killed?", fake_embedder)
+    sentences = split_sentences(passage("SANA said the clashes left two security personnel dead and 10 others hurt."))
+    evidence = SentenceEvidence(lexical=[0.5], ranks={}, top_score=0.03)
+    candidates, _ = describe(analysis, sentences, evidence, fake_embedder)
+    counts = {c.text: c.mentions[0].features["counts"] for c in candidates if c.answer_type == "number"}
+    assert counts == {"2": 1.0, "10": 0.0}
+
+def test_a_choice_is_read_as_a_candidate_even_when_only_partly_named(fake_embedder):
+    analysis = analyze("What did the senators agree to?", fake_embedder)
+    sentences = split_sentences(passage("The senators agreed on an assault weapons ban for young buyers."))
+    evidence = SentenceEvidence(lexical=[0.5], ranks={}, top_score=0.03)
+    choices = ("Ban on military-style assault weapons", "Universal background checks")
+    _, read_choices = describe(analysis, sentences, evidence, fake_embedder, choices=choices)
+    named, absent = read_choices
+    assert named.mentions and named.mentions[0].coverage == 0.75
+    assert not absent.mentions
