@@ -11,12 +11,13 @@ The thresholds that decide when the extractive engine answers or abstains live i
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from newsqa.types import Engine
 
@@ -234,6 +235,30 @@ class UISettings(_Section):
             "or the API; 0 for no limit. Two are answered at a time, so one client cannot starve the rest."
         ),
     )
+
+    # NoDecode: the variable is a plain comma-separated list ("127.0.0.1,10.0.0.0/8"), not JSON.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description=(
+            "Addresses or networks of the reverse proxies in front of the UI, comma-separated "
+            "(NEWSQA_UI__TRUSTED_PROXIES=127.0.0.1 behind nginx on the same machine). Only a request "
+            "that comes from one of them has its X-Forwarded-For read, and then only the address the "
+            "last trusted proxy added counts as the client's. Empty (the default): every limit counts "
+            "the connection's own address, whatever a client writes in its headers."
+        ),
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _address_list(cls, value):
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for part in value or ():
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as e:
+                raise ValueError(f"{part!r} is not an IP address or network; give e.g. 127.0.0.1 or 10.0.0.0/8") from e
+        return value
 
     def credentials(self) -> tuple[str, str] | None:
         """The (user, password) pair, or None when the UI is open."""

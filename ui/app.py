@@ -498,6 +498,11 @@ def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, blo
     """
     # Local-first: no usage analytics leave the machine unless the user asks for them.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Gradio serves with uvicorn, which by default takes a loopback peer's X-Forwarded-For for
+    # the client's address: any local client, or a proxy passing the header on, could name
+    # itself anew in each request and lift every per-client limit. uvicorn reads whom to
+    # trust from this variable when the server starts; an empty list trusts no one.
+    os.environ["FORWARDED_ALLOW_IPS"] = ",".join(settings.ui.trusted_proxies)
     threading.Thread(target=_warm_up, args=(settings,), daemon=True, name="warm-up").start()
     blocks = NewsQAUI(settings).build()
     blocks.launch(

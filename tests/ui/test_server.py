@@ -61,3 +61,45 @@ def test_one_client_is_held_to_its_requests_a_minute(tmp_path):
         answers = [client.predict("When did Assad flee the country?", api_name="/answer") for _ in range(4)]
     assert [a.get("short_answer") for a in answers[:3]] == ["Dec. 8"] * 3
     assert answers[3]["error"].startswith("too many requests from 127.0.0.1: 3 a minute at most; try again in ")
+
+
+def _errors(url: str, headers: list[dict[str, str]]) -> list[str]:
+    """One empty question a client, each client sending its own headers: what each reply's error says.
+
+    An empty question is refused at once after the rate limit counted it, so the calls cost no answering.
+    """
+    return [Client(url, verbose=False, headers=h).predict("", api_name="/answer")["error"] for h in headers]
+
+
+def test_addresses_a_client_writes_in_its_headers_do_not_lift_its_limit(tmp_path):
+    spoofs = [
+        {"X-Forwarded-For": f"10.0.0.{i}", "Forwarded": f"for=10.0.1.{i}", "X-Real-IP": f"10.0.2.{i}"}
+        for i in range(40)
+    ]
+    with _sample_server(tmp_path) as url:  # the default limit, 30 a minute
+        errors = _errors(url, spoofs)
+    assert all(e.startswith("the question is empty") for e in errors[:30])
+    assert all(e.startswith("too many requests from 127.0.0.1: 30 a minute") for e in errors[30:]), errors[30:]
+
+
+def test_behind_a_trusted_proxy_each_client_it_forwards_has_a_limit_of_its_own(tmp_path):
+    # The test's own loopback connection plays the proxy, which appends the address it saw last.
+    first = {"X-Forwarded-For": "10.9.9.9, 10.0.0.1"}  # a client-written 10.9.9.9 before the proxy's hop
+    second = {"X-Forwarded-For": "10.0.0.2"}
+    env = {"NEWSQA_UI__REQUESTS_PER_MINUTE": "3", "NEWSQA_UI__TRUSTED_PROXIES": "127.0.0.1"}
+    with _sample_server(tmp_path, **env) as url:
+        errors = _errors(url, [first] * 4 + [second])
+    assert all(e.startswith("the question is empty") for e in errors[:3])
+    assert errors[3].startswith("too many requests from 10.0.0.1: 3 a minute"), errors[3]
+    assert errors[4].startswith("the question is empty"), "another client behind the proxy is not held"
+
+
+def test_a_trusted_proxy_that_is_no_address_is_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    result = CliRunner().invoke(app, ["ui", "--data-dir", str(tmp_path)], env={"NEWSQA_UI__TRUSTED_PROXIES": "nginx"})
+    assert result.exit_code != 0
+    assert "'nginx' is not an IP address or network; give e.g. 127.0.0.1" in result.output
+    assert "Traceback" not in result.output
