@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,8 +34,36 @@ def url_id(url: str) -> str:
     return f"{readable}-{hashlib.sha1(url.encode()).hexdigest()[:8]}"
 
 
-def fetch(url: str, settings: IndexSettings) -> bytes:
-    """The body of ``url``, or an InputError that says why it could not be had."""
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched body, and the charset the server declared for it (None when it declared none)."""
+
+    body: bytes
+    charset: str | None
+
+
+# A page's own declaration of its charset, in its first few kilobytes: <meta charset="..."> or http-equiv.
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_CHARSET_SNIFF_BYTES = 4096
+
+
+def decode_page(fetched: Fetched) -> str:
+    """A page's text, decoded as its server declares, else as its meta tag declares, else as UTF-8.
+
+    A declared charset that is unknown, or that the bytes do not fit, is passed over for the next.
+    """
+    meta = _META_CHARSET.search(fetched.body[:_CHARSET_SNIFF_BYTES])
+    for name in (fetched.charset, meta.group(1).decode("ascii") if meta else None, "utf-8"):
+        if name:
+            try:
+                return fetched.body.decode(name)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return fetched.body.decode("utf-8", errors="replace")
+
+
+def fetch(url: str, settings: IndexSettings) -> Fetched:
+    """The body of ``url`` with its declared charset, or an InputError that says why it could not be had."""
     import httpx
 
     if urlsplit(url).scheme.lower() not in _WEB_SCHEMES:
@@ -57,7 +86,7 @@ def fetch(url: str, settings: IndexSettings) -> bytes:
                 body.extend(piece)
                 if len(body) > limit:
                     raise InputError(f"{url}: more than the {limit:,}-byte limit; not indexed")
-            return bytes(body)
+            return Fetched(bytes(body), response.charset_encoding)
     except httpx.TimeoutException as e:
         raise InputError(f"{url}: no answer within {settings.fetch_timeout_s:g}s; try again later") from e
     except httpx.TooManyRedirects as e:
@@ -68,7 +97,7 @@ def fetch(url: str, settings: IndexSettings) -> bytes:
 
 def load_page(url: str, settings: IndexSettings) -> Article:
     """The article on a news page."""
-    html = fetch(url, settings).decode("utf-8", errors="replace")
+    html = decode_page(fetch(url, settings))
     return article_from_html(html, where=url, article_id=url_id(url), url=url)
 
 
@@ -81,7 +110,7 @@ def load_feed(url: str, settings: IndexSettings) -> list[Article]:
     """Every entry of an RSS or Atom feed with text, taking title, date, outlet and link from the feed."""
     import feedparser
 
-    parsed = feedparser.parse(fetch(url, settings))
+    parsed = feedparser.parse(fetch(url, settings).body)
     outlet = parsed.feed.get("title") or urlsplit(url).netloc
     articles = []
     for entry in parsed.entries:

@@ -232,16 +232,6 @@ def _embed_and_write(
             bar.update(len(batch))
 
 
-def _other_article(path: str, previous_path: str) -> bool:
-    """Whether an article from ``path`` is another one than the article of its id indexed from
-    ``previous_path``. A .jsonl row's id is given by the user, so it names the same article
-    in any .jsonl file; any other file's id comes from its name, so only its own path can
-    replace it, and a .jsonl row with that id is another article."""
-    if path.endswith(".jsonl") and previous_path.endswith(".jsonl"):
-        return False
-    return path != previous_path
-
-
 def ingest(
     paths: Sequence[Path | str],
     settings: Settings,
@@ -252,6 +242,7 @@ def ingest(
     feeds: Sequence[str] = (),
     outlet: str | None = None,
     uploaded: bool = False,
+    replace: bool = False,
 ) -> IngestReport:
     """Index the articles in ``paths`` (files, folders or web page URLs) and ``feeds`` (RSS/Atom URLs).
 
@@ -259,7 +250,9 @@ def ingest(
     ``og:site_name``); .jsonl lines and HTML metadata bring their own. ``outlet``, when
     given, is the outlet of every file but .jsonl rows, whatever the file says. ``uploaded``
     files (the UI's) are known by file name and outlet, so uploading a changed file again
-    replaces the article. Bad lines of a .jsonl file are skipped and named in
+    replaces the article. An article whose id is already indexed from another file (a
+    .jsonl of another dataset reusing ids, a file of the same name in another folder) is
+    refused and named, unless ``replace`` says to replace it. Bad lines of a .jsonl file are skipped and named in
     the report (``strict`` refuses the whole file instead). Returns what was added,
     replaced and left as is.
     Raises :class:`newsqa.errors.InputError` for unusable input before anything is written.
@@ -279,10 +272,10 @@ def ingest(
         stale: list[str] = []
         for article in articles:
             previous_path = paths_stored.get(article.id)
-            if previous_path and _other_article(article.path, previous_path):
+            if previous_path and previous_path != article.path and not replace:
                 report.failed.append(
                     f"{article.path}: article id {article.id!r} is already indexed from {previous_path}; "
-                    "rename one of the files"
+                    "give it another id (or rename the file), or ingest with --replace to replace it"
                 )
                 continue
             chunks = _chunks_of(article, settings)

@@ -31,8 +31,9 @@ def lexical_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if title else text
 
 
-# Saved with the index; a saved index of another format is rebuilt. Bump it when the tokenizer changes.
-_FORMAT = 4
+# Saved with the index; a saved index of another format is rebuilt. Bump it when the tokenizer changes
+# (5: words of every script, CJK as character pairs).
+_FORMAT = 5
 
 
 @dataclass
@@ -54,7 +55,7 @@ class LexicalIndex:
         duplicates: DuplicateGroups,
         generation: int = 0,
     ) -> None:
-        self._retriever = retriever
+        self._retriever = retriever  # bm25s's index; None when no chunk has a term to find
         # The vector store's generation this index was built from (VectorStore.generation).
         self.generation = generation
         self.ids = ids
@@ -80,9 +81,11 @@ class LexicalIndex:
             days.append(int(meta.get("published_day", 0)))
             pieces.setdefault(meta["article_id"], []).append((int(meta.get("chunk_index", 0)), record.text))
             titles[meta["article_id"]] = meta.get("title", "")
-        retriever = bm25s.BM25()
-        if texts:
-            retriever.index([content_terms(text) for text in texts], show_progress=False)
+        tokens = [content_terms(text) for text in texts]
+        # bm25s cannot index chunks none of which has a term (a file of "=" signs): BM25 then has nothing to find.
+        retriever = bm25s.BM25() if any(tokens) else None
+        if retriever is not None:
+            retriever.index(tokens, show_progress=False)
         article_texts = {article: " ".join(text for _, text in sorted(parts)) for article, parts in pieces.items()}
         duplicates = group_duplicates(article_texts, titles, store.settings.index.duplicate_threshold)
         return cls(retriever, ids, sources, np.array(days, dtype=np.int64), duplicates, generation)
@@ -93,7 +96,7 @@ class LexicalIndex:
         if target.exists() and not target.is_dir():
             # What a damaged index left in place of the folder bm25s writes.
             target.unlink()
-        if self.ids:
+        if self._retriever is not None:
             self._retriever.save(str(target))
         (folder / "chunks.json").write_text(
             json.dumps(
@@ -101,6 +104,7 @@ class LexicalIndex:
                     "format": _FORMAT,
                     "generation": self.generation,
                     "ids": self.ids,
+                    "searchable": self._retriever is not None,
                     "sources": self.sources.tolist(),
                     "duplicates": asdict(self.duplicates),
                 }
@@ -116,7 +120,7 @@ class LexicalIndex:
         meta = json.loads((folder / "chunks.json").read_text())
         if meta.get("format") != _FORMAT:
             return None
-        retriever = bm25s.BM25.load(str(folder / "bm25")) if meta["ids"] else bm25s.BM25()
+        retriever = bm25s.BM25.load(str(folder / "bm25")) if meta["searchable"] else None
         duplicates = DuplicateGroups(**meta["duplicates"])
         days = np.load(folder / "days.npy")
         return cls(retriever, meta["ids"], meta["sources"], days, duplicates, int(meta["generation"]))
@@ -146,7 +150,7 @@ class LexicalIndex:
 
     def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[LexicalHit]:
         terms = content_terms(query)
-        if not self.ids or not terms:
+        if self._retriever is None or not terms:
             return []
         n = min(n, len(self.ids))
         docs, scores = self._retriever.retrieve([terms], k=n, weight_mask=mask, show_progress=False, n_threads=1)

@@ -12,8 +12,9 @@ import json
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -25,6 +26,11 @@ _BINARY_SNIFF_BYTES = 8192
 # A news article has prose; a page whose every extracted line is shorter than this is a
 # menu, a list of links or a cookie wall, and is refused rather than indexed as "Section 1 ...".
 MIN_PROSE_WORDS = 8
+# A Unix timestamp in seconds (9 to 11 digits: 1973 to 5138), not a date written without dashes.
+_TIMESTAMP = re.compile(r"\d{9,11}(?:\.\d+)?")
+# Headlines run to about 70 characters, the longest news headlines to about 200: a first line
+# longer than this is the story itself, with no headline.
+MAX_HEADLINE_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -56,19 +62,30 @@ class Article:
 
 
 def normalize_date(value: object, *, where: str) -> str:
-    """An ISO date ``YYYY-MM-DD`` from a date or datetime string, or "" when absent."""
+    """An ISO date ``YYYY-MM-DD`` from a date or datetime string or a Unix timestamp, or "" when absent.
+
+    A date after tomorrow (anywhere on Earth) is refused: it is a typo or a unit mistaken,
+    and an article dated in the future would never be read by a question asked today.
+    """
     if value in (None, ""):
         return ""
     text = str(value).strip()
     try:
-        return date.fromisoformat(text[:10]).isoformat()
-    except ValueError as e:
+        if _TIMESTAMP.fullmatch(text):
+            day = datetime.fromtimestamp(float(text), tz=UTC).date()
+        else:
+            day = date.fromisoformat(text[:10])
+    except (ValueError, OverflowError, OSError) as e:
         raise InputError(f"{where}: published date {text!r} is not YYYY-MM-DD; fix or remove it") from e
+    if day > date.today() + timedelta(days=1):
+        raise InputError(f"{where}: published date {day} lies in the future; fix or remove it")
+    return day.isoformat()
 
 
 def _slug(name: str) -> str:
-    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", name).strip("-").lower()
-    return slug or hashlib.sha1(name.encode()).hexdigest()[:12]
+    """An article id from a file name: its letters and digits of any script ("été" and "ütü" stay two)."""
+    slug = re.sub(r"[^\w.-]+", "-", unicodedata.normalize("NFC", name)).strip("-").lower()
+    return slug or hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def _read_text(path: Path, max_bytes: int) -> str:
@@ -95,8 +112,13 @@ def _read_text(path: Path, max_bytes: int) -> str:
 
 
 def _split_headline(text: str) -> tuple[str, str]:
+    """The first line as the headline, the rest as the story; a first line too long to be a headline is story."""
     lines = text.strip().splitlines()
     title = lines[0].strip().lstrip("#").strip()
+    if len(title) > MAX_HEADLINE_CHARS:
+        # A headline is repeated in every chunk's metadata and embedded text: a whole story
+        # taken for one (a file without line breaks) multiplied the index by its chunk count.
+        return "", text.strip()
     body = "\n".join(lines[1:]).strip()
     return title, body or title
 
@@ -179,6 +201,18 @@ def _load_html(path: Path, text: str, source: str) -> Article:
     return article_from_html(text, where=str(path), article_id=_slug(path.stem), fallback_source=source, path=str(path))
 
 
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _encodable(record: object) -> bool:
+    """Whether a parsed line's strings are text: a lone surrogate cannot be written as UTF-8."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _jsonl_article(record: object, path: Path, where: str) -> Article:
     """The article of one parsed jsonl line, or an InputError saying what the line lacks."""
     if not isinstance(record, dict):
@@ -203,7 +237,8 @@ def _jsonl_article(record: object, path: Path, where: str) -> Article:
 def _load_jsonl(path: Path, text: str, strict: bool) -> LoadedFile:
     loaded = LoadedFile()
     seen: dict[str, int] = {}
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" alone: JSON strings may hold U+2028 or U+0085, at which splitlines() would cut a row.
+    for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{path}:{line_no}"
@@ -212,6 +247,8 @@ def _load_jsonl(path: Path, text: str, strict: bool) -> LoadedFile:
                 record = json.loads(line)
             except json.JSONDecodeError as e:
                 raise InputError(f"{where}: not valid JSON ({e.msg}); one article object per line") from e
+            if _SURROGATE.search(line) and not _encodable(record):
+                raise InputError(f"{where}: holds a lone surrogate escape (such as \\ud800), not text; fix the line")
             article = _jsonl_article(record, path, where)
             if article.id in seen:
                 raise InputError(f"{where}: article id {article.id!r} was already given on line {seen[article.id]}")

@@ -16,6 +16,7 @@ import fcntl
 import functools
 import os
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +60,21 @@ _READ_ONLY = ("readonly database", "read-only file system", "permission denied")
 _DAMAGED = ("file is not a database", "malformed", "database disk image")
 
 
+def chroma_failures() -> tuple[type[BaseException], ...]:
+    """What a Chroma call raises when its files fail: exceptions, and Rust panics.
+
+    Chroma's Rust core panics on some damaged databases, and pyo3 raises a panic as
+    ``PanicException``, a BaseException that ``except Exception`` lets through as a traceback.
+    Its module exists once the core has loaded.
+    """
+    panic = getattr(sys.modules.get("pyo3_runtime"), "PanicException", None)
+    return (Exception, panic) if panic is not None else (Exception,)
+
+
+def _is_panic(error: BaseException) -> bool:
+    return not isinstance(error, Exception)
+
+
 def _nearly_full(where: str) -> bool:
     """Whether the disk holding ``where`` has (almost) no space left: Chroma's errors on a full
     disk speak of failed compactions and backfills, never of space."""
@@ -88,7 +104,7 @@ def storage_error(error: BaseException, where: str) -> IndexUnavailableError | N
             f"index folder {where} cannot be written (read-only, or another user's); newsqa writes to it "
             "even to answer, so make it writable or copy it to a folder that is"
         )
-    if any(words in text for words in _DAMAGED):
+    if any(words in text for words in _DAMAGED) or _is_panic(error):
         return IndexUnavailableError(
             f"index folder {where} is damaged ({type(error).__name__}: {error}); move it aside and ingest again"
         )
@@ -155,7 +171,7 @@ def _client(settings: Settings, *, create: bool):
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except IndexUnavailableError:
         raise
-    except Exception as e:
+    except chroma_failures() as e:
         raise storage_error(e, str(path)) or IndexUnavailableError(
             f"index folder {path} cannot be opened ({type(e).__name__}: {e}); if it is damaged, "
             "move it aside and ingest again"
@@ -190,7 +206,7 @@ class _Reachable:
                 raise IndexUnavailableError(
                     f"{self._location} stopped answering ({type(e).__name__}); start it again with `chroma run`"
                 ) from e
-            except Exception as e:
+            except chroma_failures() as e:
                 problem = storage_error(e, self._location)
                 if problem is None:
                     raise
@@ -217,7 +233,7 @@ class VectorStore:
             else:
                 self._collection = self._client.get_collection(name)
             self._collection = _Reachable(self._collection, self.location)
-        except Exception as e:
+        except chroma_failures() as e:
             if not create and "does not exist" in str(e).lower():
                 raise IndexUnavailableError(
                     f"no index named {name!r} in {self.location}; run `newsqa ingest PATH` first"

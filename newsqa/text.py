@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 import threading
 
-WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'\-]*")
+# A word: a letter or digit of any script, then more, with inner apostrophes and hyphens
+# ("al-Ali", "O’Neill"). An underscore joins no words (taken apart in _words).
+WORD = re.compile(r"[^\W_][\w’'\-]*")
+# Chinese, Japanese and Korean are written without spaces between words: a run of their
+# characters is read as overlapping pairs of characters, as Lucene's CJK analyzer does, so
+# that the words of a question match inside a sentence.
+_CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+)")
 STOPWORDS = frozenset(
     """a an the of in on at to for from by with about as into over after before during
     and or but if than then so that this these those there here is are was were be been being
@@ -29,10 +35,44 @@ def _stemmer():
     return _thread_state.stemmer
 
 
+def _words(text: str):
+    for word in WORD.findall(text):
+        for part in word.split("_") if "_" in word else (word,):
+            if part.isascii():
+                yield part
+                continue
+            for n, piece in enumerate(_CJK.split(part)):
+                if n % 2 == 0:  # between runs of CJK characters: a word of another script, or nothing
+                    if piece:
+                        yield piece
+                elif len(piece) == 1:
+                    yield piece
+                else:
+                    yield from (piece[i : i + 2] for i in range(len(piece) - 1))
+
+
 def content_terms(text: str) -> list[str]:
-    """Lower-cased, stemmed words of a text, without stopwords."""
-    words = [w.lower().strip("’'-") for w in WORD.findall(text)]
-    return _stemmer().stemWords([w for w in words if w and w not in STOPWORDS])
+    """Lower-cased words of a text in any script, without stopwords; English (ASCII) words stemmed.
+
+    Words of other scripts are kept as written, lower-cased: the English stemmer would only
+    mangle them, and BM25 still matches them as typed.
+    """
+    words = [w.lower().strip("’'-") for w in _words(text)]
+    words = [w for w in words if w and w not in STOPWORDS]
+    english = [_is_english(w) for w in words]
+    if all(english):
+        return _stemmer().stemWords(words)
+    stems = iter(_stemmer().stemWords([w for w, e in zip(words, english) if e]))
+    return [next(stems) if e else w for w, e in zip(words, english)]
+
+
+# Letters up to Latin Extended-B: the Latin script, in which English news writes "Beyoncé’s" too.
+_LAST_LATIN = 0x24F
+
+
+def _is_english(word: str) -> bool:
+    """Written in the Latin script (a typographic apostrophe allowed: "Biden’s"), so the English stemmer applies."""
+    return word.isascii() or all(ord(c) <= _LAST_LATIN or c == "’" for c in word)
 
 
 def share_in(text: str, terms: set[str] | frozenset[str]) -> float:

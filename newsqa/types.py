@@ -44,6 +44,10 @@ class Filters(BaseModel):
         """Filters from a dict such as ``{"sources": ["cnn"], "since": "2022-06-01"}``, or an InputError."""
         if isinstance(value, Filters):
             return value
+        if value is not None and not isinstance(value, dict):
+            raise InputError(
+                f"filters must be a dict, not {type(value).__name__}: {{'sources': ['cnn'], 'since': '2022-06-01'}}"
+            )
         try:
             return cls.model_validate(value or {})
         except ValidationError as e:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from newsqa.errors import InputError
 from newsqa.text import strip_markers
 
 _PERSON = r"he|him|his|she|her|hers"
@@ -44,12 +45,17 @@ def turns_of(history: History | None) -> list[tuple[str, str]]:
     """The conversation as (question, answer) pairs, from pairs or role/content messages."""
     if not history:
         return []
-    if isinstance(history[0], dict):
-        messages: Sequence[dict] = history  # type: ignore[assignment]
-        users = [str(m["content"]) for m in messages if m.get("role") == "user"]
-        bots = [str(m["content"]) for m in messages if m.get("role") == "assistant"]
-        return list(zip(users, bots + [""] * (len(users) - len(bots))))
-    return [(str(q), str(a or "")) for q, a in history]
+    try:
+        if isinstance(history[0], dict):
+            messages: Sequence[dict] = history  # type: ignore[assignment]
+            users = [str(m["content"]) for m in messages if m.get("role") == "user"]
+            bots = [str(m["content"]) for m in messages if m.get("role") == "assistant"]
+            return list(zip(users, bots + [""] * (len(users) - len(bots))))
+        return [(str(q), str(a or "")) for q, a in history]
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise InputError(
+            "history must be (question, answer) pairs or {'role': 'user' or 'assistant', 'content': ...} messages"
+        ) from e
 
 
 def leans_on_conversation(question: str) -> bool:

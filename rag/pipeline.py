@@ -59,6 +59,10 @@ def _validate(question: str, settings: Settings) -> str:
     if not isinstance(question, str) or not question.strip():
         raise InputError("the question is empty; ask something about the indexed articles")
     question = question.strip()
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InputError("the question holds a lone surrogate (such as \\ud800), no character; retype it") from e
     limit = settings.answer.max_question_chars
     if len(question) > limit:
         raise InputError(f"the question is {len(question):,} characters; keep it under {limit:,}")

@@ -123,6 +123,9 @@ def ingest(
     strict: Annotated[
         bool, typer.Option("--strict", help="Refuse a .jsonl file with any bad line, instead of skipping the line.")
     ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace articles whose ids are already indexed from another file.")
+    ] = False,
     data_dir: DataDir = None,
     chroma_host: ChromaHost = None,
     chroma_port: ChromaPort = None,
@@ -133,7 +136,9 @@ def ingest(
     if not paths and not feed:
         raise InputError("nothing to ingest; give files, folders, URLs or --feed URL")
     settings = _settings(data_dir, chroma_host, chroma_port)
-    report = run_ingest(paths or [], settings, source=source, progress=not quiet, strict=strict, feeds=feed or [])
+    report = run_ingest(
+        paths or [], settings, source=source, progress=not quiet, strict=strict, feeds=feed or [], replace=replace
+    )
     typer.echo(report.summary())
     _print_problems(report)
     if report.failed:

@@ -22,6 +22,8 @@ LANGUAGES = {
     "id": "Indonesian", "he": "Hebrew", "el": "Greek",
 }  # fmt: skip
 _PASSAGE_SAMPLE_CHARS = 2000
+# Passages with fewer letters than this (rules of "=" signs, tables of figures) are in no language to compare.
+_MIN_LETTERS = 20
 _lock = threading.Lock()
 
 
@@ -47,7 +49,10 @@ def language_mismatch(question: str, passages: list[Passage], confidence: float)
     asked, sure = _language(question)
     if sure < confidence:
         return None
-    written, _ = _language(" ".join(p.text for p in passages)[:_PASSAGE_SAMPLE_CHARS])
+    sample = " ".join(p.text for p in passages)[:_PASSAGE_SAMPLE_CHARS]
+    if sum(c.isalpha() for c in sample) < _MIN_LETTERS:
+        return None
+    written, _ = _language(sample)
     if asked == written:
         return None
     return LANGUAGES[asked], LANGUAGES[written]

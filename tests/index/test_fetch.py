@@ -134,3 +134,19 @@ def test_watch_stops_cleanly_on_ctrl_c(tmp_path):
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0
     assert "stopped; the index holds everything up to the last finished poll" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("content_type", "meta"),
+    [
+        ("text/html; charset=ISO-8859-1", '<meta charset="ISO-8859-1">'),
+        ("text/html; charset=ISO-8859-1", ""),
+        ("text/html", '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'),
+    ],
+)
+def test_a_page_in_the_charset_it_declares_is_read_in_it(content_type, meta, settings):
+    page = PAGE.decode().replace("<head>", f"<head>{meta}").replace("Maria Lopez", "José Núñez").encode("latin-1")
+    with serving_routes({"/dam.html": (200, content_type, page, 0.0)}) as base:
+        assert ingest([f"{base}/dam.html"], settings, progress=False).added == 1
+    (chunk,) = open_store(settings).iter_all()
+    assert "José Núñez said the spillway" in chunk.text

@@ -119,10 +119,16 @@ def test_a_jsonl_row_does_not_replace_an_article_indexed_from_a_text_file(settin
     report = ingest([feed], settings, progress=False)
     assert report.added == report.replaced == 0 and "already indexed from" in report.failed[0]
     assert any("Shujaa al-Ali" in r.text for r in open_store(settings).iter_all())
-    # Its id is the user's own: the same row from another .jsonl file is the same article, changed.
+    # Another .jsonl file reusing the id is another dataset's article: named and refused, unless replace says so.
     (tmp_path / "a.jsonl").write_text(json.dumps({"id": "row-1", "title": "T", "text": "First text."}) + "\n")
     (tmp_path / "b.jsonl").write_text(json.dumps({"id": "row-1", "title": "T", "text": "Second text."}) + "\n")
     assert ingest([tmp_path / "a.jsonl"], settings, progress=False).added == 1
+    refused = ingest([tmp_path / "b.jsonl"], settings, progress=False)
+    assert refused.replaced == 0 and "--replace" in refused.failed[0]
+    assert any(r.text == "First text." for r in open_store(settings).iter_all())
+    assert ingest([tmp_path / "b.jsonl"], settings, progress=False, replace=True).replaced == 1
+    # The same file again, corrected, replaces its own rows as before.
+    (tmp_path / "b.jsonl").write_text(json.dumps({"id": "row-1", "title": "T", "text": "Third text."}) + "\n")
     assert ingest([tmp_path / "b.jsonl"], settings, progress=False).replaced == 1
 
 
@@ -236,3 +242,37 @@ def test_another_embedding_model_is_refused(settings, article_dir):
     )
     with pytest.raises(ModelMismatchError, match="was built with embedding model 'all-MiniLM-L6-v2'"):
         answer("Who led the loyalists in Balqasah?", settings=other)
+
+
+def test_articles_in_arabic_greek_and_chinese_are_found_by_bm25_in_their_own_words(settings, tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    stories = {
+        "arabic": ("اشتباكات في بلقسة", "قتل أربعة من عناصر الأمن في اشتباكات قرب قرية بلقسة غرب حمص."),
+        "greek": ("Σεισμός στην Αθήνα", "Ισχυρός σεισμός έπληξε την Αθήνα το πρωί της Δευτέρας."),
+        "chinese": ("东京发生地震", "周一早上东京发生强烈地震，数千人被疏散。"),
+    }
+    for name, (headline, story) in stories.items():
+        (folder / f"{name}.txt").write_text(f"{headline}\n\n{story}\n", encoding="utf-8")
+    assert ingest([folder], settings, progress=False).added == 3
+    lexical = open_lexical(open_store(settings))
+    for query, expected in (("قرية بلقسة", "arabic"), ("σεισμός Αθήνα", "greek"), ("东京地震", "chinese")):
+        hits = lexical.search(query, 3)
+        assert hits and hits[0].chunk_id.startswith(f"{expected}::"), (query, hits)
+
+
+def test_an_index_of_articles_without_a_single_word_still_opens_and_answers(settings, tmp_path):
+    (tmp_path / "rule.txt").write_text("=====\n\n" + "=" * 5000 + "\n")
+    assert ingest([tmp_path / "rule.txt"], settings, progress=False).added == 1
+    assert stats(settings).articles == 1
+    assert answer("Who led the loyalists?", settings=settings).abstained
+
+
+@pytest.mark.slow
+def test_a_one_line_file_of_a_megabyte_grows_the_index_by_a_bounded_factor(settings, tmp_path):
+    sentences = [f"Report {i} says the river rose {i % 9} metres near the dam overnight. " for i in range(14_000)]
+    text = "".join(sentences)[:1_000_000]
+    (tmp_path / "wall.txt").write_text(text)
+    ingest([tmp_path / "wall.txt"], settings, progress=False)
+    grown = sum(f.stat().st_size for f in settings.store.data_dir.rglob("*") if f.is_file())
+    assert grown < 20 * len(text), f"{grown:,} bytes of index for {len(text):,} bytes of text"

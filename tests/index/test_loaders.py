@@ -168,3 +168,59 @@ def test_folders_are_searched_for_supported_files(tmp_path):
         "sub/b.md",
         "sub/c.html",
     ]
+
+
+def test_a_first_line_too_long_for_a_headline_is_the_story(tmp_path):
+    path = tmp_path / "one-line.txt"
+    path.write_text("The dam held through the night. " * 40)
+    (article,) = load_file(path).articles
+    assert article.title == "" and article.text.startswith("The dam held") and len(article.text) > 1000
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("2022-06-17", "2022-06-17"),
+        (1654041600, "2022-06-01"),
+        ("1654041600", "2022-06-01"),
+        ("20220617", "2022-06-17"),
+    ],
+)
+def test_dates_and_unix_timestamps_are_read_as_days(published, expected, tmp_path):
+    path = tmp_path / "dated.jsonl"
+    path.write_text(json.dumps({"id": "a", "title": "T", "text": "Text.", "published": published}) + "\n")
+    assert load_file(path).articles[0].published == expected
+
+
+@pytest.mark.parametrize("published", ["2205-03-05", "9999-12-31"])
+def test_a_date_in_the_future_is_refused_by_name(published, tmp_path):
+    path = tmp_path / "future.jsonl"
+    rows = [{"id": "a", "title": "T", "text": "Text.", "published": published}, {"id": "b", "title": "T", "text": "B."}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    loaded = load_file(path)
+    assert [a.id for a in loaded.articles] == ["b"]
+    assert loaded.skipped == [f"{path}:1: published date {published} lies in the future; fix or remove it"]
+
+
+def test_jsonl_rows_end_at_newlines_only_and_a_lone_surrogate_is_one_named_row(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    separators = {"id": "a", "title": "T", "text": "One\u2028two\u0085three."}
+    path.write_text(
+        json.dumps(separators, ensure_ascii=False)
+        + "\n"
+        + '{"id": "b", "title": "T", "text": "bad \\ud800 text"}\n'
+        + json.dumps({"id": "c", "title": "T", "text": "Fine."})
+        + "\n",
+        encoding="utf-8",
+    )
+    loaded = load_file(path)
+    assert [a.text for a in loaded.articles] == ["One\u2028two\u0085three.", "Fine."]
+    assert loaded.skipped == [f"{path}:2: holds a lone surrogate escape (such as \\ud800), not text; fix the line"]
+
+
+def test_file_names_of_other_scripts_keep_their_letters_in_the_id(tmp_path):
+    ids = []
+    for name in ("été.txt", "ütü.txt", "خبر-1.txt", "مقال-1.txt"):
+        (tmp_path / name).write_text("Headline\n\nA story of a few words.\n")
+        ids.append(load_file(tmp_path / name).articles[0].id)
+    assert ids == ["été", "ütü", "خبر-1", "مقال-1"]

@@ -25,6 +25,14 @@ def test_content_terms_drop_stopwords_and_stem():
     assert content_terms("Who led the loyalists?") == ["led", "loyalist"]
 
 
+def test_words_of_every_script_are_terms_and_cjk_is_read_in_character_pairs():
+    assert content_terms("Clashes in Balqasah: ٣ قتلى في بلقسة") == ["clash", "balqasah", "٣", "قتلى", "في", "بلقسة"]
+    assert content_terms("Σεισμός στην Αθήνα") == ["σεισμός", "στην", "αθήνα"]
+    assert content_terms("東京で地震") == ["東京", "京で", "で地", "地震"]
+    # Latin letters beyond ASCII are English's too; an underscore joins no words.
+    assert content_terms("Beyoncé sang; snake_case") == ["beyoncé", "sang", "snake", "case"]
+
+
 def test_days_parse_and_convert_both_ways():
     assert parse_day("2022-06-17", "--since") == date(2022, 6, 17)
     assert parse_day("", "--since") is None and parse_day(None, "From") is None

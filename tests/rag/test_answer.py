@@ -123,6 +123,21 @@ def test_bad_questions_are_refused(sample_settings, question, message):
         answer(question, settings=sample_settings)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"question": "Who led the \ud800 loyalists?"}, "lone surrogate"),
+        ({"filters": ["sample"]}, "filters must be a dict, not list"),
+        ({"history": [{"role": "user"}]}, "history must be"),
+        ({"history": [("Who was arrested?",)]}, "history must be"),
+        ({"history": 5}, "history must be"),
+    ],
+)
+def test_malformed_python_arguments_are_one_input_error(sample_settings, arguments, message):
+    with pytest.raises(InputError, match=message):
+        answer(**{"question": "Who led the loyalists?", **arguments}, settings=sample_settings)
+
+
 def test_filters_limit_and_validate(sample_settings):
     kept = answer("Who led the loyalists in Balqasah?", filters={"sources": ["sample"]}, settings=sample_settings)
     assert kept.short_answer == "Shujaa al-Ali"
