@@ -327,7 +327,9 @@ def ui(
             secret = auth_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(f"{auth_file}: cannot be read ({e}); give a file holding user:password") from e
-        settings = Settings.model_validate({**settings.model_dump(), "ui": {"auth": secret}})
+        # The login joins the UI's other settings from the environment (its request limit, its proxies).
+        login = settings.ui.model_validate({**settings.ui.model_dump(), "auth": secret})
+        settings = settings.model_copy(update={"ui": login})
     try:
         settings.ui.credentials()
     except ValueError as e:
@@ -349,10 +351,10 @@ def exposure_warning(host: str, port: int, settings: Settings) -> str | None:
 
 
 def _resolved(host: str) -> str:
-    """The address a host name stands for, so "localhost" counts as loopback."""
+    """The address a host name stands for, so "localhost" counts as loopback; IPv6 ones too ("::")."""
     try:
-        return socket.gethostbyname(host)
-    except OSError as e:
+        return str(socket.getaddrinfo(host, None)[0][4][0])
+    except (OSError, UnicodeError) as e:
         raise InputError(f"--host {host!r} is not an address of this machine; use e.g. 127.0.0.1") from e
 
 

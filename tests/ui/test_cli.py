@@ -177,6 +177,9 @@ def test_serving_beyond_this_machine_without_a_login_is_warned_about():
     assert exposure_warning("localhost", 7860, open_settings) is None
     warning = exposure_warning("0.0.0.0", 7860, open_settings)
     assert warning and "anyone who reaches port 7860" in warning
+    # IPv6 addresses are addresses too: "::" is every interface, "::1" this machine alone.
+    assert exposure_warning("::1", 7860, open_settings) is None
+    assert "anyone who reaches port 7860" in (exposure_warning("::", 7860, open_settings) or "")
     guarded = Settings.model_validate({"ui": {"auth": "editor:secret"}})
     assert exposure_warning("0.0.0.0", 7860, guarded) is None
     result = run("ui", "--auth-file", "/no/such/file")
