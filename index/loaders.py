@@ -130,6 +130,9 @@ def _load_plain(path: Path, text: str, source: str) -> Article:
     return Article(id=_slug(path.stem), title=title, text=body, source=source, path=str(path))
 
 
+_WRAPPERS = re.compile(r"</?(?:div|span|section)\b[^>]*>", re.IGNORECASE)
+
+
 def article_from_html(
     html: str,
     *,
@@ -147,10 +150,17 @@ def article_from_html(
     import trafilatura
     from trafilatura.settings import Document
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True, include_comments=False)
-    # bare_extraction returns a Document, or None when the page holds no text.
-    body = (doc.text if isinstance(doc, Document) else "") or ""
-    if not isinstance(doc, Document) or not body.strip():
+    def extract(page: str):
+        # bare_extraction returns a Document, or None when the page holds no text.
+        found = trafilatura.bare_extraction(page, with_metadata=True, favor_recall=True, include_comments=False)
+        return (found, found.text or "") if isinstance(found, Document) else (None, "")
+
+    doc, body = extract(html)
+    if not body.strip():
+        # libxml2 stops at 256 nested elements: a page wrapped in thousands of divs parses as
+        # empty. Wrappers hold no text of their own, so the page without them is the same story.
+        doc, body = extract(_WRAPPERS.sub(" ", html))
+    if doc is None or not body.strip():
         raise InputError(f"{where}: no article text found in this HTML; is it a news page?")
     if max(len(line.split()) for line in body.splitlines()) < MIN_PROSE_WORDS:
         raise InputError(

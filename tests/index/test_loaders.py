@@ -224,3 +224,12 @@ def test_file_names_of_other_scripts_keep_their_letters_in_the_id(tmp_path):
         (tmp_path / name).write_text("Headline\n\nA story of a few words.\n")
         ids.append(load_file(tmp_path / name).articles[0].id)
     assert ids == ["été", "ütü", "خبر-1", "مقال-1"]
+
+
+def test_a_page_wrapped_in_thousands_of_divs_still_gives_its_story(tmp_path):
+    story = " ".join(f"The council approved the new bridge budget in sentence {i}." for i in range(10))
+    path = tmp_path / "nested.html"
+    wrapped = f"{'<div>' * 50_000}<p>{story}</p>{'</div>' * 50_000}"
+    path.write_text(f"<html><head><title>Bridge</title></head><body>{wrapped}</body></html>")
+    (article,) = load_file(path).articles
+    assert article.title == "Bridge" and article.text == story
