@@ -1,15 +1,19 @@
 """Articles from the web: a news page by its URL, or every entry of an RSS/Atom feed.
 
-Fetching is bounded: only http and https, a timeout (``IndexSettings.fetch_timeout_s``),
-a size cap (``max_fetch_bytes``, checked while the body streams in, not only from the
-header) and at most ``max_redirects`` redirects. Every failure is an
+Fetching is bounded: only http and https, a deadline for the whole fetch
+(``IndexSettings.fetch_timeout_s``), a size cap (``max_fetch_bytes``, checked while the
+body streams in, not only from the header), at most ``max_redirects`` redirects, and only
+public addresses unless ``allow_private_hosts`` names the private networks allowed. Every failure is an
 :class:`~newsqa.errors.InputError` naming the URL, so one bad link does not stop the rest.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
+import socket
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -63,36 +67,83 @@ def decode_page(fetched: Fetched) -> str:
 
 
 def fetch(url: str, settings: IndexSettings) -> Fetched:
-    """The body of ``url`` with its declared charset, or an InputError that says why it could not be had."""
+    """The body of ``url`` with its declared charset, or an InputError that says why it could not be had.
+
+    Redirects are followed one by one, each hop's host checked (:func:`_check_host`) before it
+    is asked; the whole fetch, every read included, ends at ``fetch_timeout_s``.
+    """
     import httpx
 
-    if urlsplit(url).scheme.lower() not in _WEB_SCHEMES:
-        raise InputError(f"{url}: only http and https links can be fetched")
+    deadline = time.monotonic() + settings.fetch_timeout_s
+    late = InputError(f"{url}: no answer within {settings.fetch_timeout_s:g}s; try again later")
     limit = settings.max_fetch_bytes
+    current = url
     try:
-        with (
-            httpx.Client(
-                timeout=settings.fetch_timeout_s, follow_redirects=True, max_redirects=settings.max_redirects
-            ) as client,
-            client.stream("GET", url, headers={"User-Agent": "newsqa"}) as response,
-        ):
-            if response.status_code >= 400:
-                raise InputError(f"{url}: the server answered HTTP {response.status_code}; check the link")
-            declared = int(response.headers.get("content-length") or 0)
-            if declared > limit:
-                raise InputError(f"{url}: {declared:,} bytes is over the {limit:,}-byte limit")
-            body = bytearray()
-            for piece in response.iter_bytes():
-                body.extend(piece)
-                if len(body) > limit:
-                    raise InputError(f"{url}: more than the {limit:,}-byte limit; not indexed")
-            return Fetched(bytes(body), response.charset_encoding)
+        with httpx.Client(timeout=settings.fetch_timeout_s, follow_redirects=False) as client:
+            for _ in range(settings.max_redirects + 1):
+                if urlsplit(current).scheme.lower() not in _WEB_SCHEMES:
+                    raise InputError(f"{url}: only http and https links can be fetched")
+                _check_host(url, current, settings)
+                with client.stream("GET", current, headers={"User-Agent": "newsqa"}) as response:
+                    _check_peer(url, response, settings)
+                    if response.next_request is not None:  # a redirect, which the loop follows
+                        current = str(response.next_request.url)
+                        continue
+                    if response.status_code >= 400:
+                        raise InputError(f"{url}: the server answered HTTP {response.status_code}; check the link")
+                    declared = int(response.headers.get("content-length") or 0)
+                    if declared > limit:
+                        raise InputError(f"{url}: {declared:,} bytes is over the {limit:,}-byte limit")
+                    body = bytearray()
+                    for piece in response.iter_bytes():
+                        body.extend(piece)
+                        if len(body) > limit:
+                            raise InputError(f"{url}: more than the {limit:,}-byte limit; not indexed")
+                        if time.monotonic() > deadline:
+                            raise late
+                    return Fetched(bytes(body), response.charset_encoding)
+            raise InputError(f"{url}: more than {settings.max_redirects} redirects; give the final address")
     except httpx.TimeoutException as e:
-        raise InputError(f"{url}: no answer within {settings.fetch_timeout_s:g}s; try again later") from e
-    except httpx.TooManyRedirects as e:
-        raise InputError(f"{url}: more than {settings.max_redirects} redirects; give the final address") from e
+        raise late from e
     except httpx.HTTPError as e:
         raise InputError(f"{url}: cannot be fetched ({type(e).__name__}); check the link and the network") from e
+
+
+def _private(address: str, settings: IndexSettings) -> bool:
+    """Whether ``address`` is no public one (loopback, private, link-local, unspecified...) and not allowed."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    allowed = (ipaddress.ip_network(n, strict=False) for n in settings.allow_private_hosts)
+    return not ip.is_global and not any(ip.version == n.version and ip in n for n in allowed)
+
+
+def _refusal(url: str, host: str, address: str) -> InputError:
+    return InputError(
+        f"{url}: {host} is a private address ({address}); newsqa fetches only public hosts: to index an "
+        "intranet, give --allow-private-hosts or set NEWSQA_INDEX__ALLOW_PRIVATE_HOSTS to its networks"
+    )
+
+
+def _check_host(url: str, current: str, settings: IndexSettings) -> None:
+    """Refuse a hop whose host resolves to any private address, before anything is sent to it."""
+    parts = urlsplit(current)
+    host = parts.hostname or ""
+    try:
+        resolved = socket.getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return  # the request itself fails and says so
+    for *_, sockaddr in resolved:
+        if _private(str(sockaddr[0]), settings):
+            raise _refusal(url, host, str(sockaddr[0]))
+
+
+def _check_peer(url: str, response, settings: IndexSettings) -> None:
+    """Refuse a response from a private address: the one actually connected to, not a second lookup."""
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    if peer and _private(str(peer[0]), settings):
+        raise _refusal(url, response.url.host, str(peer[0]))
 
 
 def load_page(url: str, settings: IndexSettings) -> Article:

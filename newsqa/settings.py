@@ -61,6 +61,22 @@ class StoreSettings(_Section):
     )
 
 
+def _networks(value: object) -> object:
+    """A comma-separated list of IP addresses or networks, each checked, as a tuple; other values as given."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    for part in value if isinstance(value, list | tuple) else ():
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError as e:
+            raise ValueError(f"{part!r} is not an IP address or network; give e.g. 127.0.0.1 or 10.0.0.0/8") from e
+    return value
+
+
+# Every address, IPv4 and IPv6: what `--allow-private-hosts` allows.
+ANY_ADDRESS = ("0.0.0.0/0", "::/0")
+
+
 class IndexSettings(_Section):
     """How articles become chunks and vectors."""
 
@@ -84,8 +100,23 @@ class IndexSettings(_Section):
         description="Articles sharing this share of their 5-word shingles are copies of one story (MinHash estimate).",
     )
     max_fetch_bytes: int = Field(default=20_000_000, ge=1, description="Larger web pages and feeds are refused.")
-    fetch_timeout_s: float = Field(default=20.0, gt=0, description="Seconds a page or feed may take to arrive.")
+    fetch_timeout_s: float = Field(
+        default=20.0, gt=0, description="Seconds a page or feed may take to arrive, whole: a slow drip is cut."
+    )
     max_redirects: int = Field(default=5, ge=0, le=20, description="Redirects followed when fetching a URL.")
+    # NoDecode: the variable is a plain comma-separated list, not JSON.
+    allow_private_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description=(
+            "Private, loopback and link-local networks that pages and feeds may be fetched from, "
+            "comma-separated (NEWSQA_INDEX__ALLOW_PRIVATE_HOSTS=10.0.0.0/8 for an intranet; "
+            "`newsqa ingest --allow-private-hosts` allows all). Empty (the default): only public "
+            "addresses, checked at every redirect and on the address actually connected to, so a link "
+            "cannot turn newsqa against the services of its own host or network."
+        ),
+    )
+
+    _private_networks = field_validator("allow_private_hosts", mode="before")(_networks)
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> IndexSettings:
@@ -248,17 +279,7 @@ class UISettings(_Section):
         ),
     )
 
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _address_list(cls, value):
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        for part in value or ():
-            try:
-                ipaddress.ip_network(part, strict=False)
-            except ValueError as e:
-                raise ValueError(f"{part!r} is not an IP address or network; give e.g. 127.0.0.1 or 10.0.0.0/8") from e
-        return value
+    _proxy_networks = field_validator("trusted_proxies", mode="before")(_networks)
 
     def credentials(self) -> tuple[str, str] | None:
         """The (user, password) pair, or None when the UI is open."""

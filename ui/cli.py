@@ -23,7 +23,7 @@ from eval.generate import Kind
 from index.samples import SAMPLE_QUESTIONS, sample_article
 from newsqa.dates import parse_day
 from newsqa.errors import InputError, NewsQAError
-from newsqa.settings import Settings
+from newsqa.settings import ANY_ADDRESS, Settings
 from newsqa.text import counted
 from newsqa.types import Filters
 
@@ -43,6 +43,13 @@ ChromaHost = Annotated[
     str | None, typer.Option("--chroma-host", help="Use the Chroma server on this host instead of the folder.")
 ]
 ChromaPort = Annotated[int | None, typer.Option("--chroma-port", help="Port of the Chroma server.")]
+AllowPrivateHosts = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private-hosts",
+        help="Fetch from private, loopback and link-local addresses too (an intranet); refused by default.",
+    ),
+]
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -126,6 +133,7 @@ def ingest(
     replace: Annotated[
         bool, typer.Option("--replace", help="Replace articles whose ids are already indexed from another file.")
     ] = False,
+    allow_private_hosts: AllowPrivateHosts = False,
     data_dir: DataDir = None,
     chroma_host: ChromaHost = None,
     chroma_port: ChromaPort = None,
@@ -135,7 +143,7 @@ def ingest(
 
     if not paths and not feed:
         raise InputError("nothing to ingest; give files, folders, URLs or --feed URL")
-    settings = _settings(data_dir, chroma_host, chroma_port)
+    settings = _fetching(_settings(data_dir, chroma_host, chroma_port), allow_private_hosts)
     report = run_ingest(
         paths or [], settings, source=source, progress=not quiet, strict=strict, feeds=feed or [], replace=replace
     )
@@ -143,6 +151,14 @@ def ingest(
     _print_problems(report)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _fetching(settings: Settings, allow_private_hosts: bool) -> Settings:
+    """The settings, with every private network allowed to fetch from when the user said so."""
+    if not allow_private_hosts:
+        return settings
+    index = settings.index.model_copy(update={"allow_private_hosts": ANY_ADDRESS})
+    return settings.model_copy(update={"index": index})
 
 
 def _print_problems(report) -> None:
@@ -171,6 +187,7 @@ def watch(
     polls: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many polls (default: until Ctrl-C).")
     ] = None,
+    allow_private_hosts: AllowPrivateHosts = False,
     data_dir: DataDir = None,
     chroma_host: ChromaHost = None,
     chroma_port: ChromaPort = None,
@@ -186,7 +203,7 @@ def watch(
     feeds = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
     if not feeds:
         raise InputError(f"{feeds_file}: lists no feed URL; one a line")
-    settings = _settings(data_dir, chroma_host, chroma_port)
+    settings = _fetching(_settings(data_dir, chroma_host, chroma_port), allow_private_hosts)
     done = 0
     try:
         while polls is None or done < polls:

@@ -6,6 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from index import ingest, open_store
+from newsqa.errors import InputError
+from newsqa.settings import Settings
 from tests.helpers import serving_routes
 from ui.cli import app
 
@@ -35,10 +37,24 @@ def entries(count: int, changed: frozenset[int] = frozenset()) -> list[tuple[str
     ]
 
 
+def _with_index(settings, **changes):
+    return settings.model_copy(update={"index": settings.index.model_copy(update=changes)})
+
+
+# The test servers listen on this machine's loopback address, which newsqa refuses unless allowed.
+LOOPBACK = ("127.0.0.1",)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Settings of an empty index of this test's own that may fetch from the loopback test servers."""
+    return _with_index(Settings().with_data_dir(tmp_path / "index"), allow_private_hosts=LOOPBACK)
+
+
 @pytest.fixture
 def fast_settings(settings):
     """Short timeouts, so the slow server's test takes a second."""
-    return settings.model_copy(update={"index": settings.index.model_copy(update={"fetch_timeout_s": 1.0})})
+    return _with_index(settings, fetch_timeout_s=1.0)
 
 
 def test_a_page_is_fetched_and_its_outlet_and_date_kept(settings):
@@ -95,7 +111,8 @@ def test_watch_polls_feeds_and_stops(tmp_path):
         feeds = tmp_path / "feeds.txt"
         feeds.write_text(f"# my feeds\n{base}/feed.xml\n")
         env = {"NEWSQA_STORE__DATA_DIR": str(tmp_path / "index")}
-        result = CliRunner().invoke(app, ["watch", str(feeds), "--every", "0s", "--polls", "2"], env=env)
+        arguments = ["watch", str(feeds), "--every", "0s", "--polls", "2", "--allow-private-hosts"]
+        result = CliRunner().invoke(app, arguments, env=env)
     assert result.exit_code == 0, result.output
     first, second = result.stdout.splitlines()
     assert "3 articles from 1 file: 3 added" in first and "0 added, 0 replaced, 3 unchanged" in second
@@ -117,6 +134,7 @@ def test_watch_stops_cleanly_on_ctrl_c(tmp_path):
         feeds.write_text(f"{base}/feed.xml\n")
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
         command = [*newsqa_command(), "watch", str(feeds), "--every", "1h", "--data-dir", str(tmp_path / "index")]
+        env["NEWSQA_INDEX__ALLOW_PRIVATE_HOSTS"] = "127.0.0.1"
         # A terminal's Ctrl-C reaches a process whose SIGINT is not ignored; a test runner started in the
         # background (`cmd &`) ignores it, and a child inherits that, so it is restored as in a terminal.
         process = subprocess.Popen(
@@ -150,3 +168,69 @@ def test_a_page_in_the_charset_it_declares_is_read_in_it(content_type, meta, set
         assert ingest([f"{base}/dam.html"], settings, progress=False).added == 1
     (chunk,) = open_store(settings).iter_all()
     assert "José Núñez said the spillway" in chunk.text
+
+
+def test_this_machine_and_private_networks_are_not_fetched_unless_allowed(tmp_path):
+    default = Settings().with_data_dir(tmp_path / "index")
+    with serving_routes({"/dam.html": (200, "text/html", PAGE, 0.0)}) as base:
+        port = base.rsplit(":", 1)[1]
+        # No request reaches 10.0.0.1 or 169.254.169.254: their addresses are refused before connecting.
+        hosts = ["127.0.0.1", "localhost", "0x7f000001", "[::1]", "10.0.0.1", "169.254.169.254"]
+        report = ingest([f"http://{host}:{port}/dam.html" for host in hosts], default, progress=False)
+        assert report.added == 0 and len(report.failed) == len(hosts)
+        for host, line in zip(hosts, report.failed):
+            assert line.startswith(f"http://{host}:{port}/dam.html: ") and "is a private address" in line, line
+            assert "give --allow-private-hosts or set NEWSQA_INDEX__ALLOW_PRIVATE_HOSTS" in line
+        allowed = CliRunner().invoke(
+            app, ["ingest", f"{base}/dam.html", "--allow-private-hosts", "--data-dir", str(tmp_path / "index")]
+        )
+    assert allowed.exit_code == 0 and "1 added" in allowed.stdout, allowed.output
+
+
+def test_a_redirect_to_a_private_address_is_refused_at_that_hop(settings):
+    routes = {
+        "/to-loopback": (302, "text/plain", b"http://127.0.0.2:9/secret", 0.0),
+        "/to-metadata": (302, "text/plain", b"http://169.254.169.254/latest/meta-data/", 0.0),
+        "/to-intranet": (301, "text/plain", b"http://10.0.0.1/admin", 0.0),
+    }
+    with serving_routes(routes) as base:  # 127.0.0.1 alone is allowed, for the test server itself
+        report = ingest([f"{base}{path}" for path in routes], settings, progress=False)
+    assert report.added == 0
+    for path, address, line in zip(routes, ("127.0.0.2", "169.254.169.254", "10.0.0.1"), report.failed):
+        assert line.startswith(f"{base}{path}: {address} is a private address ({address})"), line
+
+
+def test_a_page_that_drips_in_is_cut_at_the_deadline(fast_settings):
+    import http.server
+    import threading
+    import time
+
+    class Drip(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the name http.server calls)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            try:
+                for byte in PAGE[:60]:  # a byte every 0.3 s: 18 s in all, each read well within 1 s
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/drip.html"
+    started = time.monotonic()
+    try:
+        with pytest.raises(InputError, match=rf"^{url}: no answer within 1s; try again later$"):
+            ingest([url], fast_settings, progress=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    took = time.monotonic() - started
+    assert took < 5, f"the fetch was cut after {took:.1f}s, not at its 1s deadline"
