@@ -22,8 +22,9 @@ LANGUAGES = {
     "id": "Indonesian", "he": "Hebrew", "el": "Greek",
 }  # fmt: skip
 _PASSAGE_SAMPLE_CHARS = 2000
-# Passages with fewer letters than this (rules of "=" signs, tables of figures) are in no language to compare.
-_MIN_LETTERS = 20
+# Passages with fewer letters than this are too little to tell a language by: a few teasers
+# made of names ("Greta Nakamura elected.") read as any language, a rule of "=" signs as none.
+_MIN_LETTERS = 200
 _lock = threading.Lock()
 
 
@@ -52,7 +53,8 @@ def language_mismatch(question: str, passages: list[Passage], confidence: float)
     sample = " ".join(p.text for p in passages)[:_PASSAGE_SAMPLE_CHARS]
     if sum(c.isalpha() for c in sample) < _MIN_LETTERS:
         return None
-    written, _ = _language(sample)
-    if asked == written:
+    written, sure_written = _language(sample)
+    # Both sides must be sure: a question is refused for its language only against articles surely in another.
+    if asked == written or sure_written < confidence:
         return None
     return LANGUAGES[asked], LANGUAGES[written]
