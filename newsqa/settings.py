@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from newsqa.types import Engine
@@ -73,6 +73,9 @@ def _networks(value: object) -> object:
     return value
 
 
+# IP addresses or networks, set from the environment as a plain comma-separated list
+# ("127.0.0.1,10.0.0.0/8"; NoDecode: not JSON), each checked.
+Networks = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_networks)]
 # Every address, IPv4 and IPv6: what `--allow-private-hosts` allows.
 ANY_ADDRESS = ("0.0.0.0/0", "::/0")
 
@@ -104,8 +107,7 @@ class IndexSettings(_Section):
         default=20.0, gt=0, description="Seconds a page or feed may take to arrive, whole: a slow drip is cut."
     )
     max_redirects: int = Field(default=5, ge=0, le=20, description="Redirects followed when fetching a URL.")
-    # NoDecode: the variable is a plain comma-separated list, not JSON.
-    allow_private_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+    allow_private_hosts: Networks = Field(
         default=(),
         description=(
             "Private, loopback and link-local networks that pages and feeds may be fetched from, "
@@ -115,8 +117,6 @@ class IndexSettings(_Section):
             "cannot turn newsqa against the services of its own host or network."
         ),
     )
-
-    _private_networks = field_validator("allow_private_hosts", mode="before")(_networks)
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> IndexSettings:
@@ -267,8 +267,7 @@ class UISettings(_Section):
         ),
     )
 
-    # NoDecode: the variable is a plain comma-separated list ("127.0.0.1,10.0.0.0/8"), not JSON.
-    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+    trusted_proxies: Networks = Field(
         default=(),
         description=(
             "Addresses or networks of the reverse proxies in front of the UI, comma-separated "
@@ -278,8 +277,6 @@ class UISettings(_Section):
             "the connection's own address, whatever a client writes in its headers."
         ),
     )
-
-    _proxy_networks = field_validator("trusted_proxies", mode="before")(_networks)
 
     def credentials(self) -> tuple[str, str] | None:
         """The (user, password) pair, or None when the UI is open."""

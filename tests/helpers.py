@@ -43,7 +43,9 @@ def serving(command: list[str], port: int, *, env: dict | None = None, timeout: 
         process.wait(timeout=30)
 
 
-Route = tuple[int, str, bytes, float]  # status, content type, body, seconds to wait before answering
+# Status, content type, body, seconds to wait before answering, and optionally seconds between
+# the body's bytes (a server that drips its page in).
+Route = tuple[int, str, bytes, float] | tuple[int, str, bytes, float, float]
 
 
 @contextmanager
@@ -57,7 +59,7 @@ def serving_routes(routes: dict[str, Route]):
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the name http.server calls)
-            status, content_type, body, delay = routes.get(self.path, (404, "text/plain", b"not found", 0.0))
+            status, content_type, body, delay, *drip = routes.get(self.path, (404, "text/plain", b"not found", 0.0))
             time.sleep(delay)
             self.send_response(status)
             if 300 <= status < 400:
@@ -67,7 +69,10 @@ def serving_routes(routes: dict[str, Route]):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             try:
-                self.wfile.write(body)
+                for piece in [body[i : i + 1] for i in range(len(body))] if drip else [body]:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                    time.sleep(drip[0] if drip else 0)
             except (BrokenPipeError, ConnectionResetError):
                 pass
 

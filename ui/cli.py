@@ -184,10 +184,10 @@ def _seconds(every: str) -> float:
 def watch(
     feeds_file: Annotated[Path, typer.Argument(help="A text file of feed URLs, one a line (# starts a comment).")],
     every: Annotated[str, typer.Option(help="Time between polls: 30s, 15m, 1h.")] = "15m",
+    allow_private_hosts: AllowPrivateHosts = False,
     polls: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many polls (default: until Ctrl-C).")
     ] = None,
-    allow_private_hosts: AllowPrivateHosts = False,
     data_dir: DataDir = None,
     chroma_host: ChromaHost = None,
     chroma_port: ChromaPort = None,

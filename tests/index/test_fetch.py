@@ -201,36 +201,12 @@ def test_a_redirect_to_a_private_address_is_refused_at_that_hop(settings):
 
 
 def test_a_page_that_drips_in_is_cut_at_the_deadline(fast_settings):
-    import http.server
-    import threading
     import time
 
-    class Drip(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (the name http.server calls)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            try:
-                for byte in PAGE[:60]:  # a byte every 0.3 s: 18 s in all, each read well within 1 s
-                    self.wfile.write(bytes([byte]))
-                    self.wfile.flush()
-                    time.sleep(0.3)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Drip)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/drip.html"
-    started = time.monotonic()
-    try:
-        with pytest.raises(InputError, match=rf"^{url}: no answer within 1s; try again later$"):
-            ingest([url], fast_settings, progress=False)
-    finally:
-        server.shutdown()
-        server.server_close()
-    took = time.monotonic() - started
+    # A byte every 0.3 s: 18 s for the page, each read well within the 1 s timeout.
+    with serving_routes({"/drip.html": (200, "text/html", PAGE[:60], 0.0, 0.3)}) as base:
+        started = time.monotonic()
+        with pytest.raises(InputError, match=rf"^{base}/drip.html: no answer within 1s; try again later$"):
+            ingest([f"{base}/drip.html"], fast_settings, progress=False)
+        took = time.monotonic() - started
     assert took < 5, f"the fetch was cut after {took:.1f}s, not at its 1s deadline"
