@@ -15,8 +15,29 @@ LLM's answer, its citations verified), ``nlp`` (sentences, spans, spaCy, languag
 ``pipeline`` runs them, ``policy`` chooses the engine, ``response`` makes the Answer.
 """
 
+from typing import TYPE_CHECKING
+
 from newsqa.types import Answer, Citation, Filters, Stage
-from rag.pipeline import answer, answer_stream, warm_up
-from rag.response import Response
+
+if TYPE_CHECKING:
+    from rag.pipeline import answer, answer_stream, warm_up
+    from rag.response import Response
 
 __all__ = ["Answer", "Citation", "Filters", "Response", "Stage", "answer", "answer_stream", "warm_up"]
+# Where each name is defined: imported on first use, so that `import rag` (and a command line
+# that only parses its arguments) does not load LangChain and the engines.
+_LAZY = {
+    "answer": "rag.pipeline",
+    "answer_stream": "rag.pipeline",
+    "warm_up": "rag.pipeline",
+    "Response": "rag.response",
+}
+
+
+def __getattr__(name: str):
+    """``rag.answer`` and the rest are the pipeline's own functions, with their real signatures."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'rag' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_LAZY[name]), name)
