@@ -270,7 +270,7 @@ def test_an_index_of_articles_without_a_single_word_still_opens_and_answers(sett
 
 @pytest.mark.slow
 def test_a_one_line_file_of_a_megabyte_grows_the_index_by_a_bounded_factor(settings, tmp_path):
-    sentences = [f"Report {i} says the river rose {i % 9} metres near the dam overnight. " for i in range(14_000)]
+    sentences = [f"Report {i} says the river rose {i % 9} metres near the dam overnight. " for i in range(16_000)]
     text = "".join(sentences)[:1_000_000]
     (tmp_path / "wall.txt").write_text(text)
     ingest([tmp_path / "wall.txt"], settings, progress=False)
