@@ -35,44 +35,43 @@ def _stemmer():
     return _thread_state.stemmer
 
 
-def _words(text: str):
-    for word in WORD.findall(text):
-        for part in word.split("_") if "_" in word else (word,):
-            if part.isascii():
-                yield part
-                continue
-            for n, piece in enumerate(_CJK.split(part)):
-                if n % 2 == 0:  # between runs of CJK characters: a word of another script, or nothing
-                    if piece:
-                        yield piece
-                elif len(piece) == 1:
-                    yield piece
-                else:
-                    yield from (piece[i : i + 2] for i in range(len(piece) - 1))
+# A letter or digit of another script than Latin (up to Latin Extended-B, in which English
+# news writes "Beyoncé" too): a word without one is English's to stem.
+_FOREIGN = re.compile(r"[^\W\x00-\u024f]")
+
+
+def _words(text: str) -> list[str]:
+    words = WORD.findall(text)
+    if "_" in text:
+        words = [part for word in words for part in word.split("_")]
+    if not _CJK.search(text):  # the common case: one scan of the text tells
+        return words
+    found = []
+    for word in words:
+        for n, piece in enumerate(_CJK.split(word)):
+            if n % 2 == 0:  # between runs of CJK characters: a word of another script, or nothing
+                if piece:
+                    found.append(piece)
+            elif len(piece) == 1:
+                found.append(piece)
+            else:
+                found.extend(piece[i : i + 2] for i in range(len(piece) - 1))
+    return found
 
 
 def content_terms(text: str) -> list[str]:
-    """Lower-cased words of a text in any script, without stopwords; English (ASCII) words stemmed.
+    """Lower-cased words of a text in any script, without stopwords; Latin-script words stemmed.
 
     Words of other scripts are kept as written, lower-cased: the English stemmer would only
     mangle them, and BM25 still matches them as typed.
     """
     words = [w.lower().strip("’'-") for w in _words(text)]
     words = [w for w in words if w and w not in STOPWORDS]
-    english = [_is_english(w) for w in words]
-    if all(english):
+    if not _FOREIGN.search(text):
         return _stemmer().stemWords(words)
+    english = [not _FOREIGN.search(w) for w in words]
     stems = iter(_stemmer().stemWords([w for w, e in zip(words, english) if e]))
     return [next(stems) if e else w for w, e in zip(words, english)]
-
-
-# Letters up to Latin Extended-B: the Latin script, in which English news writes "Beyoncé’s" too.
-_LAST_LATIN = 0x24F
-
-
-def _is_english(word: str) -> bool:
-    """Written in the Latin script (a typographic apostrophe allowed: "Biden’s"), so the English stemmer applies."""
-    return word.isascii() or all(ord(c) <= _LAST_LATIN or c == "’" for c in word)
 
 
 def share_in(text: str, terms: set[str] | frozenset[str]) -> float:
