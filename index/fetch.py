@@ -130,7 +130,7 @@ def _check_host(url: str, current: str, settings: IndexSettings) -> None:
     parts = urlsplit(current)
     host = parts.hostname or ""
     try:
-        resolved = socket.getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
+        resolved = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         return  # the request itself fails and says so
     for *_, sockaddr in resolved:
