@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,11 @@ class Question:
             return None
         asked = dt.date.fromisoformat(self.date[:10])
         return asked - dt.timedelta(days=NEWS_WINDOW_DAYS), asked
+
+
+def relative_path(path: Path) -> str:
+    """A path as the user would type it from here, not this machine's absolute path."""
+    return os.path.relpath(path)
 
 
 def load_questions(path: Path) -> list[Question]:

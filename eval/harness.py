@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +36,7 @@ from typing import get_args
 import numpy as np
 
 from eval import metrics as m
-from eval.data import Question, load_questions, read_corpus
+from eval.data import Question, load_questions, read_corpus, relative_path
 from eval.train_reader import collect_all, fit, fold_of
 from index import ingest, open_store
 from newsqa.errors import InputError
@@ -68,11 +67,6 @@ PAPER_QUESTION_SET = "0275dc822da66ac9"
 def question_set_id(questions: list[Question]) -> str:
     """A short fingerprint of a question set: the hash of its sorted question ids."""
     return hashlib.sha256("\n".join(sorted(q.id for q in questions)).encode()).hexdigest()[:16]
-
-
-def _relative(path: Path) -> str:
-    """A path as the user would type it from here, not this machine's absolute path."""
-    return os.path.relpath(path)
 
 
 @dataclass(frozen=True)
@@ -388,9 +382,9 @@ def run_eval(
     result = {
         "config": asdict(config)
         | reader
-        | ({"train_questions": _relative(Path(config.train_questions))} if config.train_questions else {}),
-        "corpus": _relative(corpus),
-        "questions": _relative(questions_path),
+        | ({"train_questions": relative_path(Path(config.train_questions))} if config.train_questions else {}),
+        "corpus": relative_path(corpus),
+        "questions": relative_path(questions_path),
         "question_set": question_set,
         "n_questions": len(records),
         "ingestion": ingestion,

@@ -1,18 +1,26 @@
 """Learn the reader's model (rag.extractive.model.ReaderModel) from questions with gold answers.
 
-    python -m eval.train_reader --corpus corpus.jsonl --questions questions.jsonl \
-        [--generated gen-wh.jsonl] --out rag/extractive/reader_model.json
+    python -m eval.train_reader --questions ../shared/data/realtimeqa-train/questions.jsonl \
+        --pools ../shared/data/realtimeqa-train/corpus.jsonl.gz --validate-from 2024-07-01 \
+        --report eval/results/reader/validation.json --out rag/extractive/reader_model.json
 
-For every question it retrieves the passages as ``newsqa ask`` would (hybrid, near-copies
-folded, k kept), lets the reader propose and describe its candidates, and labels each
-mention of a candidate right when the candidate matches a gold answer (token F1 >= 0.5
-under the RealTime QA paper's normalisation). A logistic regression on the standardised
-features is the model. Its abstention threshold (:func:`calibrate_threshold`) comes from
-the ``--questions`` only, each scored by a model fitted without it: ``--generated``
-questions (``newsqa eval generate --kind wh``) teach the weights but are too easy to say
-where to abstain. Questions are any set in the harness's jsonl format; to score a model
-on a benchmark it learned from, use ``newsqa eval run --folds 5`` so that no figure comes
-from a model that saw its question.
+    python -m eval.train_reader --corpus corpus.jsonl --questions questions.jsonl \
+        [--generated gen-wh.jsonl] --out my_reader.json
+
+Each question is read as the engine reads it: with ``--pools``, in its own search results
+(:mod:`eval.pools`; how the shipped model is made); with ``--corpus``, in the passages an
+index of the corpus retrieves for it (hybrid, near-copies folded, k kept), for a user's own
+questions over their own articles. The reader proposes and describes its candidates, and
+each mention is labelled right when its candidate matches a gold answer (token F1 >= 0.5
+under the RealTime QA paper's normalisation).
+
+With ``--validate-from DATE``, every form in :data:`FORMS` (logistic or boosted trees,
+feature sets) and every abstention rule in :data:`KEEPS` is learned from the questions
+before DATE and measured on the rest (:func:`choose`); the best is then learned from all of
+them. The abstention threshold (:func:`calibrate_threshold`) comes from the asked questions
+only, each scored by a model fitted without it: ``--generated`` questions teach the weights
+but are too easy to say where to abstain. To score a model on a benchmark it learned from,
+use ``newsqa eval run --folds 5`` so that no figure comes from a model that saw its question.
 """
 
 from __future__ import annotations
@@ -20,19 +28,25 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from eval import metrics as m
-from eval.data import Question, load_questions
+from eval.data import Question, load_questions, relative_path
+from eval.pools import PooledQuestion, pools
+from newsqa.dates import end_of_day
+from newsqa.errors import InputError
 from newsqa.settings import Settings
 from newsqa.types import Passage, Query
 from rag.extractive.candidates import Candidate
 from rag.extractive.features import FEATURES
-from rag.extractive.model import ReaderModel
+from rag.extractive.model import ReaderModel, Tree
 from rag.extractive.pool import Reader
 
 MATCH_F1 = 0.5
@@ -49,12 +63,25 @@ CALIBRATION_FOLDS = 5
 RETRIEVAL_DEPTH = 30
 
 
+@dataclass(frozen=True)
+class ChoiceRows:
+    """A multiple-choice question's options as feature rows: one row per mention of an option."""
+
+    features: np.ndarray
+    choice_of: np.ndarray  # the option each row names
+    coverage: np.ndarray  # share of the option's words the mention names
+    count: int  # options, named or not
+    gold: int  # the right option's index, -1 when none is
+
+
 @dataclass
 class QuestionRows:
     """One question's candidate mentions as feature rows, which are right, their weights, and its id.
 
     Each mention is a row; a candidate's rows share one unit of weight, so a name repeated
     ten times does not count ten times in training (its repetition is a feature already).
+    The fields after ``candidates`` are known where the question was read for validation
+    (:func:`collect_pooled`): they measure a model as the engine would use it.
     """
 
     question_id: str
@@ -62,6 +89,11 @@ class QuestionRows:
     labels: np.ndarray
     weights: np.ndarray
     candidates: np.ndarray  # the candidate each row belongs to, numbered within the question
+    contains: np.ndarray | None = None  # per row: its candidate's text contains a gold answer
+    coverage: np.ndarray | None = None
+    answerable: bool | None = None  # a gold answer is written in the passages read
+    date: str = ""
+    choices: ChoiceRows | None = None
 
 
 def is_right(candidate: str, answers) -> bool:
@@ -78,6 +110,135 @@ def rows_for(question: Question, candidates: Sequence[Candidate]) -> QuestionRow
         np.array([1 / len(c.mentions) for _, c, _ in mentions]),
         np.array([n for n, _, _ in mentions], dtype=int),
     )
+
+
+def contains_gold(text: str, answers) -> bool:
+    """Whether ``text`` contains a gold answer, both under the RealTime QA paper's normalisation."""
+    normalized = f" {m.normalize_paper(text)} "
+    return any(f" {m.normalize_paper(answer)} " in normalized for answer in answers if m.normalize_paper(answer))
+
+
+def _matrix(mentions) -> np.ndarray:
+    return np.array([[mention.features[name] for name in FEATURES] for mention in mentions]).reshape(-1, len(FEATURES))
+
+
+def collect_pooled(reader: Reader, pooled: PooledQuestion) -> QuestionRows:
+    """A training question read in its own pool (:mod:`eval.pools`), with what validation measures."""
+    row = pooled.row
+    answers = tuple(row.get("answers") or [row["answer"]])
+    choices = tuple(row.get("choices") or ())
+    asked = end_of_day(date.fromisoformat(row["date"][:10])) if row.get("date") else None
+    reading = reader.read(row["question"], pooled.passages, as_of=asked, choices=choices)
+    base = rows_for(Question(row["id"], row["question"], answers, frozenset()), reading.candidates)
+    mentions = [(c, mention) for c in reading.candidates for mention in c.mentions]
+    named = [(n, mention) for n, c in enumerate(reading.choices) for mention in c.mentions]
+    gold = [n for n, choice in enumerate(choices) if choice in answers]
+    return dataclasses.replace(
+        base,
+        contains=np.array([contains_gold(c.text, answers) for c, _ in mentions], dtype=bool),
+        coverage=np.array([mention.coverage for _, mention in mentions]),
+        answerable=contains_gold(" ".join(p.text for p in pooled.passages), answers),
+        date=row.get("date", "")[:10],
+        choices=ChoiceRows(
+            _matrix([mention for _, mention in named]),
+            np.array([n for n, _ in named], dtype=int),
+            np.array([mention.coverage for _, mention in named]),
+            len(choices),
+            gold[0] if gold else -1,
+        )
+        if choices
+        else None,
+    )
+
+
+def pooled_rows(questions: Path, corpus: Path, settings: Settings, cache: Path | None = None) -> list[QuestionRows]:
+    """Every question of ``questions`` that has a pool, read in it; kept in ``cache`` and read back from there."""
+    if cache and cache.is_file():
+        return load_rows(cache)
+    from tqdm import tqdm
+
+    from index.embed import get_embedder
+
+    reader = Reader(get_embedder(settings.index.embedding_model), settings.answer)
+    rows = [
+        collect_pooled(reader, pooled)
+        for pooled in tqdm(pools(questions, corpus, settings), desc=questions.name, unit="q")
+    ]
+    if cache:
+        save_rows(rows, cache)
+    return rows
+
+
+def save_rows(rows: list[QuestionRows], path: Path) -> None:
+    """Rows as numbers only (an .npz of arrays and a JSON of per-question facts): no text of the questions."""
+    meta = []
+    arrays: dict[str, list[np.ndarray]] = {key: [] for key in ("x", "y", "w", "c", "contains", "coverage", "q")}
+    choice_arrays: dict[str, list[np.ndarray]] = {key: [] for key in ("x", "of", "coverage", "q")}
+    for n, r in enumerate(rows):
+        meta.append(
+            {
+                "id": r.question_id,
+                "date": r.date,
+                "answerable": r.answerable,
+                "choices": r.choices.count if r.choices else 0,
+                "gold_choice": r.choices.gold if r.choices else -1,
+            }
+        )
+        size = len(r.labels)
+        for key, value in zip(
+            ("x", "y", "w", "c", "contains", "coverage"),
+            (r.features, r.labels, r.weights, r.candidates, r.contains, r.coverage),
+        ):
+            arrays[key].append(value if value is not None else np.zeros(size))
+        arrays["q"].append(np.full(size, n))
+        if r.choices:
+            for key, value in zip(
+                ("x", "of", "coverage"), (r.choices.features, r.choices.choice_of, r.choices.coverage)
+            ):
+                choice_arrays[key].append(value)
+            choice_arrays["q"].append(np.full(len(r.choices.choice_of), n))
+    columns: dict[str, Any] = {key: np.concatenate(v) if v else np.zeros(0) for key, v in arrays.items()}
+    columns |= {f"choice_{key}": np.concatenate(v) if v else np.zeros(0) for key, v in choice_arrays.items()}
+    np.savez_compressed(path, features=np.array(FEATURES), **columns)
+    path.with_suffix(".json").write_text(json.dumps(meta))
+
+
+def load_rows(path: Path) -> list[QuestionRows]:
+    data = np.load(path)
+    if tuple(data["features"].tolist()) != FEATURES:
+        raise InputError(f"{path}: rows of other features; collect them again")
+    meta = json.loads(path.with_suffix(".json").read_text())
+    x = data["x"].reshape(-1, len(FEATURES))
+    cx = data["choice_x"].reshape(-1, len(FEATURES))
+    starts = np.searchsorted(data["q"], np.arange(len(meta) + 1))
+    choice_starts = np.searchsorted(data["choice_q"], np.arange(len(meta) + 1))
+    rows = []
+    for n, facts in enumerate(meta):
+        a, b = starts[n], starts[n + 1]
+        ca, cb = choice_starts[n], choice_starts[n + 1]
+        rows.append(
+            QuestionRows(
+                facts["id"],
+                x[a:b],
+                data["y"][a:b],
+                data["w"][a:b],
+                data["c"][a:b].astype(int),
+                data["contains"][a:b].astype(bool),
+                data["coverage"][a:b],
+                facts["answerable"],
+                facts["date"],
+                ChoiceRows(
+                    cx[ca:cb],
+                    data["choice_of"][ca:cb].astype(int),
+                    data["choice_coverage"][ca:cb],
+                    facts["choices"],
+                    facts["gold_choice"],
+                )
+                if facts["choices"]
+                else None,
+            )
+        )
+    return rows
 
 
 def collect(reader: Reader, question: Question, query: Query, passages: list[Passage]) -> QuestionRows:
@@ -109,20 +270,25 @@ def top_choices(model: ReaderModel, rows: list[QuestionRows]) -> list[tuple[floa
     tops = []
     for question in rows:
         if len(question.labels):
-            scores = model.probabilities(question.features)
+            scores = probabilities(model, question.features)
             best = int(np.argmax(scores))
             tops.append((float(scores[best]), bool(question.labels[best])))
     return tops
 
 
-def calibrate_threshold(rows: list[QuestionRows], generated: Sequence[QuestionRows] = ()) -> float:
-    """The score that keeps :data:`KEEP_RIGHT_ANSWERS` of the questions the model answers right.
+def probabilities(model: ReaderModel, x: np.ndarray) -> np.ndarray:
+    """The model's scores of rows of every feature of :data:`FEATURES` (it may use only some)."""
+    return model.probabilities(x[:, [FEATURES.index(name) for name in model.features]])
 
-    Below it the engine abstains; the questions whose top candidate is wrong mostly score
-    lower, so abstaining there costs few right answers. Each question is scored by a model
-    fitted without it (:data:`CALIBRATION_FOLDS` folds, split otherwise than the harness's):
-    a model scores the questions it learned from higher than the new ones it will be asked,
-    and a threshold set on those would abstain on new questions it answers right.
+
+def calibration_tops(
+    rows: list[QuestionRows], generated: Sequence[QuestionRows] = (), form: Form | None = None
+) -> list[tuple[float, bool]]:
+    """Each question's top score and whether it is right, scored by a model fitted without it.
+
+    :data:`CALIBRATION_FOLDS` folds, split otherwise than the harness's: a model scores the
+    questions it learned from higher than the new ones it will be asked, and a threshold set
+    on those would abstain on new questions it answers right.
     """
     folds = [fold_of(f"calibration:{r.question_id}", CALIBRATION_FOLDS) for r in rows]
     tops = []
@@ -130,26 +296,144 @@ def calibrate_threshold(rows: list[QuestionRows], generated: Sequence[QuestionRo
         outside = [r for r, f in zip(rows, folds) if f == fold]
         inside = [r for r, f in zip(rows, folds) if f != fold]
         if outside and any(len(r.labels) for r in inside):
-            tops += top_choices(_fitted(inside, generated), outside)
+            tops += top_choices(_fitted(inside, generated, form or Form()), outside)
+    return tops
+
+
+def threshold_at(tops: list[tuple[float, bool]], keep: float) -> float:
+    """The score that keeps ``keep`` of the questions answered right.
+
+    Below it the engine abstains; the questions whose top candidate is wrong mostly score
+    lower, so abstaining there costs few right answers.
+    """
     right_scores = [score for score, right in tops if right]
-    if not right_scores:
-        return 0.0
-    return float(np.quantile(right_scores, 1 - KEEP_RIGHT_ANSWERS))
+    return float(np.quantile(right_scores, 1 - keep)) if right_scores else 0.0
 
 
-def fit(rows: list[QuestionRows], trained_on: dict, generated: Sequence[QuestionRows] = ()) -> ReaderModel:
-    """A logistic model on the mentions of ``rows`` and ``generated``, its threshold calibrated on ``rows``.
+def calibrate_threshold(
+    rows: list[QuestionRows], generated: Sequence[QuestionRows] = (), form: Form | None = None
+) -> float:
+    """The score that keeps the form's share of right answers (:func:`threshold_at`), on unseen questions."""
+    form = form or Form()
+    return threshold_at(calibration_tops(rows, generated, form), form.keep)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the engine would do with one question under a model: its top candidate and its choice."""
+
+    score: float  # the top candidate's score; 0 with no candidate
+    right: bool  # the top candidate matches a gold answer (token F1 >= MATCH_F1)
+    contains: bool  # ... contains a gold answer
+    answerable: bool
+    choice_right: bool | None  # the best-scored option is the gold one; None without options
+
+
+def _best(scores: np.ndarray, groups: np.ndarray, coverage: np.ndarray, count: int) -> np.ndarray:
+    """Each group's best mention score times its coverage, as ReaderModel.score ranks candidates."""
+    best = np.zeros(count)
+    np.maximum.at(best, groups, scores * coverage)
+    return best
+
+
+def outcome(model: ReaderModel, r: QuestionRows) -> Outcome:
+    choice_right = None
+    if r.choices is not None and r.choices.gold >= 0:
+        scores = probabilities(model, r.choices.features) if len(r.choices.choice_of) else np.zeros(0)
+        by_choice = _best(scores, r.choices.choice_of, r.choices.coverage, r.choices.count)
+        choice_right = bool(np.argmax(by_choice) == r.choices.gold)
+    if not len(r.labels):
+        return Outcome(0.0, False, False, bool(r.answerable), choice_right)
+    coverage = r.coverage if r.coverage is not None else np.ones(len(r.labels))
+    by_candidate = _best(probabilities(model, r.features), r.candidates, coverage, int(r.candidates.max()) + 1)
+    top = int(np.argmax(by_candidate))
+    rows = r.candidates == top
+    contains = bool(r.contains[rows].any()) if r.contains is not None else False
+    return Outcome(float(by_candidate[top]), bool(r.labels[rows].any()), contains, bool(r.answerable), choice_right)
+
+
+def _share(values: list[bool]) -> float:
+    return round(float(np.mean(values)), 3) if values else float("nan")
+
+
+def validation_figures(model: ReaderModel, rows: list[QuestionRows]) -> dict:
+    """The model's figures on questions it did not learn from, each mean with its 95% bootstrap interval.
+
+    ``contains``/``right``: the answer given (abstentions count as wrong) contains / matches
+    a gold answer; ``*_always``: the same had it never abstained; abstentions are judged by
+    whether the passages held a gold answer.
+    """
+    outcomes = [outcome(model, r) for r in rows]
+    answered = [o.score >= model.threshold for o in outcomes]
+    absent = [not o.answerable for o in outcomes]
+    abstained = [not a for a in answered]
+
+    def ci(values) -> list[float]:
+        return [round(v, 3) for v in m.bootstrap_ci([float(v) for v in values])]
+
+    figures = {
+        "questions": len(rows),
+        "contains": ci(o.contains and a for o, a in zip(outcomes, answered)),
+        "right": ci(o.right and a for o, a in zip(outcomes, answered)),
+        "contains_always": ci(o.contains for o in outcomes),
+        "contains_answerable": ci(o.contains and a for o, a in zip(outcomes, answered) if o.answerable),
+        "abstention_rate": round(float(np.mean(abstained)), 3),
+        # Of the abstentions, the share whose passages lacked the answer; of those questions, the share abstained on.
+        "abstentions_answer_absent": _share([x for x, ab in zip(absent, abstained) if ab]),
+        "abstention_recall_answer_absent": _share([ab for x, ab in zip(absent, abstained) if x]),
+    }
+    choices = [o.choice_right for o in outcomes if o.choice_right is not None]
+    if choices:
+        figures["multiple_choice"] = ci(choices)
+    return figures
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form of model and its settings: what validation chooses among.
+
+    ``logistic``: a logistic regression on the standardised features, L2 strength ``c``
+    (sklearn's C). ``boosted``: gradient-boosted trees (sklearn's HistGradientBoosting),
+    ``trees`` rounds of at most ``leaves`` leaves of at least ``min_leaf`` mentions each.
+    """
+
+    kind: str = "logistic"
+    features: tuple[str, ...] = FEATURES
+    keep: float = KEEP_RIGHT_ANSWERS
+    c: float = REGULARISATION_C
+    trees: int = 200
+    leaves: int = 15
+    learning_rate: float = 0.05
+    min_leaf: int = 50
+
+    def __str__(self) -> str:
+        left_out = [name for name in FEATURES if name not in self.features]
+        without = f", without {' '.join(left_out)}" if left_out else ""
+        keeps = f", keeps {self.keep:g} of right answers"
+        if self.kind == "logistic":
+            return f"logistic C={self.c:g}{without}{keeps}"
+        return (
+            f"boosted {self.trees} trees x {self.leaves} leaves, rate {self.learning_rate:g}, "
+            f"leaf >= {self.min_leaf}{without}{keeps}"
+        )
+
+
+def fit(
+    rows: list[QuestionRows], trained_on: dict, generated: Sequence[QuestionRows] = (), form: Form = Form()
+) -> ReaderModel:
+    """A model of ``form`` on the mentions of ``rows`` and ``generated``, its threshold calibrated on ``rows``.
 
     Generated questions copy their sentence word for word, so the model is surer of their
     answers than of any question a person asks: they teach the weights, not where to abstain.
     """
     used = [r for r in [*rows, *generated] if len(r.labels)]
-    model = _fitted(rows, generated)
+    model = _fitted(rows, generated, form)
     return dataclasses.replace(
         model,
-        threshold=calibrate_threshold(rows, generated),
+        threshold=calibrate_threshold(rows, generated, form),
         trained_on={
             **trained_on,
+            "form": str(form),
             "questions": len(rows),
             "generated_questions": len(generated),
             "candidates": int(sum(len(set(r.candidates)) for r in used)),
@@ -158,21 +442,23 @@ def fit(rows: list[QuestionRows], trained_on: dict, generated: Sequence[Question
     )
 
 
-def _fitted(rows: list[QuestionRows], generated: Sequence[QuestionRows]) -> ReaderModel:
-    """The logistic regression's weights on the mentions of ``rows`` and ``generated``; no threshold yet."""
-    from sklearn.linear_model import LogisticRegression
-
+def _fitted(rows: list[QuestionRows], generated: Sequence[QuestionRows], form: Form = Form()) -> ReaderModel:
+    """The model's parameters learned from the mentions of ``rows`` and ``generated``; no threshold yet."""
     used = [r for r in [*rows, *generated] if len(r.labels)]
-    x = np.vstack([r.features for r in used])
+    x = np.vstack([r.features for r in used])[:, [FEATURES.index(name) for name in form.features]]
     y = np.concatenate([r.labels for r in used])
     weights = np.concatenate([r.weights for r in used])
+    if form.kind == "boosted":
+        return _boosted(x, y, weights, form)
+    from sklearn.linear_model import LogisticRegression
+
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    regression = LogisticRegression(C=REGULARISATION_C, max_iter=2000)
+    regression = LogisticRegression(C=form.c, max_iter=2000)
     regression.fit((x - mean) / scale, y, sample_weight=weights)
     return ReaderModel(
-        FEATURES,
+        form.features,
         tuple(float(v) for v in mean),
         tuple(float(v) for v in scale),
         tuple(float(v) for v in regression.coef_[0]),
@@ -181,30 +467,174 @@ def _fitted(rows: list[QuestionRows], generated: Sequence[QuestionRows]) -> Read
     )
 
 
+def _boosted(x: np.ndarray, y: np.ndarray, weights: np.ndarray, form: Form) -> ReaderModel:
+    """Gradient-boosted trees, copied node by node out of sklearn into :class:`Tree` (checked to score alike)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    booster = HistGradientBoostingClassifier(
+        max_iter=form.trees,
+        max_leaf_nodes=form.leaves,
+        learning_rate=form.learning_rate,
+        min_samples_leaf=form.min_leaf,
+        early_stopping=False,
+        random_state=0,
+    )
+    booster.fit(x, y, sample_weight=weights)
+    trees = []
+    # sklearn keeps its fitted trees in private arrays: the copy is checked against its own predictions below.
+    for (predictor,) in booster._predictors:
+        nodes = predictor.nodes
+        trees.append(
+            Tree(
+                tuple(int(f) if not leaf else -1 for f, leaf in zip(nodes["feature_idx"], nodes["is_leaf"])),
+                tuple(float(t) for t in nodes["num_threshold"]),
+                tuple(int(v) for v in nodes["left"]),
+                tuple(int(v) for v in nodes["right"]),
+                tuple(float(v) for v in nodes["value"]),
+            )
+        )
+    zeros = tuple(0.0 for _ in form.features)
+    model = ReaderModel(
+        form.features,
+        zeros,
+        tuple(1.0 for _ in form.features),
+        zeros,
+        float(booster._baseline_prediction[0][0]),
+        0.0,
+        {},
+        tuple(trees),
+    )
+    sample = x[:: max(1, len(x) // 2000)]
+    if not np.allclose(model.probabilities(sample), booster.predict_proba(sample)[:, 1], atol=1e-6):
+        raise RuntimeError("the copied trees score otherwise than sklearn's: this sklearn stores its trees differently")
+    return model
+
+
+# The forms validation chooses among (see eval/results/reader/README.md): the logistic model
+# as it was, on the features it had and on all of them, and boosted trees of three sizes.
+_OLD_FEATURES = tuple(name for name in FEATURES if name not in ("head_tie", "measure"))
+FORMS = (
+    Form("logistic", _OLD_FEATURES),
+    Form("logistic"),
+    Form("logistic", c=0.1),
+    Form("boosted", trees=100, leaves=7, learning_rate=0.1),
+    Form("boosted"),
+    Form("boosted", trees=400, leaves=31, min_leaf=100),
+)
+# Shares of right answers the abstention threshold keeps, tried for each form.
+KEEPS = (0.9, 0.95, 0.97, 0.99)
+
+
+def choose(rows: list[QuestionRows], validate_from: str, forms=FORMS, keeps=KEEPS, progress: bool = True) -> dict:
+    """Each form learned on the questions before ``validate_from`` and measured on the rest; the best named.
+
+    The best form is the one whose answers contain a gold answer most often (abstentions
+    count as wrong); among forms within a hundredth of it, the first listed (the simplest).
+    """
+    import time
+
+    learn = [r for r in rows if r.date < validate_from]
+    held = [r for r in rows if r.date >= validate_from]
+    if not learn or not held:
+        raise InputError(
+            f"--validate-from {validate_from}: leaves no questions on one side; give a date inside the set"
+        )
+    tried = []
+    for form in forms:
+        started = time.perf_counter()
+        model = _fitted(learn, (), form)
+        seconds = time.perf_counter() - started
+        tops = calibration_tops(learn, (), form)
+        for keep in keeps:
+            chosen = dataclasses.replace(form, keep=keep)
+            figures = validation_figures(dataclasses.replace(model, threshold=threshold_at(tops, keep)), held)
+            tried.append({"form": str(chosen), "fit_seconds": round(seconds, 1), **figures, "_form": chosen})
+            if progress:
+                print(f"{chosen}: contains {figures['contains']}, multiple choice {figures.get('multiple_choice')}")
+    top = max(t["contains"][0] for t in tried)
+    best = next(t for t in tried if t["contains"][0] >= top - 0.01)
+    return {
+        "learned_from": len(learn),
+        "validated_on": len(held),
+        "validate_from": validate_from,
+        "tried": [{k: v for k, v in t.items() if k != "_form"} for t in tried],
+        "chosen": best["form"],
+        "_form": best["_form"],
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
-
-    from index import ingest
-    from rag.retrieval.retriever import build_retriever, open_index
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, required=True, help="the articles, as jsonl")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "--questions", type=Path, action="append", required=True, help="questions as people ask them (repeatable)"
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--corpus", type=Path, help="the articles, as jsonl: questions are read in what an index finds")
+    where.add_argument(
+        "--pools",
+        type=Path,
+        help="the search results of --questions (realtimeqa-train's corpus.jsonl.gz): each question is read in its own",
     )
     parser.add_argument(
         "--generated",
         type=Path,
         action="append",
         default=[],
-        help="`newsqa eval generate --kind wh` questions: they teach the weights, not the threshold (repeatable)",
+        help="`newsqa eval generate --kind wh` questions: they teach the weights, not the threshold (with --corpus)",
     )
+    parser.add_argument(
+        "--validate-from",
+        metavar="DATE",
+        help="with --pools: choose the form on the questions of this date and later, learned from the earlier ones",
+    )
+    parser.add_argument("--rows", type=Path, help="with --pools: keep the described candidates here, and reuse them")
+    parser.add_argument("--report", type=Path, help="write the validation figures of every form here (JSON)")
     parser.add_argument("--out", type=Path, default=Path("rag/extractive/reader_model.json"))
     args = parser.parse_args(argv)
-    for path in [args.corpus, *args.questions, *args.generated]:
+    for path in [args.corpus or args.pools, *args.questions, *args.generated]:
         if not path.is_file():
             parser.error(f"{path}: no such file")
+    if args.pools and args.generated:
+        parser.error("--generated goes with --corpus: generated questions have no pools")
+    if args.validate_from and not args.pools:
+        parser.error("--validate-from goes with --pools")
     settings = Settings()
-    ingest([args.corpus], settings, progress=True)
+    names = [relative_path(path) for path in [*args.questions, *args.generated]]
+    if args.pools:
+        if len(args.questions) != 1:
+            parser.error("--pools reads one question set, the one its search results belong to")
+        asked = pooled_rows(args.questions[0], args.pools, settings, args.rows)
+        generated: list[QuestionRows] = []
+        form = Form()
+        trained_on: dict = {"question_sets": names, "read_in": f"their own pools ({relative_path(args.pools)})"}
+        if args.validate_from:
+            report = choose(asked, args.validate_from)
+            form = report.pop("_form")
+            trained_on["validation"] = {k: report[k] for k in ("validate_from", "learned_from", "validated_on")}
+            if args.report:
+                args.report.parent.mkdir(parents=True, exist_ok=True)
+                args.report.write_text(json.dumps(report, indent=2) + "\n")
+    else:
+        asked, generated = _index_rows(args.corpus, args.questions, args.generated, settings)
+        form = Form()
+        trained_on = {"question_sets": names}
+    model = fit(asked, trained_on, generated, form)
+    args.out.write_text(model.to_json() + "\n")
+    print(
+        f"{args.out}: {form}, from {len(asked)} + {len(generated)} generated questions, threshold {model.threshold:.3f}"
+    )
+
+
+def _index_rows(
+    corpus: Path, questions: list[Path], generated: list[Path], settings: Settings
+) -> tuple[list[QuestionRows], list[QuestionRows]]:
+    """The rows of questions read in what an index of ``corpus`` retrieves for them, as ``newsqa ask`` would."""
+    from index import ingest
+    from rag.retrieval.retriever import build_retriever, open_index
+
+    ingest([corpus], settings, progress=True)
     index = open_index(settings)
     retriever = build_retriever(index, settings.retrieval, k=RETRIEVAL_DEPTH)
     reader = Reader(index.embedder, settings.answer)
@@ -216,12 +646,7 @@ def main(argv: list[str] | None = None) -> None:
     def rows_of(path: Path) -> list[QuestionRows]:
         return collect_all(reader, load_questions(path), search, path.name)
 
-    asked = [row for path in args.questions for row in rows_of(path)]
-    generated = [row for path in args.generated for row in rows_of(path)]
-    names = [path.name for path in [*args.questions, *args.generated]]
-    model = fit(asked, {"question_sets": names}, generated)
-    args.out.write_text(model.to_json() + "\n")
-    print(f"{args.out}: {len(asked)} + {len(generated)} generated questions, threshold {model.threshold:.3f}")
+    return [row for path in questions for row in rows_of(path)], [row for path in generated for row in rows_of(path)]
 
 
 if __name__ == "__main__":

@@ -54,6 +54,19 @@ _UNIT_REACH = 3  # words after a number that may name what it counts
 # score is then scaled by the share.
 MIN_CHOICE_COVERAGE = 0.5
 _WINDOW_TOKENS = 8  # words either side of a mention whose question terms count in its "window"
+# The unit of a figure, against the one a question asks for (QuestionAnalysis.measure): by
+# spaCy's label, else by the word written beside it, since the small model often labels
+# "412 million" a bare number and leaves "euros" out.
+MEASURE_LABELS = {"MONEY": "money", "PERCENT": "percent", "QUANTITY": "quantity"}
+UNIT_WORDS = {
+    "money": frozenset("$ € £ ¥ dollar dollars euro euros pound pounds yen yuan rupees francs usd eur gbp".split()),
+    "percent": frozenset("% percent per cent percentage".split()),
+    "quantity": frozenset(
+        "km kilometre kilometres kilometer kilometers mile miles metre metres meter meters feet foot acres hectares "
+        "tons tonnes kg kilograms litres liters gallons barrels degrees".split()
+    ),
+}
+_UNIT_REACH_MEASURE = 2  # words after a figure that may name its unit ("412 million euros")
 _COMPANY_SUFFIXES = re.compile(r"\s+(?:inc|corp|corporation|co|ltd|llc|plc|group|company)\.?$")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:’s|'s|’|')$")
@@ -90,6 +103,8 @@ class Mention:
     window: float
     role: float = 0.0
     counts: float = 0.0
+    head_tie: float = 0.0
+    measure: float = 0.0  # a figure in the unit asked for (1), in another (-1), or no unit asked (0)
     coverage: float = 1.0  # share of a choice's words it names: less than 1 where a choice is only partly named
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
@@ -128,7 +143,9 @@ def _clean(span) -> str:
     return _POSSESSIVE.sub("", text)
 
 
-def _mention(span, answer_type: str, label: str, index: int, stems, term_positions, analysis) -> Mention | None:
+def _mention(
+    span, answer_type: str, label: str, index: int, stems, term_positions, analysis, head_positions=()
+) -> Mention | None:
     text = _clean(span)
     if not text or len(text.split()) > MAX_CANDIDATE_TOKENS or not any(c.isalnum() for c in text):
         return None
@@ -155,14 +172,9 @@ def _mention(span, answer_type: str, label: str, index: int, stems, term_positio
     near = 1 / (1 + distance) if distance is not None else 0.0
     path_up = [span.root.i] + [a.i for a in span.root.ancestors]
     hops = {i: n for n, i in enumerate(path_up)}
-    tree_distances = []
-    for p in outside:
-        token = span.doc[p]
-        for n, ancestor in enumerate([token.i] + [a.i for a in token.ancestors]):
-            if ancestor in hops:
-                tree_distances.append(n + hops[ancestor])
-                break
-    tied = 1 / (1 + min(tree_distances)) if tree_distances else 0.0
+    tied = _tie(span.doc, hops, outside)
+    # "the automaker Ford", "Ford, the automaker": the noun a "which X" asks about names this mention.
+    head_tie = _tie(span.doc, hops, [p for p in head_positions if p not in own])
     verb_distances = [
         n + hops[ancestor.i]
         for token in span.doc
@@ -178,7 +190,38 @@ def _mention(span, answer_type: str, label: str, index: int, stems, term_positio
         for stem in stems[i]
     }
     window = len(around & analysis.terms) / len(analysis.terms) if analysis.terms else 0.0
-    return Mention(text, answer_type, label, index, near, tied, verb_tie, window, counts=counts)
+    measure = 0.0
+    if answer_type == "number" and analysis.measure:
+        measure = 1.0 if _unit(span, label) == analysis.measure else -1.0
+    return Mention(
+        text, answer_type, label, index, near, tied, verb_tie, window, counts=counts, head_tie=head_tie, measure=measure
+    )
+
+
+def _unit(span, label: str) -> str | None:
+    """What a figure measures: by its label, else by the symbol before it or the words after it."""
+    if label in MEASURE_LABELS:
+        return MEASURE_LABELS[label]
+    doc = span.doc
+    around = [doc[span.start - 1]] if span.start else []
+    around += list(doc[span.end : span.end + _UNIT_REACH_MEASURE])
+    words = {t.lower_ for t in around} | {t.lower_ for t in span}
+    return next((unit for unit, known in UNIT_WORDS.items() if words & known), None)
+
+
+def _tie(doc, hops: dict[int, int], positions: Sequence[int]) -> float:
+    """1 / (1 + edges in the parse from a mention to the nearest token of ``positions``); 0 when none.
+
+    ``hops`` are the mention's root and its ancestors, by their distance from the root.
+    """
+    distances = []
+    for p in positions:
+        token = doc[p]
+        for n, ancestor in enumerate([token.i] + [a.i for a in token.ancestors]):
+            if ancestor in hops:
+                distances.append(n + hops[ancestor])
+                break
+    return 1 / (1 + min(distances)) if distances else 0.0
 
 
 def _with_title(ent):
@@ -228,6 +271,7 @@ def mentions_in(
     """The entities and noun chunks of a sentence, and where it names each choice."""
     stems = [content_terms(t.text) for t in doc]
     term_positions = [i for i, s in enumerate(stems) if s and s[0] in analysis.terms]
+    head_positions = [i for i, s in enumerate(stems) if s and s[0] in analysis.head_terms]
     found: list[tuple[Span, str, str]] = [
         (_with_title(ent) if ent.label_ == "PERSON" else ent, _entity_type(ent), ent.label_)
         for ent in doc.ents
@@ -255,7 +299,7 @@ def mentions_in(
     filling = _filling_role(doc, stems, analysis)
     mentions = []
     for span, answer_type, label in found:
-        if mention := _mention(span, answer_type, label, index, stems, term_positions, analysis):
+        if mention := _mention(span, answer_type, label, index, stems, term_positions, analysis, head_positions):
             mentions.append(dataclasses.replace(mention, role=float(span.root.i in filling)))
     named = []
     for choice in choices:
@@ -268,11 +312,13 @@ def mentions_in(
             overlapping = (e.label_ for e in doc.ents if e.start < named_span.end and named_span.start < e.end)
             named_label = next(overlapping, "")
             named_type = LABEL_TYPES.get(named_label, "concept")
-            if mention := _mention(named_span, named_type, named_label, index, stems, term_positions, analysis):
+            if mention := _mention(
+                named_span, named_type, named_label, index, stems, term_positions, analysis, head_positions
+            ):
                 here.append(dataclasses.replace(mention, role=float(named_span.root.i in filling)))
         if not here and (partial := _partly_named(doc, stems, choice)) is not None:
             named_span, coverage = partial
-            if mention := _mention(named_span, "concept", "", index, stems, term_positions, analysis):
+            if mention := _mention(named_span, "concept", "", index, stems, term_positions, analysis, head_positions):
                 here.append(dataclasses.replace(mention, role=float(named_span.root.i in filling), coverage=coverage))
         named.append(here)
     return mentions, named

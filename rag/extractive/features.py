@@ -53,6 +53,8 @@ FEATURES = (
     "length",  # its length in words, over 6
     "type_near",  # type x near: the right kind of thing, next to the question's words
     "type_head",  # type x head_similarity
+    "head_tie",  # 1 / (1 + edges in the parse between it and the noun a "which X" asks about): "automaker Ford"
+    "measure",  # a figure in the unit asked for (1: "$412 million" for "how much ... cost"), another (-1), or 0
 )
 
 
@@ -171,9 +173,10 @@ def _mention_features(mention: Mention, analysis, sentence: Sentence, evidence: 
         "verb_tie": mention.verb_tie,
         "role": mention.role,
         "counts": mention.counts,
+        "head_tie": mention.head_tie,
+        "measure": mention.measure,
         "rank": 1 / (1 + evidence.ranks.get(sentence.passage.id, len(evidence.ranks))),
         "passage_score": sentence.passage.score / (evidence.top_score or 1.0),
         "recency": _recency(sentence.passage.published, as_of),
         "type_near": type_probability * mention.near,
     }
-

@@ -1,4 +1,4 @@
-"""The reader's learned model: a logistic model over :data:`rag.extractive.features.FEATURES`.
+"""The reader's learned model over :data:`rag.extractive.features.FEATURES`: logistic, plus boosted trees.
 
 Its parameters are a JSON file: the shipped ``rag/extractive/reader_model.json``, or one made
 by ``python -m eval.train_reader`` and named by ``NEWSQA_ANSWER__READER_MODEL``. A mention's
@@ -26,8 +26,49 @@ SHIPPED_MODEL = Path(__file__).with_name("reader_model.json")
 
 
 @dataclass(frozen=True)
+class Tree:
+    """A regression tree as parallel arrays by node: a row goes left where its feature is <= the threshold.
+
+    A leaf has feature -1 and holds ``value``; node 0 is the root.
+    """
+
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+
+    def well_formed(self, features: int) -> bool:
+        """Arrays of one length, features that exist, and every child after its parent (so descent ends)."""
+        nodes = len(self.feature)
+        if not nodes or any(len(a) != nodes for a in (self.threshold, self.left, self.right, self.value)):
+            return False
+        return all(
+            f < 0 or (f < features and n < self.left[n] < nodes and n < self.right[n] < nodes)
+            for n, f in enumerate(self.feature)
+        )
+
+    @functools.cached_property
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        return tuple(np.array(a) for a in (self.feature, self.threshold, self.left, self.right, self.value))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        feature, threshold, left, right, value = self._arrays
+        node = np.zeros(len(x), dtype=int)
+        rows = np.arange(len(x))
+        while (inner := feature[node] >= 0).any():
+            f = np.where(inner, feature[node], 0)
+            go_left = x[rows, f] <= threshold[node]
+            node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+        return value[node]
+
+
+@dataclass(frozen=True)
 class ReaderModel:
-    """A logistic model over :data:`FEATURES`, standardised; ``threshold`` is where answering stops.
+    """A logistic model over :data:`FEATURES`, standardised, plus the sum of ``trees`` on the raw features.
+
+    A logistic model has no trees; gradient-boosted trees have zero coefficients. Either way a
+    mention's score is the logistic function of ``intercept + coef . standardised(x) + sum of trees(x)``.
 
     ``threshold`` is the score below which the engine abstains, calibrated by
     ``eval.train_reader`` on the training questions; ``trained_on`` says on what.
@@ -40,6 +81,7 @@ class ReaderModel:
     intercept: float
     threshold: float
     trained_on: dict = field(default_factory=dict)
+    trees: tuple[Tree, ...] = ()
 
     def score(self, candidates: Sequence[Candidate]) -> list[Candidate]:
         """Copies of the candidates, each mention scored and each candidate by its best (times its coverage)."""
@@ -59,10 +101,19 @@ class ReaderModel:
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         z = ((x - np.array(self.mean)) / np.array(self.scale)) @ np.array(self.coef) + self.intercept
+        for tree in self.trees:
+            z = z + tree.predict(x)
         return 1 / (1 + np.exp(-z))
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), indent=2)
+        """Indented JSON, each tree on a line of its own: a few hundred trees stay readable and small."""
+        fields = dataclasses.asdict(self)
+        trees = fields.pop("trees")
+        text = json.dumps(fields, indent=2)
+        if not trees:
+            return text
+        lines = ",\n".join(f"    {json.dumps(tree)}" for tree in trees)
+        return f'{text[:-2]},\n  "trees": [\n{lines}\n  ]\n}}'
 
     @classmethod
     def load(cls, path: Path) -> ReaderModel:
@@ -77,19 +128,34 @@ class ReaderModel:
                 intercept=float(raw["intercept"]),
                 threshold=float(raw["threshold"]),
                 trained_on=dict(raw.get("trained_on", {})),
+                trees=tuple(_tree(tree) for tree in raw.get("trees", ())),
             )
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ModelMissingError(
                 f"reader model {path} cannot be read ({e}); retrain it with `python -m eval.train_reader`"
             ) from e
         unknown = set(model.features) - set(FEATURES)
-        if unknown or not len(model.features) == len(model.mean) == len(model.scale) == len(model.coef):
+        if (
+            unknown
+            or not len(model.features) == len(model.mean) == len(model.scale) == len(model.coef)
+            or not all(tree.well_formed(len(model.features)) for tree in model.trees)
+        ):
             raise ModelMissingError(
                 f"reader model {path} does not fit this version of newsqa "
                 f"(features {sorted(unknown) or 'mismatched'}); "
                 "retrain it with `python -m eval.train_reader`"
             )
         return model
+
+
+def _tree(raw: dict) -> Tree:
+    def ints(key: str) -> tuple[int, ...]:
+        return tuple(int(v) for v in raw[key])
+
+    def floats(key: str) -> tuple[float, ...]:
+        return tuple(float(v) for v in raw[key])
+
+    return Tree(ints("feature"), floats("threshold"), ints("left"), ints("right"), floats("value"))
 
 
 @functools.lru_cache(maxsize=8)

@@ -53,6 +53,17 @@ _QUESTION_ENTITY_LABELS = frozenset("PERSON ORG NORP GPE LOC FAC PRODUCT EVENT W
 # Dependency labels (spaCy's, ClearNLP style) of a verb's subject and object, in the
 # question and in a sentence; a passive sentence's agent ("led by X") is its subject.
 ROLES = {"nsubj": "subject", "agent": "subject", "dobj": "object", "nsubjpass": "object"}
+# The unit a question for a figure asks for, by the words that say so, first match first: a
+# figure in another unit ("6.4-kilometre" for "How much will the extension cost?") answers
+# another question. "long" is left out: "how long" asks for a distance or a duration.
+MEASURE_WORDS = {
+    "money": "cost costs price pay paid spend spent worth fund funding raise raised budget salary fine fee "
+    "revenue sale sold buy bought dollars euros pounds deal loan debt tax profit",
+    "percent": "percent percentage rate share",
+    "quantity": "far distance length tall height heavy weight size area deep",
+}
+# A question asks for a figure when its "number" type is at least this likely.
+MEASURED_TYPE = 0.5
 # A misparsed "which X" still has its noun within this many words of the wh-word.
 _HEAD_NOUN_REACH = 4
 
@@ -75,6 +86,12 @@ class QuestionAnalysis:
     unit: frozenset[str] = frozenset()  # stems of what "how many" counts: "security personnel"
     # "What happened in ...?", "Why ...?", "How did ...?": a statement is asked for, not a name or a figure.
     statement: bool = False
+    measure: str | None = None  # the unit a figure is asked in (a key of MEASURE_WORDS)
+
+    @functools.cached_property
+    def head_terms(self) -> frozenset[str]:
+        """Stems of the noun a "which X" asks about."""
+        return frozenset(content_terms(self.head)) if self.head else frozenset()
 
     def type_probability(self, answer_type: str) -> float:
         if answer_type not in NAMED_TYPES and answer_type != "name":
@@ -83,8 +100,6 @@ class QuestionAnalysis:
         if answer_type == "name":  # a name of unknown kind may be whichever kind is asked for
             return any_name
         return max(self.expected.get(answer_type, 0.0), NAME_KIND_SLACK * any_name)
-
-
 
 
 def _head_noun(wh):
@@ -101,6 +116,9 @@ def _head_noun(wh):
         if noun.i + 1 >= len(wh.doc) or wh.doc[noun.i + 1].pos_ != "NOUN":
             return noun
     return None
+
+
+_MEASURE_STEMS = {unit: frozenset(content_terms(words)) for unit, words in MEASURE_WORDS.items()}
 
 
 class QuestionAnalyzer:
@@ -163,18 +181,25 @@ def _analysis(doc, text: str, types_of_phrase) -> QuestionAnalysis:
             anchors |= set(content_terms(head.text))
     entities = tuple(e.text for e in doc.ents if e.label_ in _QUESTION_ENTITY_LABELS)
     role, role_verbs = _role(wh)
+    terms = frozenset(content_terms(text))
+    measure = (
+        next((unit for unit, words in _MEASURE_STEMS.items() if words & terms), None)
+        if expected.get("number", 0.0) >= MEASURED_TYPE
+        else None
+    )
     return QuestionAnalysis(
         text,
         expected,
         head_text,
         entities,
-        frozenset(content_terms(text)),
+        terms,
         frozenset(anchors),
         verbs,
         role,
         role_verbs,
         unit,
         statement,
+        measure,
     )
 
 
@@ -191,4 +216,3 @@ def _role(wh) -> tuple[str | None, frozenset[str]]:
     if role is None or verb.lower_ in STOPWORDS:
         return None, frozenset()
     return role, frozenset({verb.lemma_.lower()})
-

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-import numpy as np
+import dataclasses
+import gzip
+import json
 
-from eval.train_reader import QuestionRows, fit, fold_of, top_choices
+import numpy as np
+import pytest
+
+from eval.pools import pools
+from eval.train_reader import (
+    ChoiceRows,
+    Form,
+    QuestionRows,
+    choose,
+    fit,
+    fold_of,
+    load_rows,
+    outcome,
+    save_rows,
+    top_choices,
+)
+from newsqa.errors import ModelMissingError
+from newsqa.settings import Settings
 from rag.extractive.features import FEATURES
 from rag.extractive.model import ReaderModel
 
@@ -30,6 +49,7 @@ def test_the_learned_model_ranks_by_what_tells_right_from_wrong_and_survives_its
     assert 0.0 < model.threshold < 1.0
     assert model.trained_on == {
         "question_sets": ["hand-made"],
+        "form": "logistic C=1, keeps 0.97 of right answers",
         "questions": 60,
         "generated_questions": 20,
         "candidates": 400,
@@ -50,3 +70,164 @@ def test_folds_split_questions_alike_on_every_run():
     folds = [fold_of(f"question-{n}", 5) for n in range(500)]
     assert folds == [fold_of(f"question-{n}", 5) for n in range(500)]
     assert sorted(set(folds)) == [0, 1, 2, 3, 4] and min(folds.count(f) for f in range(5)) > 70
+
+
+def test_boosted_trees_learn_an_interaction_a_logistic_model_cannot_and_survive_their_json(tmp_path):
+    """Right where "role" is high and "type" within a band: no weighted sum draws a band."""
+    rng = np.random.default_rng(1)
+    role, kind = FEATURES.index("role"), FEATURES.index("type")
+
+    def rows(count: int) -> list[QuestionRows]:
+        made = []
+        for n in range(count):
+            features = rng.normal(size=(6, len(FEATURES)))
+            labels = ((features[:, role] > 0) & (abs(features[:, kind]) < 0.6)).astype(float)
+            made.append(QuestionRows(f"q{n}", features, labels, np.ones(6), np.arange(6)))
+        return made
+
+    learned, held = rows(300), rows(100)
+    boosted = fit(learned, {}, form=Form("boosted", trees=60, leaves=4, min_leaf=5))
+    logistic = fit(learned, {}, form=Form("logistic"))
+
+    def accuracy(model) -> float:
+        x = np.vstack([r.features for r in held])
+        y = np.concatenate([r.labels for r in held])
+        return float(((model.probabilities(x) > 0.5) == (y > 0)).mean())
+
+    assert accuracy(boosted) > accuracy(logistic) + 0.1
+    path = tmp_path / "boosted.json"
+    path.write_text(boosted.to_json())
+    assert ReaderModel.load(path) == boosted
+    assert sum('"threshold": [' in line for line in path.read_text().splitlines()) == len(boosted.trees) == 60
+
+
+def test_a_tree_that_points_back_up_is_refused_as_damaged(tmp_path):
+    model = fit(_rows(np.random.default_rng(2), 30), {}, form=Form("boosted", trees=3, leaves=3, min_leaf=2))
+    raw = json.loads(model.to_json())
+    raw["trees"][0]["left"][0] = 0  # the root its own child: descent would never end
+    path = tmp_path / "loop.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ModelMissingError, match="retrain it"):
+        ReaderModel.load(path)
+
+
+def _train_files(tmp_path):
+    """Two questions with search results (one answered in them) and two with evidence only, of one day."""
+    articles = [
+        {
+            "id": "a1",
+            "title": "Mayor elected in Quelmor",
+            "source": "wire",
+            "published": "2024-03-03",
+            "text": "Voters in the town of Quelmor elected Greta Nakamura as their new mayor on Sunday.",
+        },
+        {
+            "id": "a2",
+            "title": "Storm hits coast",
+            "source": "daily",
+            "published": "2024-03-02",
+            "text": "A storm cut power to 4,000 homes along the coast on Saturday.",
+        },
+    ]
+    questions = [
+        {
+            "id": "s1",
+            "question": "Who was elected mayor of Quelmor?",
+            "answer": "Greta Nakamura",
+            "choices": ["Ana Ruiz", "Greta Nakamura"],
+            "date": "2024-03-04",
+            "search_result_ids": ["a1", "a2"],
+        },
+        {
+            "id": "s2",
+            "question": "Which team won the cup?",
+            "answer": "Rovers",
+            "date": "2024-03-04",
+            "search_result_ids": ["a2"],
+        },
+        {
+            "id": "e1",
+            "question": "Who opened the bridge?",
+            "answer": "Ana Ruiz",
+            "date": "2024-03-04",
+            "evidence": "The new bridge was opened by Mayor Ana Ruiz on Friday.",
+        },
+        {
+            "id": "e2",
+            "question": "Where did the train derail?",
+            "answer": "Lorn",
+            "date": "2024-03-04",
+            "evidence": "A freight train derailed near Lorn, blocking the line.",
+        },
+    ]
+    corpus = tmp_path / "corpus.jsonl.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(a) + "\n" for a in articles)
+    path = tmp_path / "questions.jsonl"
+    path.write_text("".join(json.dumps(q) + "\n" for q in questions))
+    return path, corpus
+
+
+def test_each_training_question_is_read_in_its_own_search_results_or_its_evidence_among_rivals(tmp_path):
+    questions, corpus = _train_files(tmp_path)
+    by_id = {p.row["id"]: p.passages for p in pools(questions, corpus, Settings())}
+    assert [p.article_id for p in by_id["s1"]][0] == "a1", "BM25 ranks the mayor's article first"
+    assert {p.article_id for p in by_id["s1"]} <= {"a1", "a2"}
+    assert by_id["s2"] == [], "no word of the question in its one result: nothing retrieved"
+    assert by_id["e1"][0].article_id == "evidence-e1"
+    assert "evidence-e2" in {p.article_id for p in by_id["e2"] + by_id["e1"]}, "the same day's evidence is a rival"
+    assert by_id["e1"][0].published == "2024-03-04" and by_id["s1"][0].published == "2024-03-03"
+    scores = [p.score for p in by_id["s1"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.slow
+def test_pooled_rows_know_what_validation_measures_and_survive_their_file(tmp_path, sample_settings):
+    from eval.train_reader import collect_pooled
+    from index.embed import get_embedder
+    from newsqa.settings import AnswerSettings
+    from rag.extractive.pool import Reader
+
+    questions, corpus = _train_files(tmp_path)
+    reader = Reader(get_embedder(sample_settings.index.embedding_model), AnswerSettings())
+    rows = [collect_pooled(reader, pooled) for pooled in pools(questions, corpus, Settings())]
+    by_id = {r.question_id: r for r in rows}
+    assert by_id["s1"].answerable and not by_id["s2"].answerable and by_id["e1"].answerable
+    assert by_id["s1"].choices.gold == 1 and by_id["s1"].choices.count == 2
+    assert by_id["s1"].contains.any() and by_id["s1"].labels.any()
+    path = tmp_path / "rows.npz"
+    save_rows(rows, path)
+    again = load_rows(path)
+    assert [r.question_id for r in again] == [r.question_id for r in rows]
+    for before, after in zip(rows, again):
+        assert np.array_equal(before.features, after.features) and np.array_equal(before.labels, after.labels)
+        assert (before.answerable, before.date) == (after.answerable, after.date)
+    model = fit(_rows(np.random.default_rng(3), 40), {})
+    assert outcome(model, by_id["s2"]).answerable is False
+
+
+def test_validation_learns_before_the_date_measures_after_it_and_names_the_best_form():
+    rng = np.random.default_rng(4)
+    rows = []
+    for n, row in enumerate(_rows(rng, 200)):
+        # The right candidate is also the right option of two: multiple choice is measured too.
+        choices = ChoiceRows(row.features[:2], np.array([0, 1]), np.ones(2), 2, int(row.labels[1] > 0))
+        rows.append(
+            dataclasses.replace(
+                row,
+                contains=row.labels > 0,
+                coverage=np.ones(5),
+                answerable=True,
+                date=f"2024-{1 + n % 12:02d}-01",
+                choices=choices,
+            )
+        )
+    noise = [Form("logistic", tuple(f for f in FEATURES if f != "role")), Form("logistic")]
+    report = choose(rows, "2024-10-01", forms=noise, keeps=(0.9,), progress=False)
+    assert report["validated_on"] == sum(1 for n in range(200) if n % 12 >= 9) == 200 - report["learned_from"]
+    assert report["chosen"] == "logistic C=1, keeps 0.9 of right answers", "only the form with 'role' can tell"
+    without, with_role = report["tried"]
+    assert with_role["contains_always"][0] > 0.8 > 0.5 > without["contains_always"][0]
+    assert report["_form"] == Form("logistic", keep=0.9)
+    with pytest.raises(Exception, match="validate-from"):
+        choose(rows, "2030-01-01", forms=noise, progress=False)

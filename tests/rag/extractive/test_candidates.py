@@ -35,6 +35,7 @@ def test_candidates_naming_one_thing_are_merged_and_keep_every_mention():
     assert answer_key("Finland and Sweden") == answer_key("Sweden and Finland")
     assert answer_key("four") == "4"
 
+
 @pytest.mark.parametrize(
     ("question", "text", "whole"),
     [
@@ -50,6 +51,7 @@ def test_whole_names_are_candidates_where_the_small_model_labels_part_or_each(qu
     sentences = split_sentences(passage(text))
     candidates, _ = describe(analysis, sentences, SentenceEvidence([0.5], {}, 0.03), fake_embedder)
     assert whole in {c.text for c in candidates}
+
 
 def test_a_short_name_folds_into_the_whole_name_and_two_names_side_by_side_stay_two(fake_embedder):
     analysis = analyze("Which team was sold?", fake_embedder)

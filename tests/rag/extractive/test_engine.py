@@ -20,6 +20,7 @@ def test_the_engine_takes_the_span_syntax_ties_to_the_question(fake_embedder):
     assert extraction.quotes[0].sentence.text == "Loyalists led by Shujaa al-Ali attacked the checkpoint in Balqasah."
     assert compose(extraction) == ("Shujaa al-Ali [1]", "Shujaa al-Ali")
 
+
 def test_disagreeing_outlets_are_both_quoted(fake_embedder):
     reader = engine(fake_embedder)
     text = (
@@ -31,6 +32,7 @@ def test_disagreeing_outlets_are_both_quoted(fake_embedder):
     text_out, short = compose(extraction)
     assert short == "4; 2"
     assert text_out.startswith("Sources differ: 4, according to the observatory [1]; 2, according to")
+
 
 def test_two_outlets_naming_different_people_for_one_event_are_both_named(fake_embedder):
     reader = engine(fake_embedder)
@@ -45,6 +47,7 @@ def test_two_outlets_naming_different_people_for_one_event_are_both_named(fake_e
     )
     assert short == "Shujaa al-Ali; Kamal Haddad"
 
+
 def test_two_stories_naming_different_people_are_no_disagreement(fake_embedder):
     reader = engine(fake_embedder)
     led = passage("The loyalists in Balqasah were led by a wanted man known as Shujaa al-Ali.", article_id="a")
@@ -52,6 +55,7 @@ def test_two_stories_naming_different_people_are_no_disagreement(fake_embedder):
     question = "Who led the loyalists in Balqasah?"
     text_out, short = compose(reader.extract(question, fake_embedder.embed_query(question), [led, other]))
     assert short == "Shujaa al-Ali" and not text_out.startswith("Sources differ")
+
 
 def test_a_count_says_as_of_when_it_was_reported(fake_embedder):
     reader = engine(fake_embedder)
@@ -62,11 +66,13 @@ def test_a_count_says_as_of_when_it_was_reported(fake_embedder):
     undated = passage(text).model_copy(update={"published": ""})
     assert compose(reader.extract(question, fake_embedder.embed_query(question), [undated]))[0] == "400 [1]"
 
+
 def test_the_engine_abstains_when_the_passages_never_name_the_question_entities(fake_embedder):
     reader = engine(fake_embedder)
     question = "Who won the election in France?"
     extraction = reader.extract(question, fake_embedder.embed_query(question), [passage("Loyalists attacked.")])
     assert extraction.abstained and "France" in extraction.reason
+
 
 def test_an_entity_is_named_by_most_of_its_words_and_a_stopword_acronym_by_its_letters(fake_embedder):
     reader = engine(fake_embedder)
@@ -79,6 +85,7 @@ def test_an_entity_is_named_by_most_of_its_words_and_a_stopword_acronym_by_its_l
     # Words of "US" inside other words do not name it.
     elsewhere = passage("Because of the heat, Walmart cut prices on clothing.")
     assert reader.extract(question, fake_embedder.embed_query(question), [elsewhere]).abstained
+
 
 def test_what_happened_why_and_how_are_answered_with_a_sentence(fake_embedder):
     assert analyze("What happened in Balqasah on Thursday?", fake_embedder).statement

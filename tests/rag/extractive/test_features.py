@@ -28,6 +28,7 @@ def test_features_of_a_mention_describe_its_sentence_and_its_ties_to_the_questio
     assert (ali["lexical"], ali["lexical_share"], assad["lexical_share"]) == (0.5, 0.5 / 0.6, 1.0)
     assert ali["rank"] == 1.0 and ali["in_question"] == 0.0
 
+
 def test_a_number_followed_by_what_is_counted_counts_it(fake_embedder):
     analysis = analyze("How many security personnel were killed?", fake_embedder)
     sentences = split_sentences(passage("SANA said the clashes left two security personnel dead and 10 others hurt."))
@@ -35,6 +36,7 @@ def test_a_number_followed_by_what_is_counted_counts_it(fake_embedder):
     candidates, _ = describe(analysis, sentences, evidence, fake_embedder)
     counts = {c.text: c.mentions[0].features["counts"] for c in candidates if c.answer_type == "number"}
     assert counts == {"2": 1.0, "10": 0.0}
+
 
 def test_a_choice_is_read_as_a_candidate_even_when_only_partly_named(fake_embedder):
     analysis = analyze("What did the senators agree to?", fake_embedder)
@@ -45,3 +47,29 @@ def test_a_choice_is_read_as_a_candidate_even_when_only_partly_named(fake_embedd
     named, absent = read_choices
     assert named.mentions and named.mentions[0].coverage == 0.75
     assert not absent.mentions
+
+
+def test_a_figure_in_the_unit_asked_for_is_told_from_one_in_another(fake_embedder):
+    analysis = analyze("How much will the tram extension cost?", fake_embedder)
+    assert analysis.measure == "money"
+    sentences = split_sentences(
+        passage("The 6.4-kilometre extension will add five stops. It will cost 412 million euros, the city said.")
+    )
+    evidence = SentenceEvidence(lexical=[0.5, 0.5], ranks={}, top_score=0.03)
+    candidates, _ = describe(analysis, sentences, evidence, fake_embedder)
+    measure = {c.text: c.mentions[0].features["measure"] for c in candidates if c.answer_type == "number"}
+    assert measure["412 million"] == 1.0
+    assert measure["6.4-kilometre"] == -1.0
+    assert analyze("How many stops will it add?", fake_embedder).measure is None
+
+
+def test_the_noun_a_which_question_asks_about_ties_the_name_it_stands_beside(fake_embedder):
+    analysis = analyze("Which automaker recalled two million cars?", fake_embedder)
+    sentences = split_sentences(
+        passage("The automaker Toyota recalled two million cars on Monday, Reuters reported from Detroit.")
+    )
+    evidence = SentenceEvidence(lexical=[0.5], ranks={}, top_score=0.03)
+    candidates, _ = describe(analysis, sentences, evidence, fake_embedder)
+    head_tie = {c.text: c.mentions[0].features["head_tie"] for c in candidates}
+    assert head_tie["Toyota"] > head_tie["Reuters"] > 0.0
+    assert head_tie["Toyota"] == 0.5, "one edge: 'automaker' is Toyota's compound"

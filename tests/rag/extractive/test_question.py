@@ -26,6 +26,7 @@ def test_the_expected_answer_type_comes_from_the_wh_word_or_the_noun_asked_about
     analysis = analyze(question, fake_embedder)
     assert max(analysis.expected, key=analysis.expected.__getitem__) == expected
 
+
 def test_question_analysis_finds_entities_the_role_asked_about_and_what_is_counted(fake_embedder):
     led = analyze("Who led the loyalists in Balqasah?", fake_embedder)
     assert led.entities == ("Balqasah",) and led.role == "subject" and led.role_verbs == {"lead"}

@@ -12,6 +12,7 @@ def test_number_words_become_digits_but_vague_counts_stay_as_written():
     # A vague count is kept as written, not turned into a made-up figure.
     assert number_value("dozens") == "dozens" and number_value("Thousands") == "Thousands"
 
+
 def test_a_missing_spacy_model_is_one_clear_error(monkeypatch):
     from newsqa.errors import ModelMissingError
     from rag import nlp
