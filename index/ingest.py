@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from index.chunking import chunk_text
 from index.embed import get_embedder
-from index.fetch import is_url, load_feed, load_page
+from index.fetch import FeedMemory, is_url, load_feed, load_page
 from index.lexical import lexical_text, mark_dirty, rebuild
 from index.loaders import Article, LoadedFile, as_upload, find_files, load_file
 from index.store import VectorStore, chunk_id, write_lock
@@ -130,8 +130,8 @@ def _page(url: str, settings: Settings) -> LoadedFile:
     return LoadedFile([load_page(url, settings.index)])
 
 
-def _feed(url: str, settings: Settings) -> LoadedFile:
-    return LoadedFile(load_feed(url, settings.index))
+def _feed(url: str, settings: Settings, memory: dict[str, dict]) -> LoadedFile:
+    return load_feed(url, settings.index, memory)
 
 
 def _origins(
@@ -154,7 +154,8 @@ def _origins(
         for path in files
     ]
     origins += [partial(_page, url, settings) for url in urls]
-    origins += [partial(_feed, feed, settings) for feed in feeds]
+    memory = FeedMemory(settings.store.data_dir).read() if feeds else {}
+    origins += [partial(_feed, feed, settings, memory) for feed in feeds]
     return origins
 
 
@@ -168,8 +169,9 @@ def load_articles(
     feeds: Sequence[str] = (),
     outlet: str | None = None,
     uploaded: bool = False,
-) -> list[Article]:
-    """Every article in ``paths`` (files, folders, web pages) and ``feeds``.
+) -> tuple[list[Article], dict[str, dict]]:
+    """Every article in ``paths`` (files, folders, web pages) and ``feeds``, and what the feeds taught
+    of their entries (to keep once the articles are indexed: :class:`index.fetch.FeedMemory`).
 
     ``outlet`` replaces the outlet of every article but .jsonl rows (which name their own);
     ``uploaded`` files are known by name and outlet, not path (:func:`index.loaders.as_upload`).
@@ -178,6 +180,7 @@ def load_articles(
     """
     origins = _origins(paths, feeds, settings, source=source, strict=strict, report=report)
     by_id: dict[str, Article] = {}
+    learned: dict[str, dict] = {}
     for load in origins:
         try:
             loaded = load()
@@ -188,6 +191,10 @@ def load_articles(
             continue
         report.files += 1
         report.failed.extend(loaded.skipped)
+        report.warnings.extend(loaded.warnings)
+        report.unchanged += loaded.unchanged
+        report.articles += loaded.unchanged
+        learned |= loaded.learned
         for loaded_article in loaded.articles:
             article = _without_unsafe_link(loaded_article, report=report)
             if outlet and not article.path.endswith(".jsonl"):
@@ -202,7 +209,7 @@ def load_articles(
                 )
                 continue
             by_id[article.id] = article
-    return list(by_id.values())
+    return list(by_id.values()), learned
 
 
 def _embed_and_write(
@@ -259,10 +266,10 @@ def ingest(
     """
     timer = Timer()
     report = IngestReport()
-    articles = load_articles(
+    articles, learned = load_articles(
         paths, settings, source=source, strict=strict, report=report, feeds=feeds, outlet=outlet, uploaded=uploaded
     )
-    report.articles = len(articles)
+    report.articles += len(articles)
     # The lock comes first: Chroma is never opened for writing while another writer is inside it.
     with write_lock(settings.store.data_dir, settings.store.lock_wait_s):
         store = open_store(settings, create=True)
@@ -277,6 +284,7 @@ def ingest(
                     f"{article.path}: article id {article.id!r} is already indexed from {previous_path}; "
                     "give it another id (or rename the file), or ingest with --replace to replace it"
                 )
+                learned.pop(article.id, None)
                 continue
             chunks = _chunks_of(article, settings)
             new_ids = {c.id for c in chunks}
@@ -299,6 +307,8 @@ def ingest(
             store.bump_generation()
             duplicates = rebuild(store).duplicates
             report.same_text_other_titles = sum(len(same) for same in duplicates.same_text_other_titles)
+        # Only now that the index holds the entries: an interrupted run fetches their pages again.
+        FeedMemory(settings.store.data_dir).write(learned)
     report.seconds = timer.seconds
     return report
 
@@ -316,4 +326,6 @@ def remove(article_ids: list[str], settings: Settings) -> int:
         store.delete(doomed)
         store.bump_generation()
         rebuild(store)
+        # A removed feed entry is fetched again if its feed still lists it.
+        FeedMemory(settings.store.data_dir).write({}, forgotten=article_ids)
     return len(doomed)

@@ -142,10 +142,12 @@ def article_from_html(
     fallback_source: str = "",
     url: str = "",
     path: str = "",
+    outlet_before_host: str = "",
 ) -> Article:
     """The article in a news page's HTML (trafilatura).
 
-    ``source`` overrides the page's own outlet; ``fallback_source`` is used when the page names none.
+    ``source`` overrides the page's own outlet; ``fallback_source`` is used when the page names
+    none, not even a host; ``outlet_before_host`` (a feed's title) when it names no site.
     """
     import trafilatura
     from trafilatura.settings import Document
@@ -172,7 +174,7 @@ def article_from_html(
         id=article_id,
         title=title or article_id,
         text=_without_headline(body.strip(), title),
-        source=source or doc.sitename or doc.hostname or fallback_source,
+        source=source or doc.sitename or outlet_before_host or doc.hostname or fallback_source,
         url=url or doc.url or "",
         published=normalize_date(doc.date, where=where) if doc.date else "",
         path=path,
@@ -280,6 +282,10 @@ class LoadedFile:
 
     articles: list[Article] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unchanged: int = 0  # articles known unchanged without being read again (a feed entry whose page is indexed)
+    # What a feed taught of its entries, kept once the index holds them (index.fetch.FeedMemory).
+    learned: dict[str, dict] = field(default_factory=dict)
 
 
 def load_file(path: Path, *, source: str = "local", max_bytes: int = 50_000_000, strict: bool = False) -> LoadedFile:

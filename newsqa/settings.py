@@ -107,6 +107,26 @@ class IndexSettings(_Section):
         default=20.0, gt=0, description="Seconds a page or feed may take to arrive, whole: a slow drip is cut."
     )
     max_redirects: int = Field(default=5, ge=0, le=20, description="Redirects followed when fetching a URL.")
+    feed_pages: bool = Field(
+        default=True,
+        description=(
+            "Fetch the page each feed entry links to and index its text (most feeds carry a one-line teaser); "
+            "the entry's own text is indexed only when its page fails."
+        ),
+    )
+    feed_host_delay_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds between two page requests to one host while reading a feed: a polite crawler's pace.",
+    )
+    feed_budget_s: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "Seconds one feed's pages may take in all; entries past it are indexed from the feed's own text "
+            "this time and their pages fetched on the next poll, so one slow host cannot stall a poll."
+        ),
+    )
     allow_private_hosts: Networks = Field(
         default=(),
         description=(

@@ -49,22 +49,31 @@ Route = tuple[int, str, bytes, float] | tuple[int, str, bytes, float, float]
 
 
 @contextmanager
-def serving_routes(routes: dict[str, Route]):
+def serving_routes(routes: dict[str, Route], requests: list | None = None):
     """A real HTTP server on a free loopback port answering each path from ``routes``; yields its base URL.
 
     ``routes`` may be changed while it runs, so a test can edit a page between two fetches.
+    Each page has an ETag (a hash of its body) and is answered 304 to an ``If-None-Match``
+    naming it, as web servers do; ``requests`` gets (path, headers, monotonic time) of each.
     """
+    import hashlib
     import http.server
     import threading
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the name http.server calls)
+            if requests is not None:
+                requests.append((self.path, dict(self.headers), time.monotonic()))
             status, content_type, body, delay, *drip = routes.get(self.path, (404, "text/plain", b"not found", 0.0))
             time.sleep(delay)
+            etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
+            if status == 200 and self.headers.get("If-None-Match") == etag:
+                status, body = 304, b""
             self.send_response(status)
-            if 300 <= status < 400:
+            if 300 <= status < 400 and status != 304:
                 self.send_header("Location", body.decode())
                 body = b""
+            self.send_header("ETag", etag)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

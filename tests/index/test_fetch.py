@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from typer.testing import CliRunner
 
@@ -48,7 +50,9 @@ LOOPBACK = ("127.0.0.1",)
 @pytest.fixture
 def settings(tmp_path):
     """Settings of an empty index of this test's own that may fetch from the loopback test servers."""
-    return _with_index(Settings().with_data_dir(tmp_path / "index"), allow_private_hosts=LOOPBACK)
+    return _with_index(
+        Settings().with_data_dir(tmp_path / "index"), allow_private_hosts=LOOPBACK, feed_host_delay_s=0.0
+    )
 
 
 @pytest.fixture
@@ -110,7 +114,7 @@ def test_watch_polls_feeds_and_stops(tmp_path):
     with serving_routes(routes) as base:
         feeds = tmp_path / "feeds.txt"
         feeds.write_text(f"# my feeds\n{base}/feed.xml\n")
-        env = {"NEWSQA_STORE__DATA_DIR": str(tmp_path / "index")}
+        env = {"NEWSQA_STORE__DATA_DIR": str(tmp_path / "index"), "NEWSQA_INDEX__FEED_HOST_DELAY_S": "0"}
         arguments = ["watch", str(feeds), "--every", "0s", "--polls", "2", "--allow-private-hosts"]
         result = CliRunner().invoke(app, arguments, env=env)
     assert result.exit_code == 0, result.output
@@ -118,6 +122,143 @@ def test_watch_polls_feeds_and_stops(tmp_path):
     assert "3 articles from 1 file: 3 added" in first and "0 added, 0 replaced, 3 unchanged" in second
     bad = CliRunner().invoke(app, ["watch", str(feeds), "--every", "soon"], env=env)
     assert bad.exit_code == 1 and "--every 'soon' is not a duration" in bad.stderr
+
+
+def page(headline: str, *paragraphs: str) -> bytes:
+    """A news page with no site name of its own: its outlet comes from the feed."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f"<html><head><title>{headline}</title></head><body><nav>Home | News</nav>"
+        f"<article><h1>{headline}</h1>{body}</article></body></html>"
+    ).encode()
+
+
+def teasers(base: str, items: list[tuple[str, str, str]]) -> bytes:
+    """An RSS feed whose entries carry a one-line teaser and link to their page on ``base``."""
+    entries = "".join(
+        f"<item><title>{title}</title><link>{base}/{slug}.html</link><guid>{base}/{slug}.html</guid>"
+        f"<pubDate>{day}</pubDate><description>{title}.</description></item>"
+        for slug, title, day in items
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Town Wire</title>{entries}</channel></rss>'.encode()
+    )
+
+
+MAYOR = page(
+    "Nakamura elected",
+    "Voters in the town of Quelmor4 elected Greta Nakamura as their new mayor on Sunday, ending a long count.",
+    "Nakamura, a former teacher, won 54 percent of the vote and takes office next month, the council said.",
+)
+RECOUNT = page(
+    "Recount reverses Quelmor4 vote",
+    "A recount in the town of Quelmor4 elected Ilse Varga as its new mayor on Thursday, reversing Sunday's result.",
+    "Varga won by 212 votes after postal ballots were added to the count, the electoral board said.",
+)
+SUNDAY, THURSDAY = "Mon, 12 Jan 2026 08:00:00 GMT", "Fri, 16 Jan 2026 08:00:00 GMT"
+
+
+def _pages_asked(requests: list) -> list[str]:
+    return [path for path, _, _ in requests if path.endswith(".html")]
+
+
+@pytest.mark.slow
+def test_a_feed_of_teasers_is_answered_from_the_pages_and_a_changed_page_gives_the_new_answer(settings):
+    from rag import answer
+
+    requests: list = []
+    routes = {"/mayor.html": (200, "text/html", MAYOR, 0.0)}
+    with serving_routes(routes, requests) as base:
+        routes["/feed.xml"] = (200, "application/rss+xml", teasers(base, [("mayor", "Nakamura elected", SUNDAY)]), 0.0)
+        first = ingest([], settings, feeds=[f"{base}/feed.xml"], progress=False)
+        (chunk,) = open_store(settings).iter_all()
+        question = "Who was elected mayor of Quelmor4?"
+        before = answer(question, settings=settings, as_of=date(2026, 1, 20))
+        again = ingest([], settings, feeds=[f"{base}/feed.xml"], progress=False)
+        routes["/mayor.html"] = (200, "text/html", RECOUNT, 0.0)
+        routes["/feed.xml"] = (
+            200,
+            "application/rss+xml",
+            teasers(base, [("mayor", "Recount reverses Quelmor4 vote", THURSDAY)]),
+            0.0,
+        )
+        changed = ingest([], settings, feeds=[f"{base}/feed.xml"], progress=False)
+        after = answer(question, settings=settings, as_of=date(2026, 1, 20))
+    assert (first.added, first.warnings) == (1, [])
+    assert "Voters in the town of Quelmor4 elected Greta Nakamura" in chunk.text and "Home | News" not in chunk.text
+    meta = chunk.metadata
+    assert (meta["title"], meta["source"], meta["published"]) == ("Nakamura elected", "Town Wire", "2026-01-12")
+    assert before.short_answer == "Greta Nakamura", before.text
+    assert (again.unchanged, again.added, again.replaced) == (1, 0, 0)
+    assert _pages_asked(requests) == ["/mayor.html", "/mayor.html"], "the unchanged entry's page is not asked again"
+    assert "If-None-Match" in requests[-1][1], "the changed entry's page is asked for with its validator"
+    assert changed.replaced == 1
+    assert after.short_answer == "Ilse Varga", after.text
+
+
+def test_a_changed_entry_whose_page_is_unchanged_costs_one_304_and_no_embedding(settings):
+    requests: list = []
+    routes = {"/mayor.html": (200, "text/html", MAYOR, 0.0)}
+    with serving_routes(routes, requests) as base:
+        routes["/feed.xml"] = (200, "application/rss+xml", teasers(base, [("mayor", "Nakamura elected", SUNDAY)]), 0.0)
+        ingest([], settings, feeds=[f"{base}/feed.xml"], progress=False)
+        routes["/feed.xml"] = (200, "application/rss+xml", teasers(base, [("mayor", "Nakamura wins", SUNDAY)]), 0.0)
+        second = ingest([], settings, feeds=[f"{base}/feed.xml"], progress=False)
+        third = ingest([], settings, feeds=[f"{base}/feed.xml"], progress=False)
+    assert (second.unchanged, second.chunks_embedded) == (1, 0) and third.unchanged == 1
+    assert _pages_asked(requests) == ["/mayor.html", "/mayor.html"], "asked once more, answered 304, then remembered"
+
+
+def test_an_entry_whose_page_fails_is_indexed_from_the_feed_with_one_line_and_its_page_tried_again(settings):
+    requests: list = []
+    routes: dict = {}
+    with serving_routes(routes, requests) as base:
+        items = [("mayor", "Nakamura elected", SUNDAY), ("gone", "Bridge reopens after repairs", SUNDAY)]
+        routes["/feed.xml"] = (200, "application/rss+xml", teasers(base, items), 0.0)
+        routes["/mayor.html"] = (200, "text/html", MAYOR, 0.0)
+        first = ingest([], settings, feeds=[f"{base}/feed.xml"], progress=False)
+        second = ingest([], settings, feeds=[f"{base}/feed.xml"], progress=False)
+    assert first.added == 2 and first.warnings == [
+        f"{base}/gone.html: the server answered HTTP 404; check the link (indexed the feed's own text)"
+    ]
+    texts = {r.metadata["title"]: r.text for r in open_store(settings).iter_all()}
+    assert texts["Bridge reopens after repairs"] == "Bridge reopens after repairs."
+    assert second.unchanged == 2 and _pages_asked(requests).count("/gone.html") == 2
+
+
+def test_pages_of_one_host_are_asked_for_a_polite_delay_apart(settings):
+    requests: list = []
+    routes: dict = {
+        f"/{n}.html": (200, "text/html", MAYOR.replace(b"Sunday", f"day {n}".encode()), 0.0) for n in range(3)
+    }
+    with serving_routes(routes, requests) as base:
+        items = [(str(n), f"Story {n}", SUNDAY) for n in range(3)]
+        routes["/feed.xml"] = (200, "application/rss+xml", teasers(base, items), 0.0)
+        ingest([], _with_index(settings, feed_host_delay_s=0.4), feeds=[f"{base}/feed.xml"], progress=False)
+    times = [at for path, _, at in requests if path.endswith(".html")]
+    assert len(times) == 3 and min(b - a for a, b in zip(times, times[1:])) >= 0.4
+
+
+def test_a_feed_past_its_budget_indexes_the_rest_from_its_own_text_and_fetches_them_next_poll(settings):
+    requests: list = []
+    slow = {f"/{n}.html": (200, "text/html", MAYOR.replace(b"Sunday", f"day {n}".encode()), 0.5) for n in range(4)}
+    routes: dict = dict(slow)
+    with serving_routes(routes, requests) as base:
+        items = [(str(n), f"Story {n}", SUNDAY) for n in range(4)]
+        routes["/feed.xml"] = (200, "application/rss+xml", teasers(base, items), 0.0)
+        budget = _with_index(settings, feed_budget_s=1.2)
+        first = ingest([], budget, feeds=[f"{base}/feed.xml"], progress=False)
+        fetched_first = len(_pages_asked(requests))
+        ingest([], _with_index(settings, feed_budget_s=60.0), feeds=[f"{base}/feed.xml"], progress=False)
+    late = 4 - fetched_first
+    assert 1 <= fetched_first < 4 and first.added == 4
+    assert first.warnings == [
+        f"{base}/feed.xml: {late} entries indexed from the feed's own text: its 1.2s for pages ran out; "
+        "the next poll fetches their pages"
+    ]
+    texts = [r.text for r in open_store(settings).iter_all()]
+    assert all("Greta Nakamura" in text for text in texts) and len(texts) == 4
+    assert len(_pages_asked(requests)) == 4, "the next poll fetched only the pages it had not"
 
 
 @pytest.mark.slow
