@@ -201,7 +201,7 @@ class _Reachable:
             import httpx
 
             try:
-                return attribute(*args, **kwargs)
+                return self._read(attribute, args, kwargs) if name in _READS else attribute(*args, **kwargs)
             except httpx.TransportError as e:
                 raise IndexUnavailableError(
                     f"{self._location} stopped answering ({type(e).__name__}); start it again with `chroma run`"
@@ -213,6 +213,35 @@ class _Reachable:
                 raise problem from e
 
         return call
+
+    @staticmethod
+    def _read(attribute: Any, args: tuple, kwargs: dict) -> Any:
+        """A read, tried again while another process's write is in the middle of changing what it reads.
+
+        Chroma then answers "Error finding id" (an ``InternalError``) for a record being
+        replaced; once the write has moved on, the same read succeeds.
+        """
+        from chromadb.errors import InternalError
+
+        deadline = time.monotonic() + READ_RETRY_S
+        pause = _FIRST_PAUSE_S
+        while True:
+            try:
+                return attribute(*args, **kwargs)
+            except InternalError:
+                if time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(2 * pause, _LONGEST_PAUSE_S)
+
+
+# Chroma calls that only read, and may meet a write of another process half done.
+_READS = frozenset({"query", "get", "count", "peek"})
+# How long a read keeps trying while a write is under way: a write group of embed_batch_size
+# chunks lands in well under this.
+READ_RETRY_S = 10.0
+_FIRST_PAUSE_S = 0.05
+_LONGEST_PAUSE_S = 1.0
 
 
 class VectorStore:

@@ -33,6 +33,7 @@ import numpy as np
 
 from index.embed import Embedder
 from newsqa.settings import AnswerSettings
+from newsqa.text import content_terms
 from newsqa.types import Citation, Passage, Query, TimeRange
 from rag.engine import Engine, Reply
 from rag.extractive import sources
@@ -195,6 +196,7 @@ class ExtractiveEngine(Engine):
         supported = max(item.score for item in pool)
         if pool[0].short_answer is None or supported < self.model.threshold:
             return Extraction.abstention(_NOT_CLOSE_ENOUGH)
+        pool = sources.on_the_same_subject(pool, frozenset(content_terms(" ".join(reading.analysis.entities))))
         compared = [0] + [i for i, item in enumerate(pool) if i and sources.may_differ(pool[0], item)]
         pool = self._with_similarity(pool, compared, query_vector)
         best = pool[0]

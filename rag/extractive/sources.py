@@ -76,6 +76,22 @@ def _source_key(who: str | None) -> str:
     return words[-1] if words else who.lower()
 
 
+def on_the_same_subject(pool: list[Scored], entity_terms: frozenset[str]) -> list[Scored]:
+    """The best quote, and the others from articles that name every word of the question's names
+    that the best's article names.
+
+    "The council of Arwad Central elected X" is no other account of "The council of Baniyas
+    Central elected Y", however alike the sentences read: the other article is about another
+    town. Articles are compared by their passages read, headline included.
+    """
+    words: dict[str, set[str]] = {}
+    for item in pool:
+        passage = item.sentence.passage
+        words.setdefault(passage.article_id, set()).update(content_terms(f"{passage.title}\n{passage.text}"))
+    named = entity_terms & words[pool[0].sentence.passage.article_id]
+    return [pool[0]] + [item for item in pool[1:] if named <= words[item.sentence.passage.article_id]]
+
+
 def may_differ(best: Scored, item: Scored) -> bool:
     """Whether a sentence gives another answer of the asked-for type than the best."""
     return item.typed and not _same_answer(item, best)

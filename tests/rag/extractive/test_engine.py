@@ -97,3 +97,13 @@ def test_what_happened_why_and_how_are_answered_with_a_sentence(fake_embedder):
     question = "What happened in Balqasah on Thursday?"
     extraction = engine(fake_embedder).extract(question, fake_embedder.embed_query(question), [passage(text)])
     assert compose(extraction) == ("Clashes erupted in Balqasah on Thursday. [1]", None)
+
+
+def test_like_sentences_about_two_places_are_no_disagreement(fake_embedder):
+    reader = engine(fake_embedder)
+    said = "The council of {} elected {} as mayor on Tuesday, ending a month of deadlock."
+    first = passage(said.format("Baniyas Central", "Lina Haddad"), article_id="a", title="Baniyas Central elects")
+    second = passage(said.format("Arwad Central", "Rami Haddad"), article_id="b", title="Arwad Central elects")
+    question = "Who was elected mayor of Baniyas Central?"
+    extraction = reader.extract(question, fake_embedder.embed_query(question), [first, second])
+    assert extraction.short_answers == ("Lina Haddad",)

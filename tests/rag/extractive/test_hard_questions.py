@@ -1,0 +1,67 @@
+"""Questions the reader once got wrong in ways a reader of English would not, on articles written for them.
+
+Each is read by the shipped model with the real embedding model, over passages of its own:
+a role asked about with a short subject ("Who replaced X?"), "how much" asked in money
+where a length stands nearer, and "where" answered by the place a smaller one lies in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from index.embed import get_embedder
+from newsqa.settings import AnswerSettings, Settings
+from rag.extractive.engine import ExtractiveEngine
+from rag.extractive.model import load_model
+from tests.rag.extractive.parts import passage
+
+pytestmark = pytest.mark.slow
+
+COACH = (
+    "Rovers sacked head coach Tomas Berg on Monday after a run of six defeats. "
+    "The club appointed Anders Lund to replace Berg as head coach on Wednesday, chairman Piet Mol said. "
+    "Lund, 48, led Vikings to the league title in 2019."
+)
+TRAM = (
+    "The city council approved the tram extension on Tuesday. "
+    "The 6.4-kilometre line will add nine stops between the station and the harbour. "
+    "The extension will cost 412 million euros, mayor Ana Ruiz said, and open in 2029."
+)
+BALQASAH = (
+    "Clashes broke out on Thursday in Balqasah, a village west of Homs in central Syria. "
+    "Syria's state news agency SANA confirmed the clashes in Balqasah."
+)
+
+
+@pytest.fixture(scope="module")
+def reader() -> ExtractiveEngine:
+    embedder = get_embedder(Settings().index.embedding_model)
+    return ExtractiveEngine(embedder, AnswerSettings(), dataclasses.replace(load_model(None), threshold=0.0))
+
+
+def _short(reader: ExtractiveEngine, question: str, text: str, title: str) -> str:
+    extraction = reader.extract(question, reader.embedder.embed_query(question), [passage(text, title=title)])
+    return "; ".join(extraction.short_answers)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who replaced Tomas Berg?", "Who replaced Tomas Berg as head coach of Rovers?", "Who is the new Rovers coach?"],
+)
+def test_a_role_asked_with_a_short_subject_is_answered_with_the_person_not_the_club(reader, question):
+    assert _short(reader, question, COACH, "Rovers change coach") == "Anders Lund"
+
+
+def test_how_much_in_money_is_answered_with_the_sum_not_the_length_beside_it(reader):
+    answer = _short(reader, "How much will the tram extension cost?", TRAM, "Tram extension approved")
+    assert answer.startswith("412 million")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("Where is Balqasah?", "Homs"), ("Who confirmed the clashes?", "SANA")],
+)
+def test_where_is_answered_with_the_place_nearest_the_one_asked_about(reader, question, expected):
+    assert expected in _short(reader, question, BALQASAH, "Clashes in Balqasah")
