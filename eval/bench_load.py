@@ -101,7 +101,7 @@ def _run_concurrently(call, stories, workers: int) -> dict:
 
 def _while_running(call, stories, workers: int, writer: subprocess.Popen) -> dict:
     """Rounds of ``workers`` concurrent calls until ``writer`` ends (one round at least), summed."""
-    rounds = []
+    rounds: list[dict] = []
     while not rounds or writer.poll() is None:
         rounds.append(_run_concurrently(call, stories, workers))
     latencies = [r["p50_ms"] for r in rounds]

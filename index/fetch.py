@@ -201,8 +201,12 @@ def _fingerprint(entry) -> str:
     return hashlib.sha1("\x1f".join(fields).encode()).hexdigest()
 
 
-class _PoliteClock:
-    """Waits between one host's answer and the next request to it, and says when a feed's time for pages is spent."""
+class PoliteClock:
+    """Waits between one host's answer and the next request to it, and says when a command's time for pages is spent.
+
+    One clock serves every feed of a command (an ingest, a poll of ``watch``): a host shared
+    by two feeds is paced once, and a slow host cannot stall the whole poll.
+    """
 
     def __init__(self, settings: IndexSettings) -> None:
         self.delay = settings.feed_host_delay_s
@@ -221,14 +225,17 @@ class _PoliteClock:
         self.last[host] = time.monotonic()
 
 
-def load_feed(url: str, settings: IndexSettings, memory: dict[str, dict] | None = None) -> LoadedFile:
+def load_feed(
+    url: str, settings: IndexSettings, memory: dict[str, dict] | None = None, clock: PoliteClock | None = None
+) -> LoadedFile:
     """Every entry of an RSS or Atom feed, its text taken from the page it links to.
 
     Title, date and outlet come from the page, else from the feed. An entry whose page
     cannot be had is indexed from the feed's own text, with one warning; an entry unchanged
     since ``memory`` (what earlier polls learned, :class:`FeedMemory`) is not fetched again,
     and a changed one is asked for with its page's validators. Pages are fetched one at a
-    time, ``feed_host_delay_s`` apart on one host, for ``feed_budget_s`` at most.
+    time, ``feed_host_delay_s`` apart on one host, until ``clock`` (the command's) says
+    ``feed_budget_s`` is spent.
     """
     import feedparser
 
@@ -236,7 +243,7 @@ def load_feed(url: str, settings: IndexSettings, memory: dict[str, dict] | None 
     parsed = feedparser.parse(fetch(url, settings).body)
     outlet = parsed.feed.get("title") or urlsplit(url).netloc
     loaded = LoadedFile()
-    clock = _PoliteClock(settings)
+    clock = clock or PoliteClock(settings)
     out_of_time = 0
     for entry in parsed.entries:
         article = _entry_article(entry, url, outlet)
@@ -260,7 +267,7 @@ def load_feed(url: str, settings: IndexSettings, memory: dict[str, dict] | None 
             loaded.articles.append(article)
     if out_of_time:
         loaded.warnings.append(
-            f"{url}: {out_of_time} entries indexed from the feed's own text: its {settings.feed_budget_s:g}s "
+            f"{url}: {out_of_time} entries indexed from the feed's own text: the {settings.feed_budget_s:g}s "
             "for pages ran out; the next poll fetches their pages"
         )
     if not loaded.articles and not loaded.unchanged:
@@ -271,7 +278,7 @@ def load_feed(url: str, settings: IndexSettings, memory: dict[str, dict] | None 
 
 
 def _entry_page(
-    entry: Article, outlet: str, settings: IndexSettings, clock: _PoliteClock, known: dict, loaded: LoadedFile
+    entry: Article, outlet: str, settings: IndexSettings, clock: PoliteClock, known: dict, loaded: LoadedFile
 ) -> tuple[Article | None, dict] | None:
     """The entry's article read from its page (None when the server says it is unchanged), and the
     page's validators; None, with a warning, when the page cannot be had."""

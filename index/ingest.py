@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from index.chunking import chunk_text
 from index.embed import get_embedder
-from index.fetch import FeedMemory, is_url, load_feed, load_page
+from index.fetch import FeedMemory, PoliteClock, is_url, load_feed, load_page
 from index.lexical import lexical_text, mark_dirty, rebuild
 from index.loaders import Article, LoadedFile, as_upload, find_files, load_file
 from index.store import VectorStore, chunk_id, write_lock
@@ -130,8 +130,8 @@ def _page(url: str, settings: Settings) -> LoadedFile:
     return LoadedFile([load_page(url, settings.index)])
 
 
-def _feed(url: str, settings: Settings, memory: dict[str, dict]) -> LoadedFile:
-    return load_feed(url, settings.index, memory)
+def _feed(url: str, settings: Settings, memory: dict[str, dict], clock: PoliteClock) -> LoadedFile:
+    return load_feed(url, settings.index, memory, clock)
 
 
 def _origins(
@@ -155,7 +155,8 @@ def _origins(
     ]
     origins += [partial(_page, url, settings) for url in urls]
     memory = FeedMemory(settings.store.data_dir).read() if feeds else {}
-    origins += [partial(_feed, feed, settings, memory) for feed in feeds]
+    clock = PoliteClock(settings.index)
+    origins += [partial(_feed, feed, settings, memory, clock) for feed in feeds]
     return origins
 
 

@@ -123,8 +123,9 @@ class IndexSettings(_Section):
         default=300.0,
         gt=0,
         description=(
-            "Seconds one feed's pages may take in all; entries past it are indexed from the feed's own text "
-            "this time and their pages fetched on the next poll, so one slow host cannot stall a poll."
+            "Seconds the feeds' pages of one command (an ingest, a poll) may take in all; entries past it are "
+            "indexed from the feed's own text this time and their pages fetched on the next poll, so one slow "
+            "host cannot stall a poll."
         ),
     )
     allow_private_hosts: Networks = Field(

@@ -253,7 +253,7 @@ def test_a_feed_past_its_budget_indexes_the_rest_from_its_own_text_and_fetches_t
     late = 4 - fetched_first
     assert 1 <= fetched_first < 4 and first.added == 4
     assert first.warnings == [
-        f"{base}/feed.xml: {late} entries indexed from the feed's own text: its 1.2s for pages ran out; "
+        f"{base}/feed.xml: {late} entries indexed from the feed's own text: the 1.2s for pages ran out; "
         "the next poll fetches their pages"
     ]
     texts = [r.text for r in open_store(settings).iter_all()]
