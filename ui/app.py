@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from newsqa.dates import parse_day
 from newsqa.errors import InputError, NewsQAError
 from newsqa.settings import Settings
 from newsqa.text import counted
 from newsqa.types import Answer, Filters, Stage
+from ui.login import LoginThrottle
 from ui.render import CSS, SCRIPT, answer_markdown, plain, plain_text, sources_html
 
 if TYPE_CHECKING:
@@ -505,10 +507,13 @@ def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, blo
     os.environ["FORWARDED_ALLOW_IPS"] = ",".join(settings.ui.trusted_proxies)
     threading.Thread(target=_warm_up, args=(settings,), daemon=True, name="warm-up").start()
     blocks = NewsQAUI(settings).build()
+    credentials = settings.ui.credentials()
     blocks.launch(
         server_name=host,
         server_port=port,
-        auth=settings.ui.credentials(),
+        auth=credentials,
+        # Gradio answers every password guess at once: failures slow the next logins down.
+        app_kwargs={"middleware": [Middleware(LoginThrottle)]} if credentials else None,
         max_file_size=MAX_UPLOAD,
         css=CSS,
         head=SCRIPT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -103,3 +104,44 @@ def test_a_trusted_proxy_that_is_no_address_is_one_line(tmp_path):
     assert result.exit_code != 0
     assert "'nginx' is not an IP address or network; give e.g. 127.0.0.1" in result.output
     assert "Traceback" not in result.output
+
+
+def _login(url: str, username: str, password: str, client: str | None = None) -> tuple[int, str]:
+    """Log in by the form Gradio's login page posts; ``client`` is the address a trusted proxy forwards for."""
+    import httpx
+
+    headers = {"X-Forwarded-For": client} if client else {}
+    reply = httpx.post(f"{url}/login", data={"username": username, "password": password}, headers=headers, timeout=30)
+    return reply.status_code, reply.headers.get("retry-after", "")
+
+
+def test_failed_logins_slow_down_the_next_ones_per_client_and_per_account(tmp_path):
+    from ui.login import FREE_FAILURES
+
+    (tmp_path / "login").write_text("editor:s3cret-words\n")
+    with _sample_server(tmp_path, "--auth-file", str(tmp_path / "login")) as url:
+        guesses = [_login(url, "editor", f"guess-{n}") for n in range(FREE_FAILURES + 1)]
+        refused_at_once = _login(url, "editor", "s3cret-words")
+        other_account = _login(url, "reader", "s3cret-words")
+        time.sleep(1.1)  # the first wait, one second, is over
+        after_the_wait = _login(url, "editor", "s3cret-words")
+        cleared = [_login(url, "editor", f"again-{n}")[0] for n in range(FREE_FAILURES)]
+    assert [status for status, _ in guesses] == [400] * (FREE_FAILURES + 1), "wrong passwords are checked and refused"
+    assert refused_at_once == (429, "1"), "within the wait even the right password is not checked"
+    assert other_account[0] == 429, "the client waits too, whichever account it tries"
+    assert after_the_wait[0] == 200
+    assert cleared == [400] * FREE_FAILURES, "a success clears the count: the next few failures are free again"
+
+
+def test_guesses_spread_over_many_clients_still_slow_down_their_account(tmp_path):
+    from ui.login import FREE_FAILURES
+
+    (tmp_path / "login").write_text("editor:s3cret-words\n")
+    env = {"NEWSQA_UI__TRUSTED_PROXIES": "127.0.0.1"}
+    with _sample_server(tmp_path, "--auth-file", str(tmp_path / "login"), **env) as url:
+        guesses = [_login(url, "editor", "guess", client=f"10.0.0.{n}")[0] for n in range(FREE_FAILURES + 1)]
+        new_client = _login(url, "editor", "s3cret-words", client="10.0.0.99")
+        other_account = _login(url, "nobody", "guess", client="10.0.0.98")
+    assert guesses == [400] * (FREE_FAILURES + 1)
+    assert new_client[0] == 429, "the account waits, whichever address the next guess comes from"
+    assert other_account[0] == 400, "a client with no failures of its own tries another account at once"
