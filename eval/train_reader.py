@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -244,7 +244,8 @@ def load_rows(path: Path) -> list[QuestionRows]:
 def collect(reader: Reader, question: Question, query: Query, passages: list[Passage]) -> QuestionRows:
     """The reader's candidates for a question over its passages, as labelled rows."""
     reading = reader.read(question.question, passages, as_of=query.as_of)
-    return rows_for(question, reading.candidates)
+    answerable = contains_gold(" ".join(p.text for p in passages), question.answers)
+    return dataclasses.replace(rows_for(question, reading.candidates), answerable=answerable)
 
 
 def collect_all(
@@ -265,14 +266,24 @@ def fold_of(question_id: str, folds: int) -> int:
     return int(hashlib.sha256(question_id.encode()).hexdigest(), 16) % folds
 
 
-def top_choices(model: ReaderModel, rows: list[QuestionRows]) -> list[tuple[float, bool]]:
-    """Per question with candidates: the best mention's score, and whether its candidate is right."""
+class Top(NamedTuple):
+    """A question's best mention under a model: its score, whether it is right, whether the passages hold an answer."""
+
+    score: float
+    right: bool
+    answerable: bool | None
+
+
+def top_choices(model: ReaderModel, rows: list[QuestionRows]) -> list[Top]:
+    """Per question: the best mention's score (0 with no candidate), and whether its candidate is right."""
     tops = []
     for question in rows:
         if len(question.labels):
             scores = probabilities(model, question.features)
             best = int(np.argmax(scores))
-            tops.append((float(scores[best]), bool(question.labels[best])))
+            tops.append(Top(float(scores[best]), bool(question.labels[best]), question.answerable))
+        else:
+            tops.append(Top(0.0, False, question.answerable))
     return tops
 
 
@@ -283,7 +294,7 @@ def probabilities(model: ReaderModel, x: np.ndarray) -> np.ndarray:
 
 def calibration_tops(
     rows: list[QuestionRows], generated: Sequence[QuestionRows] = (), form: Form | None = None
-) -> list[tuple[float, bool]]:
+) -> list[Top]:
     """Each question's top score and whether it is right, scored by a model fitted without it.
 
     :data:`CALIBRATION_FOLDS` folds, split otherwise than the harness's: a model scores the
@@ -300,20 +311,32 @@ def calibration_tops(
     return tops
 
 
-def threshold_at(tops: list[tuple[float, bool]], keep: float) -> float:
-    """The score that keeps ``keep`` of the questions answered right.
+def threshold_at(tops: list[Top], keep: float | None) -> float:
+    """Where the engine stops answering: by answerability, or (``keep``) by the right answers kept.
 
-    Below it the engine abstains; the questions whose top candidate is wrong mostly score
-    lower, so abstaining there costs few right answers.
+    With ``keep`` None, the score that best tells the questions whose passages hold an
+    answer from those whose passages do not (the most of the first answered less the most
+    of the second, Youden's J): the top score is the model's belief that the passages
+    answer. With ``keep``, the score that keeps that share of the questions answered right;
+    the questions whose top candidate is wrong mostly score lower. Where the questions do
+    not say whether their passages hold an answer, :data:`KEEP_RIGHT_ANSWERS` is kept.
     """
-    right_scores = [score for score, right in tops if right]
-    return float(np.quantile(right_scores, 1 - keep)) if right_scores else 0.0
+    known = [t for t in tops if t.answerable is not None]
+    if keep is None and any(t.answerable for t in known) and not all(t.answerable for t in known):
+        scores = np.array([t.score for t in known])
+        answerable = np.array([bool(t.answerable) for t in known])
+        candidates = np.unique(scores)
+        youden = [(scores[answerable] >= c).mean() - (scores[~answerable] >= c).mean() for c in candidates]
+        return float(candidates[int(np.argmax(youden))])
+    right_scores = [t.score for t in tops if t.right]
+    share = KEEP_RIGHT_ANSWERS if keep is None else keep
+    return float(np.quantile(right_scores, 1 - share)) if right_scores else 0.0
 
 
 def calibrate_threshold(
     rows: list[QuestionRows], generated: Sequence[QuestionRows] = (), form: Form | None = None
 ) -> float:
-    """The score that keeps the form's share of right answers (:func:`threshold_at`), on unseen questions."""
+    """The form's abstention threshold (:func:`threshold_at`), set on questions each scored by a model without it."""
     form = form or Form()
     return threshold_at(calibration_tops(rows, generated, form), form.keep)
 
@@ -399,7 +422,7 @@ class Form:
 
     kind: str = "logistic"
     features: tuple[str, ...] = FEATURES
-    keep: float = KEEP_RIGHT_ANSWERS
+    keep: float | None = None  # None: abstain by answerability; else keep this share of right answers
     c: float = REGULARISATION_C
     trees: int = 200
     leaves: int = 15
@@ -409,7 +432,11 @@ class Form:
     def __str__(self) -> str:
         left_out = [name for name in FEATURES if name not in self.features]
         without = f", without {' '.join(left_out)}" if left_out else ""
-        keeps = f", keeps {self.keep:g} of right answers"
+        keeps = (
+            ", abstains where the passages likely lack the answer"
+            if self.keep is None
+            else f", keeps {self.keep:g} of right answers"
+        )
         if self.kind == "logistic":
             return f"logistic C={self.c:g}{without}{keeps}"
         return (
@@ -521,15 +548,19 @@ FORMS = (
     Form("boosted"),
     Form("boosted", trees=400, leaves=31, min_leaf=100),
 )
-# Shares of right answers the abstention threshold keeps, tried for each form.
-KEEPS = (0.9, 0.95, 0.97, 0.99)
+# Shares of right answers a threshold could keep instead, measured beside the answerability
+# rule for each form; reported, not chosen among.
+KEEPS = (0.9, 0.97)
 
 
 def choose(rows: list[QuestionRows], validate_from: str, forms=FORMS, keeps=KEEPS, progress: bool = True) -> dict:
     """Each form learned on the questions before ``validate_from`` and measured on the rest; the best named.
 
-    The best form is the one whose answers contain a gold answer most often (abstentions
-    count as wrong); among forms within a hundredth of it, the first listed (the simplest).
+    The best form is the one whose top candidate contains a gold answer most often
+    (``contains_always``: the ranking, before any abstention); among forms within a
+    hundredth of it, the first listed (the simplest). Its abstention rule is not chosen
+    here but learned (:func:`threshold_at`, answerability), so that the held-out
+    questions measure it; the rules keeping a share of right answers are shown beside it.
     """
     import time
 
@@ -545,14 +576,22 @@ def choose(rows: list[QuestionRows], validate_from: str, forms=FORMS, keeps=KEEP
         model = _fitted(learn, (), form)
         seconds = time.perf_counter() - started
         tops = calibration_tops(learn, (), form)
-        for keep in keeps:
-            chosen = dataclasses.replace(form, keep=keep)
-            figures = validation_figures(dataclasses.replace(model, threshold=threshold_at(tops, keep)), held)
-            tried.append({"form": str(chosen), "fit_seconds": round(seconds, 1), **figures, "_form": chosen})
+        for keep in (None, *keeps):
+            rule = dataclasses.replace(form, keep=keep)
+            threshold = threshold_at(tops, keep)
+            figures = validation_figures(dataclasses.replace(model, threshold=threshold), held)
+            entry = {"form": str(rule), "fit_seconds": round(seconds, 1), "threshold": round(threshold, 4)}
+            tried.append(entry | figures | {"_form": rule})
             if progress:
-                print(f"{chosen}: contains {figures['contains']}, multiple choice {figures.get('multiple_choice')}")
-    top = max(t["contains"][0] for t in tried)
-    best = next(t for t in tried if t["contains"][0] >= top - 0.01)
+                print(
+                    f"{rule}: contains {figures['contains']} (always {figures['contains_always']}), "
+                    f"abstentions answer absent {figures['abstentions_answer_absent']}, "
+                    f"multiple choice {figures.get('multiple_choice')}",
+                    flush=True,
+                )
+    learned_rule = [t for t in tried if t["_form"].keep is None]
+    top = max(t["contains_always"][0] for t in learned_rule)
+    best = next(t for t in learned_rule if t["contains_always"][0] >= top - 0.01)
     return {
         "learned_from": len(learn),
         "validated_on": len(held),

@@ -49,7 +49,7 @@ def test_the_learned_model_ranks_by_what_tells_right_from_wrong_and_survives_its
     assert 0.0 < model.threshold < 1.0
     assert model.trained_on == {
         "question_sets": ["hand-made"],
-        "form": "logistic C=1, keeps 0.97 of right answers",
+        "form": "logistic C=1, abstains where the passages likely lack the answer",
         "questions": 60,
         "generated_questions": 20,
         "candidates": 400,
@@ -59,7 +59,7 @@ def test_the_learned_model_ranks_by_what_tells_right_from_wrong_and_survives_its
     right = sum(int(np.argmax(model.probabilities(q.features))) == int(np.argmax(q.labels)) for q in held_out)
     assert right >= 36
     # The threshold is set on questions the model did not learn from, so new ones it answers right clear it.
-    kept = [score >= model.threshold for score, ok in top_choices(model, held_out) if ok]
+    kept = [top.score >= model.threshold for top in top_choices(model, held_out) if top.right]
     assert sum(kept) / len(kept) >= 0.9
     path = tmp_path / "reader.json"
     path.write_text(model.to_json())
@@ -224,10 +224,25 @@ def test_validation_learns_before_the_date_measures_after_it_and_names_the_best_
         )
     noise = [Form("logistic", tuple(f for f in FEATURES if f != "role")), Form("logistic")]
     report = choose(rows, "2024-10-01", forms=noise, keeps=(0.9,), progress=False)
+    assert [t["form"].split(", ")[-1] for t in report["tried"]] == [
+        "abstains where the passages likely lack the answer",
+        "keeps 0.9 of right answers",
+    ] * 2
     assert report["validated_on"] == sum(1 for n in range(200) if n % 12 >= 9) == 200 - report["learned_from"]
-    assert report["chosen"] == "logistic C=1, keeps 0.9 of right answers", "only the form with 'role' can tell"
-    without, with_role = report["tried"]
+    assert report["chosen"] == "logistic C=1, abstains where the passages likely lack the answer"
+    without, _, with_role, _ = report["tried"]
     assert with_role["contains_always"][0] > 0.8 > 0.5 > without["contains_always"][0]
-    assert report["_form"] == Form("logistic", keep=0.9)
+    assert report["_form"] == Form("logistic")
     with pytest.raises(Exception, match="validate-from"):
         choose(rows, "2030-01-01", forms=noise, progress=False)
+
+
+def test_the_threshold_parts_questions_whose_passages_hold_an_answer_from_those_whose_do_not():
+    from eval.train_reader import Top, threshold_at
+
+    tops = [Top(s, s > 0.5, True) for s in (0.4, 0.6, 0.7, 0.8, 0.9)]
+    tops += [Top(s, False, False) for s in (0.1, 0.2, 0.3, 0.45, 0.65)]
+    assert threshold_at(tops, None) == 0.6, "answers 4 of 5 answerable, 1 of 5 not: the best split"
+    assert threshold_at(tops, 1.0) == 0.6, "keeping every right answer: the lowest right score"
+    unknown = [t._replace(answerable=None) for t in tops]
+    assert threshold_at(unknown, None) == threshold_at(unknown, 0.97), "no answerability known: keep 0.97"
