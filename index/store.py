@@ -18,7 +18,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,7 +201,7 @@ class _Reachable:
             import httpx
 
             try:
-                return self._read(attribute, args, kwargs) if name in _READS else attribute(*args, **kwargs)
+                return attribute(*args, **kwargs)
             except httpx.TransportError as e:
                 raise IndexUnavailableError(
                     f"{self._location} stopped answering ({type(e).__name__}); start it again with `chroma run`"
@@ -214,31 +214,9 @@ class _Reachable:
 
         return call
 
-    @staticmethod
-    def _read(attribute: Any, args: tuple, kwargs: dict) -> Any:
-        """A read, tried again while another process's write is in the middle of changing what it reads.
 
-        Chroma then answers "Error finding id" (an ``InternalError``) for a record being
-        replaced; once the write has moved on, the same read succeeds.
-        """
-        from chromadb.errors import InternalError
-
-        deadline = time.monotonic() + READ_RETRY_S
-        pause = _FIRST_PAUSE_S
-        while True:
-            try:
-                return attribute(*args, **kwargs)
-            except InternalError:
-                if time.monotonic() + pause > deadline:
-                    raise
-                time.sleep(pause)
-                pause = min(2 * pause, _LONGEST_PAUSE_S)
-
-
-# Chroma calls that only read, and may meet a write of another process half done.
-_READS = frozenset({"query", "get", "count", "peek"})
-# How long a read keeps trying while a write is under way: a write group of embed_batch_size
-# chunks lands in well under this.
+# How long a read keeps trying while another process's write is under way: a write group of
+# embed_batch_size chunks lands in well under this.
 READ_RETRY_S = 10.0
 _FIRST_PAUSE_S = 0.05
 _LONGEST_PAUSE_S = 1.0
@@ -278,6 +256,30 @@ class VectorStore:
                 f"set NEWSQA_INDEX__EMBEDDING_MODEL={recorded} or ingest into another collection"
             )
 
+    def _read(self, call: Callable[[Any], Any]) -> Any:
+        """A read, tried again on a fresh view of the database while another process's write is half done.
+
+        This process's Chroma keeps its view of the vectors in memory; while another process
+        writes, a query may find ids in one part of the database that its view lacks ("Error
+        finding id", an ``InternalError``), and asking the same view again finds them no
+        better. Each retry opens the database anew, so the read sees the last committed state.
+        """
+        from chromadb.errors import InternalError
+
+        deadline = time.monotonic() + READ_RETRY_S
+        pause = _FIRST_PAUSE_S
+        while True:
+            try:
+                return call(self._collection)
+            except InternalError:
+                if self.is_remote or time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(2 * pause, _LONGEST_PAUSE_S)
+                release_local_clients()
+                fresh = _client(self.settings, create=False).get_collection(self.settings.store.collection)
+                self._collection = _Reachable(fresh, self.location)
+
     @property
     def is_remote(self) -> bool:
         return bool(self.settings.store.chroma_host)
@@ -304,7 +306,7 @@ class VectorStore:
         return str(store.data_dir)
 
     def count(self) -> int:
-        return self._collection.count()
+        return self._read(lambda c: c.count())
 
     def ids_of_articles(self, article_ids: list[str]) -> dict[str, set[str]]:
         """Chunk ids currently stored for each of these articles."""
@@ -345,8 +347,10 @@ class VectorStore:
         n = min(n, self.count())
         if n == 0:
             return []
-        got = self._collection.query(
-            query_embeddings=[vector], n_results=n, where=where, include=["documents", "metadatas", "distances"]
+        got = self._read(
+            lambda c: c.query(
+                query_embeddings=[vector], n_results=n, where=where, include=["documents", "metadatas", "distances"]
+            )
         )
         return [
             (ChunkRecord(i, doc, meta), 1.0 - dist)
@@ -358,7 +362,7 @@ class VectorStore:
         return self._collection.get(where={"chunk_index": 0}, include=["metadatas"])["metadatas"]
 
     def get(self, ids: list[str]) -> dict[str, ChunkRecord]:
-        got = self._collection.get(ids=ids, include=["documents", "metadatas"])
+        got = self._read(lambda c: c.get(ids=ids, include=["documents", "metadatas"]))
         return {i: ChunkRecord(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
 
     def iter_all(self) -> Iterator[ChunkRecord]:

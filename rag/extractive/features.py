@@ -55,6 +55,8 @@ FEATURES = (
     "type_head",  # type x head_similarity
     "head_tie",  # 1 / (1 + edges in the parse between it and the noun a "which X" asks about): "automaker Ford"
     "measure",  # a figure in the unit asked for (1: "$412 million" for "how much ... cost"), another (-1), or 0
+    "semantic",  # embedding similarity of its sentence to the question: the sentence says what is asked
+    "semantic_share",  # that similarity over the best of any pooled sentence
 )
 
 
@@ -72,6 +74,7 @@ class SentenceEvidence:
     lexical: Sequence[float]  # question-term overlap, by pool index
     ranks: dict[str, int]  # passage id -> retrieval rank (0 = first)
     top_score: float  # the best passage's fused retrieval score
+    semantic: Sequence[float] = ()  # embedding similarity to the question, by pool index (filled by describe)
 
 
 def describe(
@@ -87,6 +90,8 @@ def describe(
     A choice named nowhere has no mentions, and so scores 0.
     """
     docs = nlp.parse(s.text for s in sentences)
+    vectors = embedder.embed_documents([analysis.text, *(s.text for s in sentences)])
+    evidence = dataclasses.replace(evidence, semantic=[float(v) for v in vectors[1:] @ vectors[0]])
     mentions: list[Mention] = []
     named: list[list[Mention]] = [[] for _ in choices]
     for i, doc in enumerate(docs):
@@ -167,6 +172,8 @@ def _mention_features(mention: Mention, analysis, sentence: Sentence, evidence: 
         "entity": float(bool(mention.label)),
         "lexical": lexical,
         "lexical_share": lexical / (max(evidence.lexical, default=0.0) or 1.0),
+        "semantic": evidence.semantic[mention.sentence],
+        "semantic_share": evidence.semantic[mention.sentence] / (max(evidence.semantic) or 1.0),
         "near": mention.near,
         "window": mention.window,
         "tied": mention.tied,
