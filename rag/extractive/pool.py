@@ -137,14 +137,15 @@ class Reader:
 
         An entity counts by the share of its words the text has: "the 2022 NHL Stanley Cup
         Finals" is mostly named by "the Stanley Cup Final", and a question is seldom worded
-        as its articles are.
+        as its articles are. Articles that name every entity whole, when there are any, are
+        the only ones read.
         """
         texts: dict[str, list[str]] = {}
         for passage in passages:
             texts.setdefault(passage.article_id, [passage.title]).append(passage.text)
         # An entity of stopwords only ("US") has no words to count: it must be written as is, or with stops ("U.S.").
         by_letters = {entity: not content_terms(entity) for entity in analysis.entities}
-        covering = set()
+        covering, naming_all = set(), set()
         for article_id, parts in texts.items():
             haystack = "\n".join(parts)
             words = set(content_terms(haystack))
@@ -156,4 +157,8 @@ class Reader:
             ]
             if not shares or sum(shares) / len(shares) >= self.settings.min_entity_coverage:
                 covering.add(article_id)
-        return covering
+            if shares and min(shares) == 1.0:
+                naming_all.add(article_id)
+        # Where some articles name every word of every name asked about, the ones naming only some
+        # are about another thing of a like name ("Baniyas North" for "Baniyas South").
+        return naming_all or covering

@@ -179,7 +179,7 @@ def _analysis(doc, text: str, types_of_phrase) -> QuestionAnalysis:
             head_text = " ".join(t.text for t in words) or head.text
             expected = dict(zip(ANSWER_TYPES, types_of_phrase(head_text)))
             anchors |= set(content_terms(head.text))
-    entities = tuple(e.text for e in doc.ents if e.label_ in _QUESTION_ENTITY_LABELS)
+    entities = tuple(_whole_name(e).text for e in doc.ents if e.label_ in _QUESTION_ENTITY_LABELS)
     role, role_verbs = _role(wh)
     terms = frozenset(content_terms(text))
     measure = (
@@ -201,6 +201,16 @@ def _analysis(doc, text: str, types_of_phrase) -> QuestionAnalysis:
         statement,
         measure,
     )
+
+
+def _whole_name(ent):
+    """An entity with the proper nouns right beside it: the small model labels "Dreikish" in "Dreikish North"."""
+    start, end = ent.start, ent.end
+    while start > 0 and ent.doc[start - 1].pos_ == "PROPN":
+        start -= 1
+    while end < len(ent.doc) and ent.doc[end].pos_ == "PROPN":
+        end += 1
+    return ent.doc[start:end]
 
 
 def _role(wh) -> tuple[str | None, frozenset[str]]:

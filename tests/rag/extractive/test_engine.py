@@ -107,3 +107,18 @@ def test_like_sentences_about_two_places_are_no_disagreement(fake_embedder):
     question = "Who was elected mayor of Baniyas Central?"
     extraction = reader.extract(question, fake_embedder.embed_query(question), [first, second])
     assert extraction.short_answers == ("Lina Haddad",)
+
+
+def test_the_town_asked_about_is_read_not_another_of_a_like_name(fake_embedder):
+    reader = engine(fake_embedder)
+    said = "The council of {} elected {} as mayor on Tuesday, ending a month of deadlock."
+    towns = [("Baniyas North", "Lina Nasser"), ("Baniyas South", "Lina Darwish"), ("Dreikish South", "Omar Darwish")]
+    towns += [("Dreikish North", "Omar Nasser")]
+    passages = [
+        passage(said.format(town, mayor), article_id=f"a{n}", title=f"{town} elects")
+        for n, (town, mayor) in enumerate(towns)
+    ]
+    for town, mayor in towns:
+        question = f"Who was elected mayor of {town}?"
+        extraction = reader.extract(question, fake_embedder.embed_query(question), passages)
+        assert extraction.short_answers == (mayor,), town
