@@ -43,7 +43,7 @@ def _ratio(value: float, reference: float) -> str:
 def bench_ingest(corpus: Path, limit: int) -> dict:
     rows = read_corpus(corpus, limit)
     settings = Settings()
-    embedder = get_embedder(settings.index.embedding_model)
+    embedder = get_embedder(settings.index.embedding_model, settings.index.embedding_device)
     texts = []
     for row in rows:
         if not str(row.get("text") or "").strip():

@@ -35,9 +35,9 @@ class Embedder(ABC):
 
 
 class SentenceTransformerEmbedder(Embedder):
-    """A local sentence-transformers model on the CPU."""
+    """A local sentence-transformers model on ``device`` (cpu, cuda or mps)."""
 
-    def __init__(self, name: str, model_path: str, batch_size: int = 64) -> None:
+    def __init__(self, name: str, model_path: str, batch_size: int = 64, device: str = "cpu") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -47,7 +47,8 @@ class SentenceTransformerEmbedder(Embedder):
         transformers_logging.disable_progress_bar()
         self.name = name
         self.batch_size = batch_size
-        self._model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
+        self.device = device
+        self._model = SentenceTransformer(model_path, device=device, local_files_only=True)
         dimension = self._model.get_embedding_dimension()
         if dimension is None:
             raise ModelMissingError(f"embedding model {name!r} at {model_path} does not say its dimension")
@@ -79,11 +80,35 @@ def _resolve_model_path(name: str) -> str:
     )
 
 
+def resolve_device(device: str) -> str:
+    """``auto``: a CUDA GPU, then Apple's MPS, then the CPU; any other device as asked, if this machine has it."""
+    import torch
+
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": hasattr(torch.backends, "mps") and torch.backends.mps.is_available(),
+    }
+    if device == "auto":
+        return next(d for d in ("cuda", "mps", "cpu") if available[d])
+    if not available.get(device, False):
+        raise ModelMissingError(
+            f"embedding device {device!r} is not available on this machine; "
+            "set NEWSQA_INDEX__EMBEDDING_DEVICE=auto (or cpu)"
+        )
+    return device
+
+
 @lru_cache(maxsize=4)
-def get_embedder(name: str) -> Embedder:
-    """The process-wide embedder for ``name`` (a bundled model name or a model folder)."""
+def get_embedder(name: str, device: str = "auto") -> Embedder:
+    """The process-wide embedder for ``name`` (a bundled model name or a model folder) on ``device``.
+
+    The same model gives the same vectors, to float precision, on any device: an index built
+    on a GPU answers on a CPU.
+    """
     path = _resolve_model_path(name)
+    where = resolve_device(device)
     try:
-        return SentenceTransformerEmbedder(name, path)
+        return SentenceTransformerEmbedder(name, path, device=where)
     except OSError as e:
         raise ModelMissingError(f"embedding model {name!r} could not be loaded from {path}: {e}") from e

@@ -87,6 +87,10 @@ class IndexSettings(_Section):
         default="all-MiniLM-L6-v2",
         description="Sentence-transformers model; the bundled one needs no download.",
     )
+    embedding_device: Literal["auto", "cpu", "cuda", "mps"] = Field(
+        default="auto",
+        description="Where the embedding model runs: auto takes a CUDA GPU, then Apple's MPS, then the CPU.",
+    )
     chunk_size: int = Field(default=1000, ge=200, le=4000, description="Characters per chunk.")
     chunk_overlap: int = Field(default=200, ge=0, description="Characters shared by neighbours.")
     embed_batch_size: int = Field(default=64, ge=1, le=1024)
