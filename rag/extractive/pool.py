@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,7 @@ from newsqa.settings import AnswerSettings
 from newsqa.text import content_terms, share_in
 from newsqa.types import Passage
 from rag.extractive.candidates import Candidate
-from rag.extractive.features import SentenceEvidence, describe
+from rag.extractive.features import FEATURES, SentenceEvidence, describe
 from rag.extractive.question import QuestionAnalysis, QuestionAnalyzer
 from rag.nlp.sentences import Sentence, split_sentences
 
@@ -68,9 +69,11 @@ class Reading:
 class Reader:
     """Pools the sentences that bear on a question and describes every candidate answer in them."""
 
-    def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
+    def __init__(self, embedder: Embedder, settings: AnswerSettings, features: Collection[str] = FEATURES) -> None:
+        """``features`` are those the model reading the candidates uses: only they need measuring."""
         self.embedder = embedder
         self.settings = settings
+        self.semantic = "semantic" in features
         self.analyzer = QuestionAnalyzer(embedder)
 
     def read(
@@ -103,7 +106,7 @@ class Reader:
             top_score=max(p.score for p in passages),
         )
         candidates, choice_candidates = describe(
-            analysis, [s.sentence for s in pool], evidence, self.embedder, as_of, choices
+            analysis, [s.sentence for s in pool], evidence, self.embedder, as_of, choices, self.semantic
         )
         # A name the question already gives ("Who met Biden?") is never its answer.
         answers = tuple(c for c in candidates if c.mentions[0].features["in_question"] < 1)
