@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import os
 from dataclasses import dataclass, field
@@ -79,10 +80,12 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def read_corpus(path: Path, limit: int | None = None) -> list[dict]:
-    """The corpus rows, optionally only the first ``limit``; each an object with an ``id``."""
+    """The rows of a jsonl file (gzip-compressed when it ends in .gz), optionally only the first
+    ``limit``; each an object with an ``id``."""
     rows = []
+    opener = gzip.open if Path(path).suffix == ".gz" else open
     try:
-        with open(path, encoding="utf-8") as handle:
+        with opener(path, "rt", encoding="utf-8") as handle:
             for line_no, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
@@ -95,6 +98,6 @@ def read_corpus(path: Path, limit: int | None = None) -> list[dict]:
                 rows.append(row)
                 if limit and len(rows) >= limit:
                     break
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, EOFError, UnicodeDecodeError) as e:  # EOFError: a .gz cut short
         raise InputError(f"{path}: cannot read the corpus ({e}); give a corpus .jsonl") from e
     return rows

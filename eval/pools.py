@@ -17,13 +17,12 @@ easier than an index's k passages, a little harder than the gold article alone.
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from eval.data import read_corpus
 from index.chunking import chunk_text
 from index.lexical import lexical_text
 from newsqa.settings import Settings
@@ -40,13 +39,6 @@ class PooledQuestion:
 
     row: dict
     passages: list[Passage]
-
-
-def read_rows(path: Path) -> list[dict]:
-    """The objects of a jsonl file, gzip-compressed or not."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def _passage(article: dict, chunk_id: str, text: str, start: int, rank: int, rrf_k: int) -> Passage:
@@ -91,8 +83,8 @@ def _ranked(question: str, articles: list[dict], settings: Settings) -> list[Pas
 
 def pools(questions_path: Path, corpus_path: Path, settings: Settings) -> Iterator[PooledQuestion]:
     """Every question that has a pool (search results or evidence), with its passages."""
-    rows = read_rows(questions_path)
-    corpus = {article["id"]: article for article in read_rows(corpus_path)}
+    rows = read_corpus(questions_path)
+    corpus = {article["id"]: article for article in read_corpus(corpus_path)}
     by_day: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         if row.get("evidence"):

@@ -321,7 +321,8 @@ class FeedMemory:
         """Add what a poll learned and forget removed articles; written whole, then renamed into place."""
         if not learned and not forgotten:
             return
-        entries = {k: v for k, v in self.read().items() if k not in set(forgotten)} | learned
+        gone = set(forgotten)
+        entries = {k: v for k, v in self.read().items() if k not in gone} | learned
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_suffix(".tmp")
         partial.write_text(json.dumps(entries), encoding="utf-8")

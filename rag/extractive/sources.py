@@ -84,9 +84,10 @@ def on_the_same_subject(pool: list[Scored], entity_terms: frozenset[str]) -> lis
     Central elected Y", however alike the sentences read: the other article is about another
     town. Articles are compared by their passages read, headline included.
     """
+    # Many pooled sentences share a passage: each passage is read once.
+    passages = {item.sentence.passage.id: item.sentence.passage for item in pool}
     words: dict[str, set[str]] = {}
-    for item in pool:
-        passage = item.sentence.passage
+    for passage in passages.values():
         words.setdefault(passage.article_id, set()).update(content_terms(f"{passage.title}\n{passage.text}"))
     named = entity_terms & words[pool[0].sentence.passage.article_id]
     return [pool[0]] + [item for item in pool[1:] if named <= words[item.sentence.passage.article_id]]
