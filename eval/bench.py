@@ -1,10 +1,15 @@
 """Speed and retrieval benchmarks; every figure is printed beside a reference measured in the same run.
 
     python -m eval.bench ingest --corpus ../shared/data/realtimeqa-dev/corpus.jsonl --limit 300
+    python -m eval.bench update --corpus C --data-dir DIR
     python -m eval.bench retrieval --corpus C --questions Q --data-dir DIR [--tutorial] [--answers]
 
 ``ingest`` compares newsqa's whole ingestion (parse, chunk, embed, Chroma, BM25) with
 the embedding model's own encode throughput on exactly the texts newsqa embeds.
+
+``update`` adds 1 and then 10 articles to a copy of the index in ``--data-dir`` and removes
+them, against rebuilding BM25 and the near-copy groups from the whole index (what every
+update cost before BM25 had segments), measured in the same run.
 
 ``retrieval`` compares article-level hit@5 and query latency of hybrid retrieval with
 dense-only and BM25-only over the same index, each also within the week before the
@@ -210,12 +215,63 @@ def _tutorial_baselines(corpus: Path, questions, embedder, dense: bool) -> dict:
     }
 
 
+def bench_update(corpus: Path, data_dir: Path, sizes: list[int]) -> dict:
+    import shutil
+
+    from index import remove
+    from index.lexical import LexicalIndex, open_lexical
+
+    rows = [r for r in read_corpus(corpus) if str(r.get("text") or "").strip()]
+    result: dict[str, Any] = {"updates": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "index"
+        shutil.copytree(data_dir, copy)
+        settings = Settings().with_data_dir(copy)
+        store = open_store(settings)
+        open_lexical(store)  # brought up to date first, untimed
+        timer = Timer()
+        LexicalIndex.build(store)
+        result["chunks"] = store.count()
+        result["rebuild_s"] = rebuild = timer.seconds
+        print(f"index of {result['chunks']:,} chunks; rebuilding BM25 and near-copies from it: {rebuild:.2f}s")
+        for size in sizes:
+            # Real articles under new ids: they join the index as new stories (and as copies of their originals).
+            fresh = [{**row, "id": f"bench-update-{size}-{i}"} for i, row in enumerate(rows[-size:])]
+            path = Path(tmp) / f"add-{size}.jsonl"
+            path.write_text("".join(json.dumps(row) + "\n" for row in fresh))
+            report = ingest([path], settings, progress=False)
+            timer = Timer()
+            remove([row["id"] for row in fresh], settings)
+            removed = timer.seconds
+            entry = {
+                "articles": size,
+                "chunks": report.chunks_added,
+                "add_s": report.seconds,
+                "embed_s": report.embed_seconds,
+                "add_beyond_embedding_s": report.seconds - report.embed_seconds,
+                "remove_s": removed,
+                "add_ratio_to_rebuild": (report.seconds - report.embed_seconds) / rebuild,
+                "remove_ratio_to_rebuild": removed / rebuild,
+            }
+            result["updates"].append(entry)
+            print(
+                f"add {size} article(s), {report.chunks_added} chunks: {report.seconds:.2f}s "
+                f"({report.embed_seconds:.2f}s embedding; the rest {_ratio(entry['add_beyond_embedding_s'], rebuild)}"
+                f" of a rebuild); remove them: {removed:.2f}s ({_ratio(removed, rebuild)} of a rebuild)"
+            )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p_ingest = sub.add_parser("ingest", help="ingestion throughput against the encoder's own")
     p_ingest.add_argument("--corpus", type=Path, required=True)
     p_ingest.add_argument("--limit", type=int, default=300, help="articles to use (default 300)")
+    p_update = sub.add_parser("update", help="adding and removing articles against a rebuild of BM25")
+    p_update.add_argument("--corpus", type=Path, required=True, help="articles to add (the last of the file)")
+    p_update.add_argument("--data-dir", type=Path, required=True, help="the index (copied; left unchanged)")
+    p_update.add_argument("--sizes", default="1,10", help="articles per update (default 1,10)")
     p_retrieval = sub.add_parser("retrieval", help="hit@5 and latency of hybrid against its baselines")
     p_retrieval.add_argument("--corpus", type=Path, required=True)
     p_retrieval.add_argument("--questions", type=Path, required=True)
@@ -229,6 +285,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "ingest":
         result = bench_ingest(args.corpus, args.limit)
+    elif args.command == "update":
+        result = bench_update(args.corpus, args.data_dir, [int(n) for n in args.sizes.split(",")])
     else:
         result = bench_retrieval(
             args.corpus, args.questions, args.data_dir, args.tutorial, args.tutorial_dense, args.answers

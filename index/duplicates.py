@@ -6,6 +6,12 @@ group's representative is its first article id in sorted order. Retrieval hands 
 answerer one article per group, so the same k passages hold more distinct evidence, and
 the citation lists the group's other outlets.
 
+Each article's signature is kept (:class:`Fingerprints`, saved with the BM25 segment that
+holds its chunks), so adding k articles compares only those k with what is indexed
+(:func:`copy_pairs`): candidates are the articles sharing a band of their signature
+(locality-sensitive hashing, with datasketch's bands for the threshold), confirmed by their
+estimated Jaccard similarity. Groups are the connected parts of the confirmed pairs.
+
 Identical text under different headlines is what a scraper produces when it extracts a
 site's boilerplate instead of the story: such articles are flagged as likely extraction
 failures.
@@ -13,10 +19,14 @@ failures.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 SHINGLE_WORDS = 5
-_PERMUTATIONS = 128
+PERMUTATIONS = 128
 
 
 @dataclass
@@ -30,6 +40,55 @@ class DuplicateGroups:
         return len(self.representative)
 
 
+@dataclass(frozen=True)
+class Fingerprints:
+    """Some articles' MinHash signatures (one row each), titles and whole-text keys.
+
+    Articles without a word have no row: they are nobody's copy.
+    """
+
+    articles: list[str]
+    titles: list[str]
+    text_keys: list[str]  # a hash of the whitespace-normalised text: the same text under other titles
+    signatures: np.ndarray  # (articles, PERMUTATIONS), uint64
+
+    @classmethod
+    def of(cls, texts: dict[str, str], titles: dict[str, str]) -> Fingerprints:
+        from datasketch import MinHash
+
+        articles, rows, keys = [], [], []
+        for article_id in sorted(texts):
+            shingles = _shingles(texts[article_id])
+            if not shingles:
+                continue
+            signature = MinHash(num_perm=PERMUTATIONS)
+            signature.update_batch(list(shingles))
+            articles.append(article_id)
+            rows.append(signature.hashvalues)
+            keys.append(hashlib.sha1(" ".join(texts[article_id].split()).encode()).hexdigest())
+        signatures = np.array(rows, dtype=np.uint64).reshape(len(rows), PERMUTATIONS)
+        return cls(articles, [titles.get(a, "") for a in articles], keys, signatures)
+
+    @classmethod
+    def joined(cls, parts: Iterable[Fingerprints]) -> Fingerprints:
+        parts = list(parts)
+        return cls(
+            [a for p in parts for a in p.articles],
+            [t for p in parts for t in p.titles],
+            [k for p in parts for k in p.text_keys],
+            np.concatenate([p.signatures for p in parts]) if parts else np.zeros((0, PERMUTATIONS), np.uint64),
+        )
+
+    def only(self, keep: set[str]) -> Fingerprints:
+        rows = [i for i, a in enumerate(self.articles) if a in keep]
+        return Fingerprints(
+            [self.articles[i] for i in rows],
+            [self.titles[i] for i in rows],
+            [self.text_keys[i] for i in rows],
+            self.signatures[rows],
+        )
+
+
 def _shingles(text: str) -> set[bytes]:
     words = text.lower().split()
     if len(words) < SHINGLE_WORDS:
@@ -37,21 +96,49 @@ def _shingles(text: str) -> set[bytes]:
     return {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
-def group_duplicates(texts: dict[str, str], titles: dict[str, str], threshold: float) -> DuplicateGroups:
-    """The near-duplicate groups among articles (id → text), and identical texts under different titles."""
-    from datasketch import MinHash, MinHashLSH
+def _bands(signatures: np.ndarray, threshold: float) -> np.ndarray:
+    """One key per band of each signature (rows × bands), with datasketch's band count and width for the
+    threshold. Two articles sharing a key are candidates; a rare key collision only adds a candidate,
+    which the Jaccard check then refuses."""
+    from datasketch import MinHashLSH
 
-    signatures: dict[str, MinHash] = {}
-    lsh = MinHashLSH(threshold=threshold, num_perm=_PERMUTATIONS)
-    for article_id in sorted(texts):
-        shingles = _shingles(texts[article_id])
-        if not shingles:
-            continue
-        signature = MinHash(num_perm=_PERMUTATIONS)
-        signature.update_batch(list(shingles))
-        signatures[article_id] = signature
-        lsh.insert(article_id, signature)
-    parent = {article_id: article_id for article_id in signatures}
+    lsh = MinHashLSH(threshold=threshold, num_perm=PERMUTATIONS)
+    bands = signatures[:, : lsh.b * lsh.r].reshape(len(signatures), lsh.b, lsh.r)
+    # Odd multipliers mix a band's values into one word (uint64 arithmetic wraps, as a hash should).
+    mix = np.random.default_rng(0).integers(1, 2**63, size=lsh.r, dtype=np.uint64) | np.uint64(1)
+    with np.errstate(over="ignore"):
+        return (bands * mix).sum(axis=2, dtype=np.uint64)
+
+
+def copy_pairs(new: Fingerprints, old: Fingerprints, threshold: float) -> list[tuple[str, str]]:
+    """The pairs of copies among ``new`` and between ``new`` and ``old`` (each pair sorted).
+
+    The cost grows with ``old`` only through sorting its band keys: no pair of old articles is looked at.
+    """
+    both = Fingerprints.joined([old, new])
+    bands = _bands(both.signatures, threshold)
+    first_new = len(old.articles)
+    candidates: set[tuple[int, int]] = set()
+    for column in bands.T:
+        order = np.argsort(column, kind="stable")
+        keys = column[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        sizes = np.diff(np.r_[starts, len(keys)])
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
+            members = order[start : start + size]
+            for article in members[members >= first_new]:
+                candidates.update((min(article, other), max(article, other)) for other in members if other != article)
+    pairs = []
+    for a, b in sorted(candidates):
+        similarity = np.count_nonzero(both.signatures[a] == both.signatures[b]) / PERMUTATIONS
+        if similarity >= threshold:
+            pairs.append(tuple(sorted((both.articles[a], both.articles[b]))))
+    return pairs  # type: ignore[return-value]
+
+
+def groups_of(fingerprints: Fingerprints, pairs: Iterable[tuple[str, str]]) -> DuplicateGroups:
+    """The groups the ``pairs`` make among the articles of ``fingerprints`` (pairs naming others are ignored)."""
+    parent = {article_id: article_id for article_id in fingerprints.articles}
 
     def root(article_id: str) -> str:
         while parent[article_id] != article_id:
@@ -59,14 +146,15 @@ def group_duplicates(texts: dict[str, str], titles: dict[str, str], threshold: f
             article_id = parent[article_id]
         return article_id
 
-    for article_id, signature in signatures.items():
-        for other in lsh.query(signature):
-            if other != article_id and signature.jaccard(signatures[other]) >= threshold:
-                low, high = sorted((root(article_id), root(other)))
-                parent[high] = low
+    for a, b in pairs:
+        if a in parent and b in parent:
+            low, high = sorted((root(a), root(b)))
+            parent[high] = low
     groups: dict[str, list[str]] = {}
-    for article_id in signatures:
+    for article_id in fingerprints.articles:
         groups.setdefault(root(article_id), []).append(article_id)
+    title = dict(zip(fingerprints.articles, fingerprints.titles))
+    text_key = dict(zip(fingerprints.articles, fingerprints.text_keys))
     result = DuplicateGroups()
     for members in groups.values():
         if len(members) < 2:
@@ -75,8 +163,9 @@ def group_duplicates(texts: dict[str, str], titles: dict[str, str], threshold: f
         result.representative.update((member, representative) for member in members)
         by_text: dict[str, list[str]] = {}
         for member in members:
-            by_text.setdefault(" ".join(texts[member].split()), []).append(member)
+            by_text.setdefault(text_key[member], []).append(member)
         for same in by_text.values():
-            if len({titles.get(member, "") for member in same}) > 1:
+            if len({title[member] for member in same}) > 1:
                 result.same_text_other_titles.append(sorted(same))
+    result.same_text_other_titles.sort()
     return result

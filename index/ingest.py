@@ -8,6 +8,9 @@ chunk settings, and the chunk's position, so:
   new chunks are added, then its old ones deleted;
 * an interrupted run leaves whole groups written; the rerun adds what is missing and
   deletes what is stale, then rebuilds BM25 from the vector store.
+
+A run that completes adds a BM25 segment for what it added and marks what it removed
+(:mod:`index.lexical`): its cost follows the update, not the index's size.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from index.chunking import chunk_text
+from index.duplicates import Fingerprints
 from index.embed import get_embedder
 from index.fetch import FeedMemory, PoliteClock, is_url, load_feed, load_page
-from index.lexical import lexical_text, mark_dirty, rebuild
+from index.lexical import LexicalChunk, article_texts, lexical_text, mark_dirty, open_for_writing, update
 from index.loaders import Article, LoadedFile, as_upload, find_files, load_file
 from index.store import VectorStore, chunk_id, write_lock
 from newsqa.errors import InputError
@@ -111,6 +115,16 @@ def _chunks_of(article: Article, settings: Settings) -> list[_PendingChunk]:
         )
         for piece in pieces
     ]
+
+
+def _lexical(pending: list[_PendingChunk], articles: list[Article]) -> tuple[list[LexicalChunk], Fingerprints]:
+    """What BM25 keeps of the chunks written: each chunk, and its article's near-copy signature."""
+    chunks = [LexicalChunk(c.id, c.embed_text, c.metadata["source"], c.metadata["published_day"]) for c in pending]
+    pieces: dict[str, list[tuple[int, str]]] = {}
+    for c in pending:
+        pieces.setdefault(c.metadata["article_id"], []).append((c.metadata["chunk_index"], c.text))
+    titles = {a.id: a.title for a in articles}
+    return chunks, Fingerprints.of(article_texts(pieces), titles)
 
 
 def _without_unsafe_link(article: Article, *, report: IngestReport) -> Article:
@@ -301,12 +315,13 @@ def ingest(
                 report.added += 1
             pending.extend(missing)
         if pending or stale:
+            before = open_for_writing(store)
             mark_dirty(store)
             _embed_and_write(store, pending, settings, report, progress)
             store.delete(stale)
             report.chunks_deleted = len(stale)
             store.bump_generation()
-            duplicates = rebuild(store).duplicates
+            duplicates = update(store, before, *_lexical(pending, articles), stale).duplicates
             report.same_text_other_titles = sum(len(same) for same in duplicates.same_text_other_titles)
         # Only now that the index holds the entries: an interrupted run fetches their pages again.
         FeedMemory(settings.store.data_dir).write(learned)
@@ -323,10 +338,11 @@ def remove(article_ids: list[str], settings: Settings) -> int:
         if unknown:
             raise InputError(f"not in the index: {', '.join(unknown)}; `newsqa stats` lists what is indexed")
         doomed = [i for ids in stored.values() for i in ids]
+        before = open_for_writing(store)
         mark_dirty(store)
         store.delete(doomed)
         store.bump_generation()
-        rebuild(store)
+        update(store, before, [], Fingerprints.joined([]), doomed)
         # A removed feed entry is fetched again if its feed still lists it.
         FeedMemory(settings.store.data_dir).write({}, forgotten=article_ids)
     return len(doomed)

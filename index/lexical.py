@@ -1,25 +1,41 @@
-"""The BM25 index (bm25s), persisted beside the vector store and kept consistent with it.
+"""The BM25 index, in segments beside the vector store, and kept consistent with it.
 
-It is rebuilt from the vector store's own chunks after every change, so the two can
-never disagree about what is indexed. A marker file is written before the vector store
-is touched and removed once BM25 is saved again: if a run is interrupted in between,
-the next open sees the marker (or a different chunk count) and rebuilds.
+An update costs what it adds, at any index size: the chunks an ingestion adds become a
+new segment (their postings, and their articles' near-copy signatures), the chunks it
+removes are marked deleted in the manifest, and small segments merge into larger ones
+(never past :data:`SEGMENT_CHUNKS`, so a merge's cost is bounded too), as Lucene and tantivy
+keep their indexes. Scores need the whole index's statistics (how many chunks, their mean
+length, how many hold a term): they are summed over the segments' live chunks when a
+question is searched, so a segmented index scores every chunk exactly as one index built
+from scratch over the same chunks would (bm25s's Lucene BM25, which built it before).
+
+Segments never change once written; ``manifest.json`` names the live ones and the deleted
+chunks, and is replaced in one rename. A marker file is written before the vector store is
+touched and removed once the manifest is saved: if a run is interrupted in between, the
+next open sees the marker (or a different chunk count or generation) and rebuilds from
+the vector store, which holds everything BM25 is made of.
 
 A long-lived reader holds a :class:`LiveLexical`, which reopens the index whenever a
-writer in any process has saved a new one.
+writer in any process saved a new manifest, reading only the segments it has not seen.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
+import shutil
 import threading
-from dataclasses import asdict, dataclass
+import uuid
+from collections import Counter
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from index.duplicates import DuplicateGroups, group_duplicates
+from index.duplicates import DuplicateGroups, Fingerprints, copy_pairs, groups_of
 from index.store import VectorStore, article_of, storage_error, write_lock
 from newsqa.errors import IndexUnavailableError
 from newsqa.text import content_terms
@@ -31,99 +47,392 @@ def lexical_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if title else text
 
 
-# Saved with the index; a saved index of another format is rebuilt. Bump it when the tokenizer changes
-# (5: words of every script, CJK as character pairs).
-_FORMAT = 5
+# Saved in the manifest; an index of another format is rebuilt. Bump it when the tokenizer or the files
+# change (5: words of every script, CJK as character pairs; 6: segments).
+_FORMAT = 6
+# A merge never writes a segment larger than this, so no update rewrites more (a full rebuild cuts the
+# index into segments of this size). At ~100 postings a chunk, such a merge takes about a second.
+SEGMENT_CHUNKS = 50_000
+# The newest segment merges into the one before it once it holds at least this share of that one's chunks:
+# segment sizes then fall geometrically, so there are O(log n) small ones and each chunk is rewritten
+# O(log n) times.
+MERGE_SHARE = 0.5
+# A segment whose chunks are mostly deleted is rewritten without them, so deleted chunks do not pile up.
+PURGE_SHARE = 0.5
+# bm25s's defaults (Lucene's BM25), with which this index was built before it had segments: same scores.
+K1, B = 1.5, 0.75
+# Readers that find a segment gone (merged away by a writer after they read the manifest) read again.
+_LOAD_TRIES = 5
 
 
-@dataclass
+@dataclass(frozen=True)
 class LexicalHit:
     chunk_id: str
     score: float
     day: int = 0
 
 
-class LexicalIndex:
-    """BM25 over every chunk, with per-chunk source and date for filtering, and the near-duplicate groups."""
+@dataclass(frozen=True)
+class LexicalChunk:
+    """What BM25 keeps of a chunk: its id, the text it searches (headline and text), outlet and day."""
 
-    def __init__(
-        self,
-        retriever,
-        ids: list[str],
-        sources: list[str],
-        days: np.ndarray,
-        duplicates: DuplicateGroups,
-        generation: int = 0,
-    ) -> None:
-        self._retriever = retriever  # bm25s's index; None when no chunk has a term to find
+    id: str
+    text: str
+    source: str
+    day: int
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Some chunks' postings (term → chunks and counts, column by column) and their articles' signatures."""
+
+    name: str
+    ids: list[str]
+    sources: list[str]
+    days: np.ndarray
+    lengths: np.ndarray  # terms per chunk
+    terms: list[str]
+    indptr: np.ndarray  # term i's postings are docs/tf[indptr[i]:indptr[i + 1]]
+    docs: np.ndarray
+    tf: np.ndarray
+    copies: Fingerprints
+
+    @cached_property
+    def vocabulary(self) -> dict[str, int]:
+        return {term: i for i, term in enumerate(self.terms)}
+
+    @classmethod
+    def build(cls, name: str, chunks: list[LexicalChunk], copies: Fingerprints) -> _Segment:
+        vocabulary: dict[str, int] = {}
+        tokens = [[vocabulary.setdefault(t, len(vocabulary)) for t in content_terms(c.text)] for c in chunks]
+        lengths = np.array([len(t) for t in tokens], dtype=np.int32)
+        term = np.fromiter((t for doc in tokens for t in doc), dtype=np.int64, count=int(lengths.sum()))
+        doc = np.repeat(np.arange(len(chunks), dtype=np.int64), lengths)
+        return cls._from_postings(
+            name,
+            [c.id for c in chunks],
+            [c.source for c in chunks],
+            np.array([c.day for c in chunks], dtype=np.int64),
+            lengths,
+            list(vocabulary),
+            term,
+            doc,
+            np.ones(len(term), dtype=np.int32),
+            copies,
+        )
+
+    @classmethod
+    def _from_postings(cls, name, ids, sources, days, lengths, terms, term, doc, tf, copies) -> _Segment:
+        """A segment from (term, doc, count) triples in any order; a (term, doc) pair given twice is summed."""
+        key = term * max(len(ids), 1) + doc
+        unique, where = np.unique(key, return_inverse=True)
+        counts = np.bincount(where, weights=tf, minlength=len(unique)).astype(np.int32)
+        columns = unique // max(len(ids), 1)
+        indptr = np.searchsorted(columns, np.arange(len(terms) + 1)).astype(np.int64)
+        docs = (unique % max(len(ids), 1)).astype(np.int32)
+        return cls(name, ids, sources, days, lengths, terms, indptr, docs, counts, copies)
+
+    @classmethod
+    def merged(cls, name: str, parts: list[tuple[_Segment, np.ndarray]]) -> _Segment:
+        """One segment of the live chunks (``keep``) of several, in their order."""
+        vocabulary: dict[str, int] = {}
+        ids: list[str] = []
+        sources: list[str] = []
+        days, lengths, terms, docs, tfs = [], [], [], [], []
+        live_articles: set[str] = set()
+        for segment, keep in parts:
+            position = np.cumsum(keep) - 1 + len(ids)
+            kept = np.flatnonzero(keep)
+            ids += [segment.ids[i] for i in kept]
+            sources += [segment.sources[i] for i in kept]
+            days.append(segment.days[kept])
+            lengths.append(segment.lengths[kept])
+            column = np.array([vocabulary.setdefault(t, len(vocabulary)) for t in segment.terms], dtype=np.int64)
+            term = np.repeat(column, np.diff(segment.indptr))
+            alive = keep[segment.docs]
+            terms.append(term[alive])
+            docs.append(position[segment.docs[alive]])
+            tfs.append(segment.tf[alive])
+            live_articles.update(article_of(segment.ids[i]) for i in kept)
+        copies = Fingerprints.joined(segment.copies for segment, _ in parts).only(live_articles)
+        return cls._from_postings(
+            name,
+            ids,
+            sources,
+            np.concatenate(days),
+            np.concatenate(lengths),
+            list(vocabulary),
+            np.concatenate(terms),
+            np.concatenate(docs).astype(np.int64),
+            np.concatenate(tfs),
+            copies,
+        )
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        column = self.vocabulary.get(term)
+        if column is None:
+            return None
+        start, end = self.indptr[column], self.indptr[column + 1]
+        return self.docs[start:end], self.tf[start:end]
+
+    def save(self, folder: Path) -> None:
+        """Write the segment's files, then rename their folder into place: a segment is whole or absent."""
+        staging = folder / f".{self.name}.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        (staging / "chunks.json").write_text(json.dumps({"ids": self.ids, "sources": self.sources}))
+        (staging / "terms.json").write_text(json.dumps(self.terms))
+        (staging / "copies.json").write_text(
+            json.dumps({"articles": self.copies.articles, "titles": self.copies.titles, "keys": self.copies.text_keys})
+        )
+        for array in ("days", "lengths", "indptr", "docs", "tf"):
+            np.save(staging / f"{array}.npy", getattr(self, array))
+        np.save(staging / "signatures.npy", self.copies.signatures)
+        staging.rename(folder / self.name)
+
+    @classmethod
+    def load(cls, folder: Path) -> _Segment:
+        chunks = json.loads((folder / "chunks.json").read_text())
+        copies = json.loads((folder / "copies.json").read_text())
+
+        def array(name: str) -> np.ndarray:
+            # Mapped, not read: a segment costs memory for the postings questions touch.
+            return np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+        segment = cls(
+            folder.name,
+            chunks["ids"],
+            chunks["sources"],
+            np.asarray(array("days")),
+            np.asarray(array("lengths")),
+            json.loads((folder / "terms.json").read_text()),
+            array("indptr"),
+            array("docs"),
+            array("tf"),
+            Fingerprints(copies["articles"], copies["titles"], copies["keys"], np.asarray(array("signatures"))),
+        )
+        if not (len(segment.ids) == len(segment.sources) == len(segment.days) == len(segment.lengths)):
+            raise ValueError(f"segment {folder.name} is damaged")
+        if (
+            len(segment.indptr) != len(segment.terms) + 1
+            or len(segment.docs) != len(segment.tf)
+            or len(segment.docs) != segment.indptr[-1]
+            or (len(segment.docs) and int(segment.docs.max()) >= len(segment.ids))
+        ):
+            raise ValueError(f"segment {folder.name} is damaged")
+        return segment
+
+
+@dataclass(frozen=True)
+class _Manifest:
+    segments: list[str]
+    deleted: dict[str, list[int]]  # per segment, its deleted chunks' positions
+    pairs: list[tuple[str, str]]  # near-copy pairs (index.duplicates), of live articles or not
+    generation: int
+    threshold: float
+
+    def save(self, folder: Path) -> None:
+        staging = folder / ".manifest.json.partial"
+        staging.write_text(
+            json.dumps(
+                {
+                    "format": _FORMAT,
+                    "segments": self.segments,
+                    "deleted": self.deleted,
+                    "pairs": self.pairs,
+                    "generation": self.generation,
+                    "threshold": self.threshold,
+                }
+            )
+        )
+        os.replace(staging, folder / "manifest.json")
+
+    @classmethod
+    def load(cls, folder: Path) -> _Manifest | None:
+        """The manifest, or None when it was saved in another format."""
+        meta = json.loads((folder / "manifest.json").read_text())
+        if meta.get("format") != _FORMAT:
+            return None
+        pairs = [(str(a), str(b)) for a, b in meta["pairs"]]
+        deleted = {str(k): [int(i) for i in v] for k, v in meta["deleted"].items()}
+        segments = [str(s) for s in meta["segments"]]
+        return cls(segments, deleted, pairs, int(meta["generation"]), float(meta["threshold"]))
+
+
+class LexicalIndex:
+    """BM25 over every chunk, with per-chunk source and date for filtering, and the near-duplicate groups.
+
+    ``ids``, ``article_ids``, ``sources`` and ``days`` describe the live chunks, in segment order.
+    """
+
+    def __init__(self, segments: list[_Segment], manifest: _Manifest) -> None:
+        self._segments = segments
+        self._manifest = manifest
         # The vector store's generation this index was built from (VectorStore.generation).
-        self.generation = generation
-        self.ids = ids
-        self.article_ids = np.array([article_of(i) for i in ids], dtype=object)
-        self.sources = np.array(sources, dtype=object)
-        self.days = days
-        self.duplicates = duplicates
+        self.generation = manifest.generation
+        self._positions: list[np.ndarray] = []
+        live = 0
+        for segment in segments:
+            keep = np.ones(len(segment.ids), dtype=bool)
+            keep[manifest.deleted.get(segment.name, [])] = False
+            self._positions.append(np.where(keep, np.cumsum(keep) - 1 + live, -1))
+            live += int(keep.sum())
+        self.ids = [s.ids[i] for s, p in zip(segments, self._positions) for i in np.flatnonzero(p >= 0)]
+        self.article_ids = np.array([article_of(i) for i in self.ids], dtype=object)
+        self.sources = np.array(
+            [s.sources[i] for s, p in zip(segments, self._positions) for i in np.flatnonzero(p >= 0)], dtype=object
+        )
+        self.days = self._live("days", np.int64)
+        self._lengths = self._live("lengths", np.float32)
+        self._mean_length = float(self._lengths.mean()) if len(self._lengths) else 0.0
+
+    def _live(self, attribute: str, dtype) -> np.ndarray:
+        parts = [np.asarray(getattr(s, attribute))[p >= 0] for s, p in zip(self._segments, self._positions)]
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+    @classmethod
+    def from_chunks(
+        cls, chunks: list[LexicalChunk], copies: Fingerprints, *, threshold: float, generation: int
+    ) -> LexicalIndex:
+        """An index of these chunks (ordered by article), cut into segments of at most SEGMENT_CHUNKS."""
+        segments: list[_Segment] = []
+        start = 0
+        while start < len(chunks):
+            end = min(start + SEGMENT_CHUNKS, len(chunks))
+            # Never between two chunks of one article: an article's signature lives with its chunks.
+            while (
+                end < len(chunks) and end > start + 1 and article_of(chunks[end].id) == article_of(chunks[end - 1].id)
+            ):
+                end -= 1
+            part = chunks[start:end]
+            articles = {article_of(c.id) for c in part}
+            segments.append(_Segment.build(_new_name(), part, copies.only(articles)))
+            start = end
+        pairs = copy_pairs(copies, Fingerprints.joined([]), threshold)
+        manifest = _Manifest([s.name for s in segments], {}, pairs, generation, threshold)
+        return cls(segments, manifest)
 
     @classmethod
     def build(cls, store: VectorStore) -> LexicalIndex:
-        import bm25s
-
         # Read first: a write that lands while the chunks are read leaves this index stale, as it is.
         generation = store.generation()
-        ids, texts, sources, days = [], [], [], []
+        chunks: list[LexicalChunk] = []
         pieces: dict[str, list[tuple[int, str]]] = {}
         titles: dict[str, str] = {}
         for record in store.iter_all():
             meta = record.metadata
-            ids.append(record.id)
-            texts.append(lexical_text(meta.get("title", ""), record.text))
-            sources.append(meta.get("source", ""))
-            days.append(int(meta.get("published_day", 0)))
+            chunks.append(
+                LexicalChunk(
+                    record.id,
+                    lexical_text(meta.get("title", ""), record.text),
+                    meta.get("source", ""),
+                    int(meta.get("published_day", 0)),
+                )
+            )
             pieces.setdefault(meta["article_id"], []).append((int(meta.get("chunk_index", 0)), record.text))
             titles[meta["article_id"]] = meta.get("title", "")
-        tokens = [content_terms(text) for text in texts]
-        # bm25s cannot index chunks none of which has a term (a file of "=" signs): BM25 then has nothing to find.
-        retriever = bm25s.BM25() if any(tokens) else None
-        if retriever is not None:
-            retriever.index(tokens, show_progress=False)
-        article_texts = {article: " ".join(text for _, text in sorted(parts)) for article, parts in pieces.items()}
-        duplicates = group_duplicates(article_texts, titles, store.settings.index.duplicate_threshold)
-        return cls(retriever, ids, sources, np.array(days, dtype=np.int64), duplicates, generation)
+        chunks.sort(key=lambda c: article_of(c.id))
+        return cls.from_chunks(
+            chunks,
+            Fingerprints.of(article_texts(pieces), titles),
+            threshold=store.settings.index.duplicate_threshold,
+            generation=generation,
+        )
+
+    def updated(
+        self, added: list[LexicalChunk], copies: Fingerprints, removed: Collection[str], *, generation: int
+    ) -> LexicalIndex | None:
+        """This index with ``added`` chunks (whole articles, with ``copies`` their signatures) and without
+        ``removed`` chunk ids; None when ``added`` holds part of an article whose other chunks stay (only
+        a rebuild from the store then knows the article's whole text)."""
+        removed = set(removed)
+        deleted = {name: list(positions) for name, positions in self._manifest.deleted.items()}
+        for segment, position in zip(self._segments, self._positions):
+            gone = [i for i, chunk in enumerate(segment.ids) if chunk in removed and position[i] >= 0]
+            if gone:
+                deleted[segment.name] = sorted(deleted.get(segment.name, []) + gone)
+        still = {article_of(c) for c in self.ids if c not in removed}
+        new_articles = {article_of(c.id) for c in added}
+        if new_articles & still:
+            return None
+        dropped = set(self.article_ids.tolist()) - still
+        old_copies = Fingerprints.joined(s.copies for s in self._segments).only(still)
+        pairs = [p for p in self._manifest.pairs if not (set(p) & (dropped | new_articles))]
+        pairs += copy_pairs(copies, old_copies, self._manifest.threshold)
+        segments = list(self._segments)
+        if added:
+            segments.append(_Segment.build(_new_name(), sorted(added, key=lambda c: article_of(c.id)), copies))
+        manifest = _Manifest([s.name for s in segments], deleted, pairs, generation, self._manifest.threshold)
+        return LexicalIndex(segments, manifest)._merged()
+
+    def _merged(self) -> LexicalIndex:
+        """This index after the merges its segment sizes call for (see MERGE_SHARE and PURGE_SHARE)."""
+        segments = list(self._segments)
+        deleted = dict(self._manifest.deleted)
+
+        def kept(segment: _Segment) -> np.ndarray:
+            keep = np.ones(len(segment.ids), dtype=bool)
+            keep[deleted.get(segment.name, [])] = False
+            return keep
+
+        def rewrite(parts: list[_Segment]) -> _Segment:
+            merged = _Segment.merged(_new_name(), [(s, kept(s)) for s in parts])
+            for s in parts:
+                deleted.pop(s.name, None)
+            return merged
+
+        segments = [rewrite([s]) if len(deleted.get(s.name, [])) > PURGE_SHARE * len(s.ids) else s for s in segments]
+        segments = [s for s in segments if len(s.ids)]
+        while len(segments) >= 2:
+            older, newer = (int(kept(s).sum()) for s in segments[-2:])
+            if newer < MERGE_SHARE * older or older + newer > SEGMENT_CHUNKS:
+                break
+            segments[-2:] = [rewrite(segments[-2:])]
+        if [s.name for s in segments] == self._manifest.segments:
+            return self
+        manifest = _Manifest(
+            [s.name for s in segments], deleted, self._manifest.pairs, self.generation, self._manifest.threshold
+        )
+        return LexicalIndex(segments, manifest)
 
     def save(self, folder: Path) -> None:
+        """Write the segments not on disk yet, then the manifest; then drop the files no manifest names."""
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / "bm25"
-        if target.exists() and not target.is_dir():
-            # What a damaged index left in place of the folder bm25s writes.
-            target.unlink()
-        if self._retriever is not None:
-            self._retriever.save(str(target))
-        (folder / "chunks.json").write_text(
-            json.dumps(
-                {
-                    "format": _FORMAT,
-                    "generation": self.generation,
-                    "ids": self.ids,
-                    "searchable": self._retriever is not None,
-                    "sources": self.sources.tolist(),
-                    "duplicates": asdict(self.duplicates),
-                }
-            )
-        )
-        np.save(folder / "days.npy", self.days)
+        for segment in self._segments:
+            if not (folder / segment.name).is_dir():
+                segment.save(folder)
+        self._manifest.save(folder)
+        named = set(self._manifest.segments) | {"manifest.json", "REBUILD"}
+        for entry in folder.iterdir():
+            if entry.name not in named:
+                # Earlier formats' files, segments merged away, what an interrupted save left.
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
     @classmethod
-    def load(cls, folder: Path) -> LexicalIndex | None:
-        """The saved index, or None when it was saved in another format."""
-        import bm25s
+    def load(cls, folder: Path, known: dict[str, _Segment] | None = None) -> LexicalIndex | None:
+        """The saved index (segments in ``known`` are reused, not read), or None when it was saved in
+        another format."""
+        known = known or {}
+        for attempt in range(_LOAD_TRIES):
+            manifest = _Manifest.load(folder)
+            if manifest is None:
+                return None
+            try:
+                segments = [known.get(name) or _Segment.load(folder / name) for name in manifest.segments]
+            except FileNotFoundError:
+                if attempt == _LOAD_TRIES - 1:
+                    raise
+                continue  # merged away since the manifest was read: read the new one
+            return cls(segments, manifest)
+        return None
 
-        meta = json.loads((folder / "chunks.json").read_text())
-        if meta.get("format") != _FORMAT:
-            return None
-        retriever = bm25s.BM25.load(str(folder / "bm25")) if meta["searchable"] else None
-        duplicates = DuplicateGroups(**meta["duplicates"])
-        days = np.load(folder / "days.npy")
-        return cls(retriever, meta["ids"], meta["sources"], days, duplicates, int(meta["generation"]))
+    def segments(self) -> dict[str, _Segment]:
+        return {s.name: s for s in self._segments}
+
+    @cached_property
+    def duplicates(self) -> DuplicateGroups:
+        live = set(self.article_ids.tolist())
+        return groups_of(Fingerprints.joined(s.copies for s in self._segments).only(live), self._manifest.pairs)
 
     @cached_property
     def outlets(self) -> dict[str, str]:
@@ -148,13 +457,52 @@ class LexicalIndex:
             keep &= ~np.isin(self.article_ids, list(filters.exclude_articles))
         return keep.astype(np.float32)
 
+    def scores(self, terms: Iterable[str]) -> np.ndarray:
+        """Each live chunk's BM25 score for these query terms (a term given twice counts twice)."""
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        found: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        for term in set(terms):
+            for segment, position in zip(self._segments, self._positions):
+                postings = segment.postings(term)
+                if postings is None:
+                    continue
+                docs, tf = postings
+                where = position[docs]
+                alive = where >= 0
+                found.setdefault(term, []).append((where[alive], np.asarray(tf)[alive]))
+        n = len(self.ids)
+        for term, count in Counter(terms).items():
+            hits = found.get(term, [])
+            df = sum(len(where) for where, _ in hits)
+            if not df:
+                continue
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            for where, tf in hits:
+                norm = K1 * (1 - B + B * self._lengths[where] / self._mean_length)
+                scores[where] += count * idf * tf / (tf + norm)
+        return scores
+
     def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[LexicalHit]:
         terms = content_terms(query)
-        if self._retriever is None or not terms:
+        if not terms or not self.ids:
             return []
+        scores = self.scores(terms)
+        if mask is not None:
+            scores *= mask
         n = min(n, len(self.ids))
-        docs, scores = self._retriever.retrieve([terms], k=n, weight_mask=mask, show_progress=False, n_threads=1)
-        return [LexicalHit(self.ids[d], float(s), int(self.days[d])) for d, s in zip(docs[0], scores[0]) if s > 0]
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [LexicalHit(self.ids[d], float(scores[d]), int(self.days[d])) for d in top if scores[d] > 0]
+
+
+def _new_name() -> str:
+    """A name no segment had: a rebuild after damage must not take the name of a segment left on disk."""
+    return f"s{uuid.uuid4().hex[:16]}"
+
+
+def article_texts(pieces: dict[str, list[tuple[int, str]]]) -> dict[str, str]:
+    """Each article's text as its chunks give it (chunk index, text), joined in order."""
+    return {article: " ".join(text for _, text in sorted(parts)) for article, parts in pieces.items()}
 
 
 def lexical_folder(store: VectorStore) -> Path:
@@ -166,7 +514,7 @@ def _dirty_marker(store: VectorStore) -> Path:
 
 
 def mark_dirty(store: VectorStore) -> None:
-    """Record, before the vector store changes, that BM25 must be rebuilt."""
+    """Record, before the vector store changes, that BM25 must be rebuilt if the change is not seen through."""
     marker = _dirty_marker(store)
     try:
         marker.parent.mkdir(parents=True, exist_ok=True)
@@ -175,19 +523,35 @@ def mark_dirty(store: VectorStore) -> None:
         raise _unwritable(e, store) from e
 
 
-def rebuild(store: VectorStore) -> LexicalIndex:
-    """Rebuild BM25 from the vector store, save it, and clear the marker.
-
-    If the files cannot be written (a full disk), the marker stays: the next command rebuilds.
-    """
-    folder = lexical_folder(store)
-    index = LexicalIndex.build(store)
+def _saved(store: VectorStore, index: LexicalIndex) -> LexicalIndex:
+    """Save the index and clear the marker. If the files cannot be written (a full disk), the marker
+    stays: the next command rebuilds."""
     try:
-        index.save(folder)
+        index.save(lexical_folder(store))
         _dirty_marker(store).unlink(missing_ok=True)
     except OSError as e:
         raise _unwritable(e, store) from e
     return index
+
+
+def rebuild(store: VectorStore) -> LexicalIndex:
+    """Rebuild BM25 from the vector store, save it, and clear the marker."""
+    return _saved(store, LexicalIndex.build(store))
+
+
+def update(
+    store: VectorStore,
+    before: LexicalIndex,
+    added: list[LexicalChunk],
+    copies: Fingerprints,
+    removed: Collection[str],
+) -> LexicalIndex:
+    """``before`` (the index as the store was before this write) with the write applied, saved, marker
+    cleared; rebuilt from the store instead when the result would not hold exactly the store's chunks."""
+    after = before.updated(added, copies, removed, generation=store.generation())
+    if after is None or len(after) != store.count():
+        return rebuild(store)
+    return _saved(store, after)
 
 
 def _unwritable(error: OSError, store: VectorStore) -> IndexUnavailableError:
@@ -200,35 +564,52 @@ def _unwritable(error: OSError, store: VectorStore) -> IndexUnavailableError:
 def saved_version(store: VectorStore) -> int | None:
     """The index's generation: when BM25 was last saved, which every committed write ends with;
     None while it must be rebuilt before use (missing, or marked stale by a write in progress)."""
-    saved = lexical_folder(store) / "chunks.json"
+    saved = lexical_folder(store) / "manifest.json"
     if _dirty_marker(store).exists() or not saved.exists():
         return None
     return saved.stat().st_mtime_ns
 
 
-def open_lexical(store: VectorStore) -> LexicalIndex:
+def _current(store: VectorStore, known: dict[str, _Segment] | None = None) -> LexicalIndex | None:
+    """The saved index if it holds exactly the store's chunks as of its last write, else None."""
+    if saved_version(store) is None:
+        return None
+    try:
+        index = LexicalIndex.load(lexical_folder(store), known)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    if index is None or len(index) != store.count() or index.generation != store.generation():
+        return None
+    if index._manifest.threshold != store.settings.index.duplicate_threshold:
+        return None
+    return index
+
+
+def open_for_writing(store: VectorStore) -> LexicalIndex:
+    """The saved index, rebuilt first if it is not current; the caller holds the write lock."""
+    return _current(store) or rebuild(store)
+
+
+def open_lexical(store: VectorStore, known: dict[str, _Segment] | None = None) -> LexicalIndex:
     """The saved BM25 index, rebuilt first if it is missing, marked stale, out of step or unreadable.
 
     BM25 is derived data: whatever happened to its files, the vector store holds everything
     needed to build it again.
     """
-    if saved_version(store) is not None:
-        try:
-            index = LexicalIndex.load(lexical_folder(store))
-        except (OSError, ValueError, KeyError, TypeError):
-            index = None
-        if index is not None and len(index) == store.count() and index.generation == store.generation():
-            return index
+    index = _current(store, known)
+    if index is not None:
+        return index
     try:
         with write_lock(store.settings.store.data_dir):
             return rebuild(store)
     except IndexUnavailableError:
-        # A writer is busy and will rebuild when it is done; meanwhile search what is there.
+        # A writer is busy and will save when it is done; meanwhile search what is there.
         return LexicalIndex.build(store)
 
 
 class LiveLexical:
-    """A store's BM25 index for a long-lived reader: reopened whenever any process saved a new one."""
+    """A store's BM25 index for a long-lived reader: reopened whenever any process saved a new one,
+    reading only the segments it has not read before."""
 
     def __init__(self, store: VectorStore) -> None:
         self.store = store
@@ -240,6 +621,7 @@ class LiveLexical:
         version = saved_version(self.store)
         with self._lock:
             if self._index is None or version is None or version != self._version:
-                self._index = open_lexical(self.store)
+                known = self._index.segments() if self._index is not None else None
+                self._index = open_lexical(self.store, known)
                 self._version = saved_version(self.store)
             return self._index
