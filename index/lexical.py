@@ -570,14 +570,19 @@ def saved_version(store: VectorStore) -> int | None:
     return saved.stat().st_mtime_ns
 
 
+def _loaded(store: VectorStore, known: dict[str, _Segment] | None = None) -> LexicalIndex | None:
+    """The saved index as its files are, or None when they are missing, damaged or of another format."""
+    try:
+        return LexicalIndex.load(lexical_folder(store), known)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
 def _current(store: VectorStore, known: dict[str, _Segment] | None = None) -> LexicalIndex | None:
     """The saved index if it holds exactly the store's chunks as of its last write, else None."""
     if saved_version(store) is None:
         return None
-    try:
-        index = LexicalIndex.load(lexical_folder(store), known)
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        return None
+    index = _loaded(store, known)
     if index is None or len(index) != store.count() or index.generation != store.generation():
         return None
     if index._manifest.threshold != store.settings.index.duplicate_threshold:
@@ -603,8 +608,9 @@ def open_lexical(store: VectorStore, known: dict[str, _Segment] | None = None) -
         with write_lock(store.settings.store.data_dir):
             return rebuild(store)
     except IndexUnavailableError:
-        # A writer is busy and will save when it is done; meanwhile search what is there.
-        return LexicalIndex.build(store)
+        # A writer is busy and saves when it is done; meanwhile search the index as it was before its write
+        # (building one from the store would take as long as a rebuild, on every question until then).
+        return _loaded(store, known) or LexicalIndex.build(store)
 
 
 class LiveLexical:
