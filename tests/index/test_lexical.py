@@ -134,3 +134,20 @@ def test_an_index_whose_manifest_is_lost_or_marked_stale_is_rebuilt(settings, tm
     lexical = open_lexical(open_store(settings))
     assert lexical.search("Tartus", 1)[0].chunk_id.startswith("port::")
     assert (folder / "manifest.json").exists() and not (folder / "REBUILD").exists()
+
+
+def test_a_reader_meeting_a_write_in_progress_searches_the_index_as_it_was(settings, tmp_path):
+    from index.lexical import mark_dirty
+    from index.store import write_lock
+
+    article = tmp_path / "port.txt"
+    article.write_text("Port reopens\n\nThe port of Tartus reopened to shipping on Monday, officials said.\n")
+    ingest([article], settings, progress=False)
+    store = open_store(settings)
+    saved = {p.name for p in lexical_folder(store).iterdir() if p.is_dir()}
+    with write_lock(settings.store.data_dir):
+        mark_dirty(store)  # what a writer does before it touches the vector store
+        during = open_lexical(store)
+    # The saved segments, read: not an index built again from the store (its segments would have new names).
+    assert set(during.segments()) == saved
+    assert during.search("Tartus", 1)[0].chunk_id.startswith("port::")
