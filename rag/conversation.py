@@ -1,42 +1,94 @@
 """The conversation so far, and the standalone question a follow-up stands for.
 
-A follow-up is rewritten by putting the thing it refers to in place of its pronoun
+A follow-up is rewritten by putting what it refers to in place of its referring words
 ("And where did this happen?" after a question about "the Balqasah fighting" becomes
 "Where did the Balqasah fighting happen?"), never by gluing the earlier question on: the
-question type must stay the new question's own. The antecedent is looked for in the last
-turn only, the way people use follow-ups; a "who" question's answer is the antecedent
-of he/she/they after it.
+question type stays the new question's own. The antecedent is looked for in the last turn
+only, the way people use follow-ups.
+
+Both the follow-up and the last question are parsed (spaCy, :mod:`rag.nlp`). The last turn
+offers referents of kinds (:data:`_KINDS`): people (a "who" question's answer first, then
+the people the question names), places (the places it names, or a "where" answer), groups
+(plural noun phrases: "the loyalists"), events (a noun phrase of the question that is no
+name: "the warehouse fire"), and things. Outlets ("according to the Coastal Tribune", "the
+Tribune said") are where a claim comes from, never what "it" refers to. Each referring word
+takes the first referent of the kinds it can mean (:data:`_REFERS_TO`): "his" a person,
+"there" a place (as "in Balqasah"), "them" a group. "That" or "this" standing for what the
+last turn said ("When was that?") becomes the last turn as a question of the new kind:
+"When did Ilse Varga replace Tomas Berg?". A referring word with no referent of its kinds
+is left as it is.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from newsqa.errors import InputError
 from newsqa.text import strip_markers
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
 
 _PERSON = r"he|him|his|she|her|hers"
 _THING = r"it|its|this|that|these|those|they|them|their|there"
 _PRONOUN = re.compile(rf"\b(?:{_PERSON}|{_THING})\b", re.IGNORECASE)
 _CONTINUES = re.compile(r"^\s*(?:and|but|also|so)\b[\s,]*", re.IGNORECASE)
+# A question word alone ("Why?", "And when exactly?") asks about the last turn.
+_BARE = re.compile(r"^\s*(?:and\s+)?(?:who|what|when|where|why|how)(?:\s+exactly)?\s*\??\s*$", re.IGNORECASE)
 _WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)\s*\??\s*$", re.IGNORECASE)
 # A capitalised word after the first: a name the question's own pronouns can refer to.
 _NAME_INSIDE = re.compile(r"(?<=\s)[A-Z][\w’'-]+")
 # A run of capitalised words ("Mohammed Kingo al-Hassan", "Balqasah"), lower-case particles allowed inside.
 _NAME = re.compile(r"[A-Z][\w’'.-]*(?:\s+(?:(?:al|el|bin|de|van|von)-?\s*)?[A-Z][\w’'.-]*)*")
-# "the Balqasah fighting": an event or thing named by a name and a noun.
-_NAMED_THING = re.compile(r"\bthe\s+(?:[A-Z][\w’'-]*\s+)+[a-z][\w-]+")
-_DETERMINER = re.compile(r"\b(?:this|that|these|those)\s+(?P<noun>[a-z][\w-]+)", re.IGNORECASE)
-_PLURAL_THING = re.compile(r"\bthe\s+(?:[a-z][\w-]+\s+)?[a-z][\w-]+s\b")
-_PLACE = re.compile(r"\b(?:in|at|near|from|to|into|outside)\s+(?:the\s+)?(" + _NAME.pattern + ")")
 # Words that open a question and are no part of what it is about ("Did", "Who", "In").
 _QUESTION_WORDS = frozenset(
     "who whom whose what which when where why how did does do is was are were has have had can will would "
     "should in on at".split()
 )
 _LEADING_PREPOSITION = re.compile(r"^(?:in|at|on|for|of|from|to|with|by)\s+", re.IGNORECASE)
+# An answer of more words than this is a sentence, not a name a pronoun can stand for.
 _SHORT_ANSWER_WORDS = 6
+
+Kind = Literal["person", "place", "group", "event", "thing"]
+_KINDS: tuple[Kind, ...] = ("person", "place", "group", "event", "thing")
+# What each referring word can stand for, most likely first. "It" is an event before a thing: after "How
+# many were injured in the warehouse fire?", "Where did it start?" asks about the fire.
+_REFERS_TO: dict[str, tuple[Kind, ...]] = {
+    **dict.fromkeys(("he", "him", "his", "she", "her", "hers"), ("person",)),
+    **dict.fromkeys(("it", "its"), ("event", "thing", "place")),
+    **dict.fromkeys(("they", "them", "their"), ("group", "thing")),
+    "there": ("place",),
+    **dict.fromkeys(("this", "that", "these", "those"), ("event", "thing")),
+}
+_DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+# spaCy's entity labels by the kind of referent they name.
+_ENTITY_KINDS: dict[str, Kind] = {
+    "PERSON": "person",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "ORG": "thing",
+    "NORP": "group",
+    "EVENT": "event",
+    "PRODUCT": "thing",
+    "WORK_OF_ART": "thing",
+    "LAW": "thing",
+}
+# Nouns of things that happen, which "it" or "that" can refer to as an event ("When did it start?").
+_EVENT_NOUNS = frozenset(
+    "fire attack strike war election match game flood storm earthquake crash clash protest vote summit talks "
+    "meeting ceremony trial explosion riot outbreak ceasefire invasion siege raid coup hearing visit tour race "
+    "final tournament festival concert launch collapse spill fight battle offensive".split()
+)
+# Verbs whose subject is the outlet a claim comes from, not what the question is about.
+_SAYING = frozenset("say report claim tell write announce confirm".split())
+# Verbs a demonstrative's event can do: "When did that happen?" asks when the last turn's event did.
+_HAPPENING = frozenset("happen occur start begin end take".split())
+# The question word an answer fills: a "where" answer is a place, a "who" answer a person (or a group).
+_ANSWER_KINDS: dict[str, Kind] = {"who": "person", "whom": "person", "where": "place"}
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
 
@@ -62,9 +114,173 @@ def leans_on_conversation(question: str) -> bool:
     """Whether a question needs the conversation: it continues one ("And where ...?", "What
     about ...?"), or has a pronoun with nothing in the question it could refer to ("Who
     arrested him?", but not "Where will Novatek build its plant?")."""
-    if _CONTINUES.match(question) or _WHAT_ABOUT.match(question):
+    if _CONTINUES.match(question) or _WHAT_ABOUT.match(question) or _BARE.match(question):
         return True
     return bool(_PRONOUN.search(question)) and not _NAME_INSIDE.search(question)
+
+
+@dataclass(frozen=True)
+class _Referent:
+    text: str  # as the last turn wrote it: "the Balqasah fighting", "Shujaa al-Ali"
+    kind: Kind
+    head: str  # the lemma of its head noun, for "that fire" to find "the warehouse fire"
+
+
+@dataclass(frozen=True)
+class _LastTurn:
+    """What the follow-up can refer to in the last turn, and the turn as a question of another kind."""
+
+    referents: tuple[_Referent, ...]
+    proposition: tuple[str, str, str] | None  # (auxiliary, subject, rest): "did", "Ilse Varga", "replace …"
+    topic: str  # the last question without its question words: "Balqasah" for "What is Balqasah?"
+
+    def first(self, kinds: Sequence[Kind]) -> _Referent | None:
+        for kind in kinds:
+            for referent in self.referents:
+                if referent.kind == kind:
+                    return referent
+        return None
+
+    def headed(self, noun: str) -> _Referent | None:
+        return next((r for r in self.referents if r.head == noun), None)
+
+
+def _first_line(answer: str) -> str:
+    """An answer's first line without its [n] markers: the short answer, when there is one."""
+    return strip_markers(answer.split("\n")[0]).strip().rstrip(".")
+
+
+def _wh_word(doc: Doc) -> Token | None:
+    return next((t for t in doc if t.tag_ in ("WP", "WRB", "WDT", "WP$")), None)
+
+
+def _is_outlet(span: Span) -> bool:
+    """Whether a phrase names where a claim comes from: "according to X", "X said"."""
+    root = span.root
+    if root.dep_ == "pobj" and root.head.lower_ == "to" and root.head.head.lower_ == "according":
+        return True
+    return root.dep_ == "nsubj" and root.head.lemma_ in _SAYING
+
+
+def _is_event(noun: Token) -> bool:
+    """Whether a noun names something that happens: a news event's noun, or a verb's -ing ("the fighting")."""
+    return noun.lemma_.lower() in _EVENT_NOUNS or (noun.tag_ == "NN" and noun.lower_.endswith("ing"))
+
+
+def _last_turn(question: str, answer: str) -> _LastTurn:
+    from rag import nlp
+
+    doc, short = nlp.parse([question])[0], _first_line(answer)
+    wh = _wh_word(doc)
+    wh_text = wh.lower_ if wh is not None else ""
+    referents: list[_Referent] = []
+    answered = short if short and len(short.split()) <= _SHORT_ANSWER_WORDS else ""
+    answer_kind = _ANSWER_KINDS.get(wh_text)
+    if answered and answer_kind and (answer_kind != "person" or answered[0].isupper()):
+        referents.append(_Referent(answered, answer_kind, answered.split()[-1].lower()))
+    entities = [e for e in doc.ents if e.label_ in _ENTITY_KINDS and not _is_outlet(e)]
+    # The place nearest the end is what a question is usually set in ("… in Balqasah").
+    for entity in sorted(entities, key=lambda e: -e.start if _ENTITY_KINDS[e.label_] == "place" else e.start):
+        referents.append(_Referent(entity.text, _ENTITY_KINDS[entity.label_], entity.root.lemma_.lower()))
+    named = {t.i for e in doc.ents for t in e}
+    for chunk in doc.noun_chunks:
+        if _is_outlet(chunk) or any(t.tag_.startswith("W") or t.tag_ == "PRP" for t in chunk):
+            continue
+        if chunk.root.i in named:
+            continue
+        plural = chunk.root.tag_ in ("NNS", "NNPS")
+        kind: Kind = "group" if plural else ("event" if _is_event(chunk.root) else "thing")
+        text = chunk.text if chunk[0].tag_ in ("DT", "PRP$", "POS") else f"the {chunk.text}"
+        referents.append(_Referent(text, kind, chunk.root.lemma_.lower()))
+    if answered and not answer_kind:
+        referents.append(_Referent(answered, "thing", answered.split()[-1].lower()))
+    return _LastTurn(tuple(referents), _proposition(doc, wh, answered), _topic(question))
+
+
+def _proposition(doc: Doc, wh: Token | None, answered: str) -> tuple[str, str, str] | None:
+    """The last turn as (auxiliary, subject, rest) when its question word asked for the subject of its
+    main verb: "Who replaced Tomas Berg?" + "Ilse Varga" → ("did", "Ilse Varga", "replace Tomas Berg");
+    "How many people were killed in Homs?" + "4" → ("were", "4 people", "killed in Homs")."""
+    if wh is None or not answered:
+        return None
+    subject = next((t for t in [wh, *wh.ancestors] if t.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or subject.head.dep_ != "ROOT" or subject.head.lemma_ == "be":
+        return None
+    verb, phrase = subject.head, list(subject.subtree)
+    if wh.lower_ == "how":
+        # "how many people": the answer takes the place of "how many", the noun stays.
+        subject_text = " ".join([answered, *(t.text for t in phrase if t.lower_ not in ("how", "many", "much"))])
+    else:
+        subject_text = answered
+    auxiliaries = [t for t in verb.children if t.dep_ in ("aux", "auxpass")]
+    rest = [t for t in doc if t.i > phrase[-1].i and not t.is_punct and t not in auxiliaries]
+    if auxiliaries:
+        return auxiliaries[0].text, subject_text, " ".join(t.text for t in rest)
+    auxiliary = {"VBZ": "does", "VBP": "do"}.get(verb.tag_, "did")
+    return auxiliary, subject_text, " ".join(verb.lemma_ if t.i == verb.i else t.text for t in rest)
+
+
+def _topic(question: str) -> str:
+    """What the last question was about, without its question words: "What is Balqasah?" → "Balqasah"."""
+    words = question.strip().rstrip("?").split()
+    while words and words[0].lower() in _QUESTION_WORDS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _possessive(name: str) -> str:
+    return f"{name}’" if name.endswith("s") else f"{name}’s"
+
+
+def _about_the_last_turn(doc: Doc, turn: _LastTurn) -> str | None:
+    """A follow-up asking about the last turn itself ("When?", "When was that?", "Why did this happen?")
+    as a question of its own kind about the last turn's proposition; None for other follow-ups, and
+    when the last turn named its event ("the Balqasah fighting" then takes the place of "that")."""
+    wh = _wh_word(doc)
+    if wh is None or turn.proposition is None:
+        return None
+    words = [t for t in doc if not t.is_punct and t.i != wh.i]
+    referring = [t for t in words if t.lower_ in ("that", "this", "it") and t.dep_ in ("nsubj", "nsubjpass")]
+    if any(t not in referring and t.lemma_ not in ("be", "do", *_HAPPENING) for t in words):
+        return None
+    if referring and turn.first(("event",)) is not None:
+        return None
+    auxiliary, subject, rest = turn.proposition
+    return " ".join(f"{wh.text} {auxiliary} {subject} {rest}".split()) + "?"
+
+
+def _resolved(doc: Doc, turn: _LastTurn) -> str:
+    """The follow-up with each referring word replaced by its referent from the last turn."""
+    pieces = [(t.text, t.whitespace_) for t in doc]
+    place = turn.first(("place",))
+    for token in doc:
+        lower = token.lower_
+        if token.dep_ == "det" and lower in _DEMONSTRATIVES:
+            noun = token.head
+            referent = turn.headed(noun.lemma_.lower())
+            if referent is not None and noun.i == token.i + 1:
+                # "that fire": the warehouse fire.
+                pieces[token.i], pieces[noun.i] = ("", ""), (referent.text, noun.whitespace_)
+            elif place is not None:
+                # "that village" after a question set in Balqasah: the village of Balqasah.
+                pieces[token.i] = ("the", token.whitespace_)
+                pieces[noun.i] = (f"{noun.text} of {place.text}", noun.whitespace_)
+            continue
+        # Existential "there" (tag EX: "Is there a ceasefire?") refers to nothing.
+        if lower not in _REFERS_TO or token.tag_ not in ("PRP", "PRP$", "DT", "RB"):
+            continue
+        referent = turn.first(_REFERS_TO[lower])
+        if referent is None:
+            continue
+        if token.tag_ == "PRP$":
+            text = _possessive(referent.text)
+        elif lower == "there":
+            text = f"in {referent.text}"
+        else:
+            text = referent.text
+        pieces[token.i] = (text, token.whitespace_)
+    rewritten = " ".join("".join(text + space for text, space in pieces if text).split()).replace(" ?", "?")
+    return rewritten[0].upper() + rewritten[1:] if rewritten else rewritten
 
 
 def _names(question: str) -> list[tuple[str, int, int]]:
@@ -79,84 +295,6 @@ def _names(question: str) -> list[tuple[str, int, int]]:
             text, start = rest.strip(), match.end() - len(rest.strip())
         found.append((text, start, match.end()))
     return found
-
-
-def _first_line(answer: str) -> str:
-    """An answer's first line without its [n] markers: the short answer, when there is one."""
-    return strip_markers(answer.split("\n")[0]).strip()
-
-
-def _short_answer(question: str, answer: str) -> str | None:
-    """The earlier answer when it is a name (a "who" question answered in a few words)."""
-    first_line = _first_line(answer).rstrip(".")
-    if not question.strip().lower().startswith(("who", "whom")):
-        return None
-    if first_line and len(first_line.split()) <= _SHORT_ANSWER_WORDS and first_line[0].isupper():
-        return first_line
-    return None
-
-
-def _antecedents(question: str, answer: str) -> dict[str, str | None]:
-    """What each kind of pronoun refers to after the turn (question, answer)."""
-    names = [name for name, _, _ in _names(question)]
-    answered_name = _short_answer(question, answer)
-    named_thing = _NAMED_THING.search(question)
-    place = _PLACE.findall(question)
-    plural = _PLURAL_THING.search(question)
-    answered_place = _first_line(answer) if question.lower().startswith("where") else ""
-    thing = named_thing.group() if named_thing else (names[-1] if names else None)
-    return {
-        "person": answered_name or (names[0] if names else None),
-        "thing": thing,
-        "place": place[-1] if place else (answered_place or thing),
-        "group": plural.group() if plural else (answered_name or thing),
-    }
-
-
-def _possessive(name: str) -> str:
-    return f"{name}’" if name.endswith("s") else f"{name}’s"
-
-
-def _substitute(question: str, refers: dict[str, str | None]) -> str:
-    def replace(match: re.Match) -> str:
-        word = match.group()
-        lower = word.lower()
-        following = question[match.end() :].lstrip()
-        next_word = following.split(maxsplit=1)[0].lower().strip("?.,!") if following else ""
-        if lower in ("he", "him", "she", "hers") or (lower == "her" and not _is_noun_after(next_word)):
-            return refers["person"] or word
-        if lower in ("his", "her"):
-            return _possessive(refers["person"]) if refers["person"] else word
-        if lower == "there":
-            return f"in {refers['place']}" if refers["place"] else word
-        if lower in ("they", "them"):
-            return refers["group"] or word
-        if lower == "their":
-            return _possessive(refers["group"]) if refers["group"] else word
-        if lower == "its":
-            return _possessive(refers["thing"]) if refers["thing"] else word
-        return refers["thing"] or word
-
-    def determined(match: re.Match) -> str:
-        noun, thing = match.group("noun"), refers["thing"]
-        if not _is_noun_after(noun.lower()) or not thing:
-            return match.group()
-        return thing if thing.startswith("the ") else f"the {noun} of {thing}"
-
-    rewritten = _PRONOUN.sub(replace, _DETERMINER.sub(determined, question))
-    return rewritten[0].upper() + rewritten[1:] if rewritten else rewritten
-
-
-# Words after "this"/"her" that show it stands alone ("this happened", "her to"), not before a noun.
-_NOT_NOUNS = frozenset(
-    "is was are were has had have did does do happen happened take took to in on at of for with by from and or "
-    "say said mean means cost last lasted start started end ended be been will".split()
-)
-
-
-def _is_noun_after(word: str) -> bool:
-    """Whether a determiner-like word ("this", "her") is followed by the noun it determines."""
-    return word.isalpha() and word not in _NOT_NOUNS
 
 
 def _elliptical(rest: str, earlier_question: str) -> str:
@@ -179,6 +317,8 @@ def standalone_question(question: str, turns: list[tuple[str, str]]) -> str:
     ``turns`` are (question, answer) pairs, oldest first; for a follow-up of a follow-up,
     pass the standalone form of each earlier question.
     """
+    from rag import nlp
+
     if not turns or not leans_on_conversation(question):
         return question
     earlier_question, earlier_answer = turns[-1]
@@ -186,18 +326,12 @@ def standalone_question(question: str, turns: list[tuple[str, str]]) -> str:
     if elliptical:
         return _elliptical(elliptical.group("rest"), earlier_question)
     stripped = _CONTINUES.sub("", question, count=1)
-    rewritten = _substitute(stripped, _antecedents(earlier_question, earlier_answer))
+    turn = _last_turn(earlier_question, earlier_answer)
+    doc = nlp.parse([stripped[0].upper() + stripped[1:] if stripped else stripped])[0]
+    about_it = _about_the_last_turn(doc, turn)
+    if about_it is not None:
+        return about_it
     if not _PRONOUN.search(stripped):
-        # "And when?" has nothing to substitute: it asks about what the last turn said.
-        return f"{rewritten.rstrip('?. ')}? ({_statement(earlier_question, earlier_answer)})"
-    return rewritten
-
-
-def _statement(question: str, answer: str) -> str:
-    """The last turn as one statement: "Shujaa al-Ali led the loyalists in Balqasah"."""
-    words = question.strip().rstrip("?").split()
-    while words and words[0].lower() in _QUESTION_WORDS:
-        words.pop(0)
-    rest = " ".join(words)
-    name = _short_answer(question, answer)
-    return f"{name} {rest}" if name else rest
+        # "And why?" where the last turn makes no proposition: it asks about what the last turn was about.
+        return f"{stripped[:1].upper()}{stripped[1:].rstrip('?. ')}? ({turn.topic})"
+    return _resolved(doc, turn)

@@ -19,6 +19,8 @@ def test_turns_come_from_pairs_or_messages():
 ARREST = ("Who was arrested in the Tartus countryside?", "Major-General Mohammed Kingo al-Hassan [1]\n\n> quote")
 FIGHTING = ("How many security personnel were killed in the Balqasah fighting?", "4 [1]")
 LEADER = ("Who led the loyalists in Balqasah?", "Shujaa al-Ali [1]")
+COACH = ("Who replaced Tomas Berg as head coach?", "Ilse Varga [1]")
+FIRE = ("How many people were injured in the warehouse fire, according to the Coastal Tribune?", "12 [1]")
 
 
 def test_a_pronoun_is_replaced_by_what_it_refers_to_not_by_the_whole_earlier_question():
@@ -31,12 +33,34 @@ def test_a_pronoun_is_replaced_by_what_it_refers_to_not_by_the_whole_earlier_que
     assert standalone_question("Where is that village?", [LEADER]) == "Where is the village of Balqasah?"
 
 
+def test_follow_ups_that_word_substitution_broke_read_as_questions():
+    # An outlet is where a claim comes from, not what "it" is.
+    assert standalone_question("Where did it start?", [FIRE]) == "Where did the warehouse fire start?"
+    assert standalone_question("When did that fire start?", [FIRE]) == "When did the warehouse fire start?"
+    # "That" is the last turn's event: its answer did what the question asked about.
+    assert standalone_question("When was that?", [COACH]) == "When did Ilse Varga replace Tomas Berg as head coach?"
+    assert standalone_question("When did this happen?", [COACH]) == standalone_question("When was that?", [COACH])
+    # "His" after a "who" question is the answer, not the man the question named.
+    assert standalone_question("Where is his first match?", [COACH]) == "Where is Ilse Varga’s first match?"
+    assert standalone_question("How old is she?", [COACH]) == "How old is Ilse Varga?"
+    assert standalone_question("When was that?", [FIGHTING]) == "When was the Balqasah fighting?"
+    # A passive question: the answer takes the place of "how many", the rest keeps its auxiliary.
+    assert standalone_question("And when?", [("How many people were killed in Homs?", "4 [1]")]) == (
+        "When were 4 people killed in Homs?"
+    )
+    # Existential "there" refers to nothing.
+    assert standalone_question("Is there a ceasefire?", [LEADER]) == "Is there a ceasefire?"
+
+
 def test_what_about_puts_the_new_thing_in_the_earlier_question():
     assert standalone_question("What about in Homs?", [LEADER]) == "Who led the loyalists in Homs?"
 
 
 def test_a_bare_follow_up_asks_about_what_the_last_turn_said():
-    assert standalone_question("And when?", [LEADER]) == "When? (Shujaa al-Ali led the loyalists in Balqasah)"
+    assert standalone_question("And when?", [LEADER]) == "When did Shujaa al-Ali lead the loyalists in Balqasah?"
+    assert standalone_question("Why?", [COACH]) == "Why did Ilse Varga replace Tomas Berg as head coach?"
+    # A last turn that is no "who did it" question: the follow-up keeps its own word, with the turn beside it.
+    assert standalone_question("And why?", [("What is Balqasah?", "A village [1]")]) == "Why? (Balqasah)"
 
 
 def test_a_question_that_stands_alone_is_kept():
