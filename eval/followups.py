@@ -25,7 +25,10 @@ standalone question alone, and reports:
 - ``followup_rewrite_accuracy``: the share of follow-ups whose rewrite asks what their
   standalone question asks, by :func:`asks_the_same`;
 - ``followup_answer_agreement``: the share whose answer (short answer, or abstention) is the
-  standalone question's.
+  standalone question's;
+- ``followup_rewrite_accuracy_after_true_answers``: the rewriter alone, each follow-up rewritten
+  after the turns as generated (with their true answers) rather than after newsqa's answers: a
+  wrong or withheld first answer makes "When was that?" ask about the wrong person.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import json
 import random
 import re
 from collections import Counter, defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -165,9 +169,9 @@ def _conversation(row: dict, rng: random.Random) -> dict | None:
         subject = _person_subject(doc)
         if doc is first or subject is None or subject.text not in (name, surname):
             continue
-        asked = [e for e in doc.ents if e.start != subject.start and _in_place(doc, e)]
-        if asked:
-            later.append((doc, subject, asked[0]))
+        askable = [e for e in doc.ents if e.start != subject.start and _in_place(doc, e)]
+        if askable:
+            later.append((doc, subject, askable[0]))
     if later:
         options.append("pronoun")
     places = [e for e in first.ents if e.label_ in ("GPE", "LOC") and e.start > 0 and first[e.start - 1].lower_ == "in"]
@@ -188,14 +192,14 @@ def _conversation(row: dict, rng: random.Random) -> dict | None:
             continue
         if sum(e.label_ == entity.label_ for e in first.ents if e.start >= person.end) > 1:
             continue  # "What about X?" could mean either of two names of X's kind: no one standalone question
-        rivals = {
+        rival_names = {
             e.text
             for d in docs
             for e in d.ents
             if e.label_ == entity.label_ and _plain_name(e.text) and e.text not in question and e.text not in name
         }
-        if rivals:
-            swaps.append((entity, sorted(rivals)))
+        if rival_names:
+            swaps.append((entity, sorted(rival_names)))
     if swaps:
         options.append("what about")
     when = _when_question(first, person)
@@ -211,9 +215,9 @@ def _conversation(row: dict, rng: random.Random) -> dict | None:
             follow = _in_place(doc, entity, subject, pronoun)
             turns.append({"question": follow, "standalone": alone, "kind": "pronoun"})
     elif kind == "there":
-        place, asked = rng.choice(there)
-        follow = asked.replace(f"in {place}", "there", 1)
-        turns.append({"question": follow[0].upper() + follow[1:], "standalone": asked, "kind": "there"})
+        named, standalone = rng.choice(there)
+        follow = standalone.replace(f"in {named}", "there", 1)
+        turns.append({"question": follow[0].upper() + follow[1:], "standalone": standalone, "kind": "there"})
     elif kind == "what about":
         entity, rivals = rng.choice(swaps)
         rival = rng.choice(rivals)
@@ -238,7 +242,7 @@ def generate(corpus: Path, count: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
     rows = [r for r in read_corpus(corpus) if str(r.get("text") or "").strip()]
     rng.shuffle(rows)
-    conversations = []
+    conversations: list[dict] = []
     for row in rows:
         if len(conversations) >= count:
             break
@@ -251,21 +255,35 @@ def _said(result) -> str:
     return "(abstained)" if result.abstained else " ".join(content_terms(result.short_answer or result.text))
 
 
-def run(conversations: list[dict], settings) -> dict[str, Any]:
+def run(conversations: list[dict], settings, records: list[dict] | None = None) -> dict[str, Any]:
+    """Ask every conversation and its standalone questions; ``records`` receives one entry per follow-up."""
     from rag import answer
+    from rag.conversation import standalone_question
 
     by_kind: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    # The rewriter alone: each follow-up after the turns as generated (the true answer), not newsqa's.
+    on_gold: list[bool] = []
     for conversation in conversations:
         history: list[tuple[str, str]] = []
-        as_of = conversation["date"] or None
+        gold: list[tuple[str, str]] = []
+        # Asked the day the article came out, as its reader would have: the article is news then.
+        as_of = date.fromisoformat(conversation["date"][:10]) if conversation["date"] else None
         for turn in conversation["turns"]:
             result = answer(turn["question"], history=history, as_of=as_of, settings=settings)
             understood = result.understood_as or turn["question"]
             history.append((understood, result.text))
             if "standalone" not in turn:
+                gold.append((turn["question"], f"{turn['answer']} [1]"))
                 continue
+            on_gold.append(asks_the_same(standalone_question(turn["question"], gold), turn["standalone"]))
+            gold.append((turn["standalone"], ""))
             alone = answer(turn["standalone"], as_of=as_of, settings=settings)
-            by_kind[turn["kind"]].append((asks_the_same(understood, turn["standalone"]), _said(result) == _said(alone)))
+            outcome = (asks_the_same(understood, turn["standalone"]), _said(result) == _said(alone))
+            by_kind[turn["kind"]].append(outcome)
+            if records is not None:
+                records.append(
+                    {**turn, "understood_as": understood, "answer": _said(result), "standalone_answer": _said(alone)}
+                )
     every = [outcome for outcomes in by_kind.values() for outcome in outcomes]
     return {
         "conversations": len(conversations),
@@ -273,6 +291,7 @@ def run(conversations: list[dict], settings) -> dict[str, Any]:
         "followups": len(every),
         "followup_rewrite_accuracy": sum(r for r, _ in every) / len(every) if every else 0.0,
         "followup_answer_agreement": sum(a for _, a in every) / len(every) if every else 0.0,
+        "followup_rewrite_accuracy_after_true_answers": sum(on_gold) / len(on_gold) if on_gold else 0.0,
         "by_kind": {
             kind: {
                 "followups": len(outcomes),
@@ -296,6 +315,7 @@ def main() -> None:
     ask.add_argument("--conversations", type=Path, required=True)
     ask.add_argument("--data-dir", type=Path, required=True, help="an index holding the conversations' articles")
     ask.add_argument("--out", type=Path, required=True, help="folder for metrics.json")
+    ask.add_argument("--records", type=Path, help="also write each follow-up's rewrite and answers here")
     args = parser.parse_args()
     if args.command == "generate":
         conversations = generate(args.corpus, args.count, args.seed)
@@ -305,7 +325,10 @@ def main() -> None:
     from newsqa.settings import Settings
 
     conversations = [json.loads(line) for line in args.conversations.read_text().splitlines() if line.strip()]
-    metrics = run(conversations, Settings().with_data_dir(args.data_dir))
+    records: list[dict] = []
+    metrics = run(conversations, Settings().with_data_dir(args.data_dir), records)
+    if args.records:
+        args.records.write_text("".join(json.dumps(r) + "\n" for r in records))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps(metrics, indent=2))

@@ -70,6 +70,10 @@ class Fingerprints:
         return cls(articles, [titles.get(a, "") for a in articles], keys, signatures)
 
     @classmethod
+    def empty(cls) -> Fingerprints:
+        return cls.joined([])
+
+    @classmethod
     def joined(cls, parts: Iterable[Fingerprints]) -> Fingerprints:
         parts = list(parts)
         return cls(

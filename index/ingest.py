@@ -342,7 +342,7 @@ def remove(article_ids: list[str], settings: Settings) -> int:
         mark_dirty(store)
         store.delete(doomed)
         store.bump_generation()
-        update(store, before, [], Fingerprints.joined([]), doomed)
+        update(store, before, [], Fingerprints.empty(), doomed)
         # A removed feed entry is fetched again if its feed still lists it.
         FeedMemory(settings.store.data_dir).write({}, forgotten=article_ids)
     return len(doomed)

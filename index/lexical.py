@@ -308,7 +308,7 @@ class LexicalIndex:
             articles = {article_of(c.id) for c in part}
             segments.append(_Segment.build(_new_name(), part, copies.only(articles)))
             start = end
-        pairs = copy_pairs(copies, Fingerprints.joined([]), threshold)
+        pairs = copy_pairs(copies, Fingerprints.empty(), threshold)
         manifest = _Manifest([s.name for s in segments], {}, pairs, generation, threshold)
         return cls(segments, manifest)
 

@@ -7,7 +7,7 @@ question type stays the new question's own. The antecedent is looked for in the 
 only, the way people use follow-ups.
 
 Both the follow-up and the last question are parsed (spaCy, :mod:`rag.nlp`). The last turn
-offers referents of kinds (:data:`_KINDS`): people (a "who" question's answer first, then
+offers referents of five kinds: people (a "who" question's answer first, then
 the people the question names), places (the places it names, or a "where" answer), groups
 (plural noun phrases: "the loyalists"), events (a noun phrase of the question that is no
 name: "the warehouse fire"), and things. Outlets ("according to the Coastal Tribune", "the
@@ -51,7 +51,6 @@ _LEADING_PREPOSITION = re.compile(r"^(?:in|at|on|for|of|from|to|with|by)\s+", re
 _SHORT_ANSWER_WORDS = 6
 
 Kind = Literal["person", "place", "group", "event", "thing"]
-_KINDS: tuple[Kind, ...] = ("person", "place", "group", "event", "thing")
 # What each referring word can stand for, most likely first. "It" is an event before a thing: after "How
 # many were injured in the warehouse fire?", "Where did it start?" asks about the fire.
 _REFERS_TO: dict[str, tuple[Kind, ...]] = {
@@ -320,25 +319,32 @@ def _names(question: str) -> list[tuple[str, int, int]]:
 
 
 def _elliptical(rest: str, earlier_question: str) -> str:
-    """ "What about X?" after a question: that question, with X in place of the name of X's kind
-    (a place for a place, as spaCy labels them), else of its last name."""
+    """ "What about X?" after a question: that question with X in place of a name of X's kind: the last
+    name that X, put in its place, is labelled like (spaCy labels a name by its context: "Homs" alone
+    reads as a person, "in Homs" as a place); else the question's last name."""
     from rag import nlp
 
-    asked, earlier = nlp.parse([f"What about {rest}?", earlier_question])
-    kinds = {_ENTITY_KINDS.get(e.label_) for e in asked.ents} - {None}
-    same_kind = [e for e in earlier.ents if _ENTITY_KINDS.get(e.label_) in kinds]
-    if same_kind:
-        start, end = same_kind[-1].start_char, same_kind[-1].end_char
-    elif names := _names(earlier_question):
-        _, start, end = names[-1]
-    else:
+    earlier = nlp.parse([earlier_question])[0]
+    names = [(e.start_char, e.end_char, e.label_) for e in earlier.ents if e.label_ in _ENTITY_KINDS]
+    if not names:
+        names = [(start, end, "") for _, start, end in _names(earlier_question)]
+    if not names:
         return f"{earlier_question.rstrip('?. ')} ({rest})?"
-    replacement = rest
-    before = earlier_question[:start]
-    preposition = _LEADING_PREPOSITION.match(rest)
-    if preposition and before.rstrip().lower().endswith(preposition.group().strip().lower()):
-        replacement = rest[preposition.end() :]
-    return earlier_question[:start] + replacement + earlier_question[end:]
+
+    def put(start: int, end: int) -> str:
+        replacement = rest
+        preposition = _LEADING_PREPOSITION.match(rest)
+        if preposition and earlier_question[:start].rstrip().lower().endswith(preposition.group().strip().lower()):
+            replacement = rest[preposition.end() :]
+        return earlier_question[:start] + replacement + earlier_question[end:]
+
+    options = [put(start, end) for start, end, _ in names]
+    fitting = [
+        option
+        for option, doc, (start, _, label) in zip(options, nlp.parse(options), names)
+        if any(e.label_ == label and e.start_char == start for e in doc.ents)
+    ]
+    return fitting[-1] if fitting else options[-1]
 
 
 def standalone_question(question: str, turns: list[tuple[str, str]]) -> str:

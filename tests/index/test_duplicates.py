@@ -30,7 +30,7 @@ def test_copies_group_and_boilerplate_under_other_headlines_is_flagged():
     }
     titles = {"wire": "Dam bursts", "herald": "Dam bursts", "chess": "Chess", "page-a": "Flood", "page-b": "Budget"}
     fingerprints = Fingerprints.of(texts, titles)
-    groups = groups_of(fingerprints, copy_pairs(fingerprints, Fingerprints.joined([]), threshold=0.5))
+    groups = groups_of(fingerprints, copy_pairs(fingerprints, Fingerprints.empty(), threshold=0.5))
     assert groups.representative == {"herald": "herald", "wire": "herald", "page-a": "page-a", "page-b": "page-a"}
     assert groups.same_text_other_titles == [["page-a", "page-b"]]
     assert groups.members() == 4
@@ -47,8 +47,8 @@ def test_copies_found_one_article_at_a_time_make_the_groups_found_all_at_once():
     }
     titles = dict.fromkeys(texts, "News")
     everything = Fingerprints.of(texts, titles)
-    at_once = groups_of(everything, copy_pairs(everything, Fingerprints.joined([]), threshold=0.5))
-    seen, pairs = Fingerprints.joined([]), []
+    at_once = groups_of(everything, copy_pairs(everything, Fingerprints.empty(), threshold=0.5))
+    seen, pairs = Fingerprints.empty(), []
     for article in ["page-b", "chess", "wire", "page-a", "post", "herald"]:
         new = Fingerprints.of({article: texts[article]}, titles)
         # Each new article is compared with those already seen, never the seen ones with each other.
@@ -56,7 +56,7 @@ def test_copies_found_one_article_at_a_time_make_the_groups_found_all_at_once():
         seen = Fingerprints.joined([seen, new])
     assert groups_of(seen, pairs) == at_once
     assert set(at_once.representative) == {"wire", "herald", "post", "page-a", "page-b"}
-    assert sorted(pairs) == sorted(copy_pairs(everything, Fingerprints.joined([]), threshold=0.5))
+    assert sorted(pairs) == sorted(copy_pairs(everything, Fingerprints.empty(), threshold=0.5))
 
 
 def test_answers_read_one_copy_and_cite_the_other_outlets(settings, tmp_path):

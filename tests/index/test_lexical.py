@@ -18,7 +18,7 @@ WORDS = (
     "minister budget tax school teacher hospital nurse fire forest police border army talks ceasefire"
 ).split()
 QUERIES = ["port strike wage", "flood dam river river", "court judge minister", "ceasefire talks border army", "zebra"]
-NO_COPIES = Fingerprints.joined([])
+NO_COPIES = Fingerprints.empty()
 
 
 def _corpus(articles: int, seed: int = 7) -> list[LexicalChunk]:
