@@ -235,11 +235,16 @@ def _proposition(doc: Doc, wh: Token | None, answered: str) -> tuple[str, str, s
     else:
         subject_text = answered
     auxiliaries = [t for t in verb.children if t.dep_ in ("aux", "auxpass")]
-    rest = [t for t in doc if t.i > phrase[-1].i and not t.is_punct and t not in auxiliaries]
+    # The rest as written, commas and all (the reader reads "March 28, 1984" better than "March 28 1984").
+    rest = [t for t in doc if t.i > phrase[-1].i and t not in auxiliaries and not (t.is_punct and t.i == len(doc) - 1)]
     if auxiliaries:
-        return auxiliaries[0].text, subject_text, " ".join(t.text for t in rest)
+        return auxiliaries[0].text, subject_text, "".join(t.text_with_ws for t in rest)
     auxiliary = {"VBZ": "does", "VBP": "do"}.get(verb.tag_, "did")
-    return auxiliary, subject_text, " ".join(verb.lemma_ if t.i == verb.i else t.text for t in rest)
+    return (
+        auxiliary,
+        subject_text,
+        "".join(verb.lemma_ + verb.whitespace_ if t.i == verb.i else t.text_with_ws for t in rest),
+    )
 
 
 def _topic(question: str) -> str:
