@@ -2,6 +2,7 @@
 
     python -m eval.bench ingest --corpus ../shared/data/realtimeqa-dev/corpus.jsonl --limit 300
     python -m eval.bench update --corpus C --data-dir DIR
+    python -m eval.bench startup
     python -m eval.bench retrieval --corpus C --questions Q --data-dir DIR [--tutorial] [--answers]
 
 ``ingest`` compares newsqa's whole ingestion (parse, chunk, embed, Chroma, BM25) with
@@ -10,6 +11,10 @@ the embedding model's own encode throughput on exactly the texts newsqa embeds.
 ``update`` adds 1 and then 10 articles to a copy of the index in ``--data-dir`` and removes
 them, against rebuilding BM25 and the near-copy groups from the whole index (what every
 update cost before BM25 had segments), measured in the same run.
+
+``startup`` times a cold ``newsqa ask`` over the sample and a cold ``newsqa ui`` until it
+serves its page, against a cold ``python -c "import chromadb, spacy"`` (each the median of
+three fresh processes).
 
 ``retrieval`` compares article-level hit@5 and query latency of hybrid retrieval with
 dense-only and BM25-only over the same index, each also within the week before the
@@ -264,6 +269,78 @@ def bench_update(corpus: Path, data_dir: Path, sizes: list[int]) -> dict:
     return result
 
 
+_STARTUP_RUNS = 3
+_UI_WAIT_S = 120.0
+
+
+def _cold(command: list[str], env: dict[str, str]) -> float:
+    """Seconds for a fresh process to run ``command`` to its end (it must succeed)."""
+    import subprocess
+    import time
+
+    start = time.perf_counter()
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def _ui_ready(data_dir: Path, env: dict[str, str]) -> float:
+    """Seconds from launching ``newsqa ui`` until its page answers."""
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        ["newsqa", "ui", "--port", str(port), "--data-dir", str(data_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while time.perf_counter() - start < _UI_WAIT_S:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1):
+                    return time.perf_counter() - start
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"newsqa ui did not serve its page within {_UI_WAIT_S:.0f}s")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def bench_startup() -> dict:
+    import os
+    import sys
+
+    from index.samples import SAMPLE_QUESTIONS, sample_article
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "index"
+        ingest([sample_article()], Settings().with_data_dir(data_dir), source="sample", progress=False)
+        env = {**os.environ, "NEWSQA_STORE__DATA_DIR": str(data_dir)}
+        question = SAMPLE_QUESTIONS[0]
+        imports = [_cold([sys.executable, "-c", "import chromadb, spacy"], env) for _ in range(_STARTUP_RUNS)]
+        asks = [_cold(["newsqa", "ask", question], env) for _ in range(_STARTUP_RUNS)]
+        ui = [_ui_ready(data_dir, env) for _ in range(_STARTUP_RUNS)]
+    result = {
+        "imports_s": statistics.median(imports),
+        "ask_s": statistics.median(asks),
+        "ratio": statistics.median(asks) / statistics.median(imports),
+        "ui_ready_s": statistics.median(ui),
+        "runs": {"imports_s": imports, "ask_s": asks, "ui_ready_s": ui},
+    }
+    print(
+        f"cold `newsqa ask` {result['ask_s']:.1f}s against `import chromadb, spacy` {result['imports_s']:.1f}s "
+        f"(ratio {result['ratio']:.2f}; bar <= 3); `newsqa ui` serving after {result['ui_ready_s']:.1f}s (bar <= 15)"
+    )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -274,6 +351,7 @@ def main() -> None:
     p_update.add_argument("--corpus", type=Path, required=True, help="articles to add (the last of the file)")
     p_update.add_argument("--data-dir", type=Path, required=True, help="the index (copied; left unchanged)")
     p_update.add_argument("--sizes", default="1,10", help="articles per update (default 1,10)")
+    sub.add_parser("startup", help="cold `newsqa ask` and `newsqa ui` against importing chromadb and spaCy")
     p_retrieval = sub.add_parser("retrieval", help="hit@5 and latency of hybrid against its baselines")
     p_retrieval.add_argument("--corpus", type=Path, required=True)
     p_retrieval.add_argument("--questions", type=Path, required=True)
@@ -287,6 +365,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "ingest":
         result = bench_ingest(args.corpus, args.limit)
+    elif args.command == "startup":
+        result = bench_startup()
     elif args.command == "update":
         result = bench_update(args.corpus, args.data_dir, [int(n) for n in args.sizes.split(",")])
     else:
