@@ -119,6 +119,8 @@ def copy_pairs(new: Fingerprints, old: Fingerprints, threshold: float) -> list[t
 
     The cost grows with ``old`` only through sorting its band keys: no pair of old articles is looked at.
     """
+    if not new.articles:
+        return []  # an update that only removes: no band of the old articles needs sorting
     both = Fingerprints.joined([old, new])
     bands = _bands(both.signatures, threshold)
     first_new = len(old.articles)
@@ -136,8 +138,9 @@ def copy_pairs(new: Fingerprints, old: Fingerprints, threshold: float) -> list[t
     for a, b in sorted(candidates):
         similarity = np.count_nonzero(both.signatures[a] == both.signatures[b]) / PERMUTATIONS
         if similarity >= threshold:
-            pairs.append(tuple(sorted((both.articles[a], both.articles[b]))))
-    return pairs  # type: ignore[return-value]
+            low, high = sorted((both.articles[a], both.articles[b]))
+            pairs.append((low, high))
+    return pairs
 
 
 def groups_of(fingerprints: Fingerprints, pairs: Iterable[tuple[str, str]]) -> DuplicateGroups:

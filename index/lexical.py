@@ -124,12 +124,11 @@ class _Segment:
     @classmethod
     def _from_postings(cls, name, ids, sources, days, lengths, terms, term, doc, tf, copies) -> _Segment:
         """A segment from (term, doc, count) triples in any order; a (term, doc) pair given twice is summed."""
-        key = term * max(len(ids), 1) + doc
-        unique, where = np.unique(key, return_inverse=True)
+        width = max(len(ids), 1)  # a key per (term, doc): term * width + doc sorts by term, then doc
+        unique, where = np.unique(term * width + doc, return_inverse=True)
         counts = np.bincount(where, weights=tf, minlength=len(unique)).astype(np.int32)
-        columns = unique // max(len(ids), 1)
-        indptr = np.searchsorted(columns, np.arange(len(terms) + 1)).astype(np.int64)
-        docs = (unique % max(len(ids), 1)).astype(np.int32)
+        indptr = np.searchsorted(unique // width, np.arange(len(terms) + 1)).astype(np.int64)
+        docs = (unique % width).astype(np.int32)
         return cls(name, ids, sources, days, lengths, terms, indptr, docs, counts, copies)
 
     @classmethod
@@ -270,25 +269,26 @@ class LexicalIndex:
         self._manifest = manifest
         # The vector store's generation this index was built from (VectorStore.generation).
         self.generation = manifest.generation
+        # Where each segment's chunks sit among the live ones (-1: deleted).
         self._positions: list[np.ndarray] = []
-        live = 0
+        live: list[np.ndarray] = []  # each segment's live chunks
+        count = 0
         for segment in segments:
-            keep = np.ones(len(segment.ids), dtype=bool)
-            keep[manifest.deleted.get(segment.name, [])] = False
-            self._positions.append(np.where(keep, np.cumsum(keep) - 1 + live, -1))
-            live += int(keep.sum())
-        self.ids = [s.ids[i] for s, p in zip(segments, self._positions) for i in np.flatnonzero(p >= 0)]
+            keep = _kept(segment, manifest.deleted)
+            self._positions.append(np.where(keep, np.cumsum(keep) - 1 + count, -1))
+            live.append(np.flatnonzero(keep))
+            count += len(live[-1])
+        self.ids = [s.ids[i] for s, rows in zip(segments, live) for i in rows]
         self.article_ids = np.array([article_of(i) for i in self.ids], dtype=object)
-        self.sources = np.array(
-            [s.sources[i] for s, p in zip(segments, self._positions) for i in np.flatnonzero(p >= 0)], dtype=object
-        )
-        self.days = self._live("days", np.int64)
-        self._lengths = self._live("lengths", np.float32)
-        self._mean_length = float(self._lengths.mean()) if len(self._lengths) else 0.0
+        self.sources = np.array([s.sources[i] for s, rows in zip(segments, live) for i in rows], dtype=object)
 
-    def _live(self, attribute: str, dtype) -> np.ndarray:
-        parts = [np.asarray(getattr(s, attribute))[p >= 0] for s, p in zip(self._segments, self._positions)]
-        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+        def concatenated(attribute: str, dtype) -> np.ndarray:
+            parts = [np.asarray(getattr(s, attribute))[rows] for s, rows in zip(segments, live)]
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        self.days = concatenated("days", np.int64)
+        self._lengths = concatenated("lengths", np.float32)
+        self._mean_length = float(self._lengths.mean()) if len(self._lengths) else 0.0
 
     @classmethod
     def from_chunks(
@@ -351,7 +351,7 @@ class LexicalIndex:
             gone = [i for i, chunk in enumerate(segment.ids) if chunk in removed and position[i] >= 0]
             if gone:
                 deleted[segment.name] = sorted(deleted.get(segment.name, []) + gone)
-        still = {article_of(c) for c in self.ids if c not in removed}
+        still = {article for chunk, article in zip(self.ids, self.article_ids) if chunk not in removed}
         new_articles = {article_of(c.id) for c in added}
         if new_articles & still:
             return None
@@ -370,13 +370,8 @@ class LexicalIndex:
         segments = list(self._segments)
         deleted = dict(self._manifest.deleted)
 
-        def kept(segment: _Segment) -> np.ndarray:
-            keep = np.ones(len(segment.ids), dtype=bool)
-            keep[deleted.get(segment.name, [])] = False
-            return keep
-
         def rewrite(parts: list[_Segment]) -> _Segment:
-            merged = _Segment.merged(_new_name(), [(s, kept(s)) for s in parts])
+            merged = _Segment.merged(_new_name(), [(s, _kept(s, deleted)) for s in parts])
             for s in parts:
                 deleted.pop(s.name, None)
             return merged
@@ -384,7 +379,7 @@ class LexicalIndex:
         segments = [rewrite([s]) if len(deleted.get(s.name, [])) > PURGE_SHARE * len(s.ids) else s for s in segments]
         segments = [s for s in segments if len(s.ids)]
         while len(segments) >= 2:
-            older, newer = (int(kept(s).sum()) for s in segments[-2:])
+            older, newer = (int(_kept(s, deleted).sum()) for s in segments[-2:])
             if newer < MERGE_SHARE * older or older + newer > SEGMENT_CHUNKS:
                 break
             segments[-2:] = [rewrite(segments[-2:])]
@@ -493,6 +488,13 @@ class LexicalIndex:
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [LexicalHit(self.ids[d], float(scores[d]), int(self.days[d])) for d in top if scores[d] > 0]
+
+
+def _kept(segment: _Segment, deleted: dict[str, list[int]]) -> np.ndarray:
+    """Which of a segment's chunks are live."""
+    keep = np.ones(len(segment.ids), dtype=bool)
+    keep[deleted.get(segment.name, [])] = False
+    return keep
 
 
 def _new_name() -> str:
