@@ -111,18 +111,9 @@ def turns_of(history: History | None) -> list[tuple[str, str]]:
         ) from e
 
 
-def leans_on_conversation(question: str) -> bool:
-    """Whether a question needs the conversation: it continues one ("And where ...?", "What
-    about ...?", "Why?"), or has a referring word with no name before it in the question that it
-    could refer to ("Who arrested him?", "He then signed with which club?", but not "Where will
-    Novatek build its plant?")."""
-    if _CONTINUES.match(question) or _WHAT_ABOUT.match(question) or _BARE.match(question):
-        return True
-    if not _PRONOUN.search(question):
-        return False
-    from rag import nlp
-
-    doc = nlp.parse([question])[0]
+def _refers_outside(doc: Doc) -> bool:
+    """Whether a question has a referring word with no name before it that it could refer to ("Who
+    arrested him?", "He then signed with which club?", but not "Where will Novatek build its plant?")."""
     for token in doc:
         if _refers(token) and not any(t.pos_ == "PROPN" or t.ent_type_ for t in doc[: token.i]):
             return True
@@ -355,20 +346,28 @@ def _elliptical(rest: str, earlier_question: str) -> str:
 def standalone_question(question: str, turns: list[tuple[str, str]]) -> str:
     """The question a follow-up stands for in this conversation; a standalone question unchanged.
 
-    ``turns`` are (question, answer) pairs, oldest first; for a follow-up of a follow-up,
-    pass the standalone form of each earlier question.
+    A follow-up continues the conversation ("And where ...?", "What about ...?", "Why?") or has a
+    referring word with no name before it in the question. ``turns`` are (question, answer) pairs,
+    oldest first; for a follow-up of a follow-up, pass the standalone form of each earlier question.
     """
     from rag import nlp
 
-    if not turns or not leans_on_conversation(question):
+    if not turns:
         return question
     earlier_question, earlier_answer = turns[-1]
     elliptical = _WHAT_ABOUT.match(question)
     if elliptical:
         return _elliptical(elliptical.group("rest"), earlier_question)
     stripped = _CONTINUES.sub("", question, count=1)
+    # It continues the conversation ("And where ...?", "Why?"), or may lean on it through a pronoun.
+    continues = stripped != question or _BARE.match(question) is not None
+    if not continues and not _PRONOUN.search(question):
+        return question
+    # One parse tells whether the question leans on the conversation and serves to rewrite it.
+    doc = nlp.parse([stripped[:1].upper() + stripped[1:]])[0]
+    if not continues and not _refers_outside(doc):
+        return question
     turn = _last_turn(earlier_question, earlier_answer)
-    doc = nlp.parse([stripped[0].upper() + stripped[1:] if stripped else stripped])[0]
     about_it = _about_the_last_turn(doc, turn)
     if about_it is not None:
         return about_it
