@@ -27,8 +27,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -221,8 +228,6 @@ def _tutorial_baselines(corpus: Path, questions, embedder, dense: bool) -> dict:
 
 
 def bench_update(corpus: Path, data_dir: Path, sizes: list[int]) -> dict:
-    import shutil
-
     from index import remove
     from index.lexical import LexicalIndex, open_lexical
 
@@ -275,8 +280,6 @@ _UI_WAIT_S = 120.0
 
 def _cold(command: list[str], env: dict[str, str]) -> float:
     """Seconds for a fresh process to run ``command`` to its end (it must succeed)."""
-    import subprocess
-    import time
 
     start = time.perf_counter()
     subprocess.run(command, env=env, check=True, capture_output=True)
@@ -285,10 +288,6 @@ def _cold(command: list[str], env: dict[str, str]) -> float:
 
 def _ui_ready(data_dir: Path, env: dict[str, str]) -> float:
     """Seconds from launching ``newsqa ui`` until its page answers."""
-    import socket
-    import subprocess
-    import time
-    import urllib.request
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -314,9 +313,6 @@ def _ui_ready(data_dir: Path, env: dict[str, str]) -> float:
 
 
 def bench_startup() -> dict:
-    import os
-    import sys
-
     from index.samples import SAMPLE_QUESTIONS, sample_article
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.data import read_corpus
-from eval.generate import _FOLDED_PREPOSITIONS, WH_WORDS, _standalone
+from eval.generate import FOLDED_PREPOSITIONS, WH_WORDS, standalone_sentences
 from newsqa.text import content_terms
 
 # The question words, by which two questions ask for the same kind of thing.
@@ -80,7 +80,7 @@ def _in_place(doc, entity, subject=None, subject_text: str = "") -> str | None:
     if wh is None or entity.start == 0:
         return None
     start = entity.start
-    if start > 0 and doc[start - 1].lower_ in _FOLDED_PREPOSITIONS.get(wh, ()):
+    if start > 0 and doc[start - 1].lower_ in FOLDED_PREPOSITIONS.get(wh, ()):
         start -= 1
     if wh == "who":
         wh = "whom"
@@ -127,11 +127,26 @@ def _when_question(doc, subject) -> str | None:
     else:
         return None
     words = [verb.lemma_ if t.i == verb.i and not auxiliaries else t.text for t in rest]
-    return " ".join(["When", head, subject.text, *words]).replace(" ,", ",") + "?"
+    return _question_text(["When", head, subject.text, *words])
 
 
 def _question_text(words) -> str:
     return " ".join(words).replace(" ,", ",") + "?"
+
+
+def _who_question(sentence, person, entity=None, rival: str = "") -> str:
+    """The sentence asked as "Who …?" for the person who opens it, with ``entity`` (if given) replaced by
+    ``rival``."""
+    words = []
+    for token in sentence[person.end :]:
+        if token.is_punct and token.i == len(sentence) - 1:
+            continue
+        if entity is not None and entity.start <= token.i < entity.end:
+            if token.i == entity.start:
+                words.append(rival)
+            continue
+        words.append(token.text)
+    return _question_text(["Who", *words])
 
 
 def _plain_name(text: str) -> bool:
@@ -148,7 +163,7 @@ def _pronoun(text: str) -> str:
 def _conversation(row: dict, rng: random.Random) -> dict | None:
     from rag import nlp
 
-    docs = nlp.parse(_standalone(row)[:_SENTENCES_READ])
+    docs = nlp.parse(standalone_sentences(row)[:_SENTENCES_READ])
     openings = [
         (doc, subject) for doc in docs if len(doc) <= _OPENING_WORDS and (subject := _person_subject(doc)) is not None
     ]
@@ -158,9 +173,7 @@ def _conversation(row: dict, rng: random.Random) -> dict | None:
     first, person = rng.choice(openings)
     name = person.text
     surname = name.split()[-1]
-    question = _question_text(
-        ["Who", *(t.text for t in first[person.end :] if not (t.is_punct and t.i == len(first) - 1))]
-    )
+    question = _who_question(first, person)
     turns: list[dict] = [{"question": question, "answer": name}]
     options = []
     # Another sentence with the person as subject, asked about another of its entities.
@@ -221,16 +234,7 @@ def _conversation(row: dict, rng: random.Random) -> dict | None:
     elif kind == "what about":
         entity, rivals = rng.choice(swaps)
         rival = rng.choice(rivals)
-        alone = _question_text(
-            [
-                "Who",
-                *(
-                    rival if t.i == entity.start else t.text
-                    for t in first[person.end :]
-                    if not (entity.start < t.i < entity.end or (t.is_punct and t.i == len(first) - 1))
-                ),
-            ]
-        )
+        alone = _who_question(first, person, entity, rival)
         turns.append({"question": f"What about {rival}?", "standalone": alone, "kind": "what about"})
     else:
         turns.append({"question": rng.choice(_WHEN_FOLLOW_UPS), "standalone": when, "kind": "when"})

@@ -47,7 +47,7 @@ WH_WORDS = {
     "MONEY": "how much",
     "PERCENT": "what percentage",
 }
-_FOLDED_PREPOSITIONS = {"where": ("in", "at"), "when": ("on", "in")}
+FOLDED_PREPOSITIONS = {"where": ("in", "at"), "when": ("on", "in")}
 _SENTENCES_TRIED = 4
 _OPENING_SENTENCES = 5  # of each article, whose entities a conflict may swap in
 
@@ -73,20 +73,20 @@ def _spans(sentence: str) -> list[tuple[str, str, int, int]]:
     return spans
 
 
-def _standalone(row: dict) -> list[str]:
+def standalone_sentences(row: dict) -> list[str]:
     """The article's sentences long enough to stand alone and short enough to ask about."""
     return [s for s in segment(row["text"]) if MIN_WORDS <= len(s.split()) <= MAX_WORDS]
 
 
 def _parsed_sample(row: dict, rng: random.Random) -> list:
     """A few of the article's standalone sentences, drawn with ``rng`` and parsed by spaCy."""
-    sentences = _standalone(row)
+    sentences = standalone_sentences(row)
     return nlp.parse(rng.sample(sentences, min(len(sentences), _SENTENCES_TRIED)))
 
 
 def _cloze(row: dict, rng: random.Random) -> tuple[str, tuple[str, str, int, int]] | None:
     """A sentence of the article fit to stand alone, and one of its spans, drawn with ``rng``."""
-    candidates = [(s, spans) for s in _standalone(row) if (spans := _spans(s))]
+    candidates = [(s, spans) for s in standalone_sentences(row) if (spans := _spans(s))]
     if not candidates:
         return None
     sentence, spans = rng.choice(candidates)
@@ -127,7 +127,7 @@ def wh_question(doc) -> tuple[str, str] | None:
             continue
         start, text = ent.start, doc.text
         before = doc[start - 1] if start > 0 else None
-        if before is not None and before.lower_ in _FOLDED_PREPOSITIONS.get(wh, ()):
+        if before is not None and before.lower_ in FOLDED_PREPOSITIONS.get(wh, ()):
             start -= 1
         rest = text[ent.end_char :].strip().rstrip(".!?;:")
         if start == 0 and ent.root.dep_ in ("nsubj", "nsubjpass"):
