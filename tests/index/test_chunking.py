@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from index.chunking import chunk_text
+import random
+
+from index.chunking import _splitter, chunk_text
 
 
 def test_chunks_carry_their_spans_and_end_on_sentences():
@@ -28,3 +30,27 @@ def test_paragraphs_are_preferred_boundaries():
         "First paragraph is short.",
         "Second paragraph is also short.",
     ]
+
+
+def _numbered_twin(text: str) -> str:
+    """The text with each letter (capitals aside, which sentence ends look at) made unique."""
+    return "".join(chr(0x20000 + i) if c.isalpha() and not "A" <= c <= "Z" else c for i, c in enumerate(text))
+
+
+def test_a_text_that_repeats_itself_gets_each_chunk_where_it_lies():
+    # A chant, a table of like rows: every chunk occurs many times in the article. Its
+    # true place is where the same split of a twin whose letters are all unique puts it.
+    rng = random.Random(7)
+    parts = ["We will", "not be moved.", "Go,", "Rovers!", "\n\n", "1.", "(b)", "é", "“Ça", "\n", "?"]
+    for _ in range(60):
+        unit = " ".join(rng.choice(parts) for _ in range(rng.randint(1, 5))) + rng.choice([" ", "  ", "\n"])
+        text = unit * rng.randint(20, 150)
+        size, overlap = rng.choice([(200, 0), (200, 50), (400, 199), (1000, 200)])
+        chunks = chunk_text(text, size, overlap)
+        twin = _numbered_twin(text)
+        places, cursor = [], 0
+        for piece in _splitter(size, overlap).split_text(twin):
+            cursor = twin.index(piece, cursor)
+            places.append((cursor, cursor + len(piece)))
+        assert [(c.start, c.end) for c in chunks] == places, repr(unit)
+        assert all(text[c.start : c.end] == c.text for c in chunks)
