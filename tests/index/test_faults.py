@@ -160,6 +160,64 @@ def test_a_read_only_folder_gives_one_line_that_says_so(settings, tmpfs, monkeyp
     assert _run(settings, "ask", QUESTION).stdout.startswith("Shujaa al-Ali [1]")
 
 
+_LONG_LIVED = """
+import sys
+from index import ingest, remove
+from newsqa.settings import Settings
+from rag import answer
+
+settings = Settings()
+for command in sys.stdin:
+    try:
+        if command.startswith("ask"):
+            print(answer(command[4:].strip(), settings=settings).short_answer, flush=True)
+        elif command.startswith("ingest"):
+            print(ingest([command[7:].strip()], settings, progress=False).added, flush=True)
+        else:
+            print(remove([command[7:].strip()], settings), flush=True)
+    except Exception as e:
+        print(f"{type(e).__name__}: {e}", flush=True)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv")
+def test_a_folder_turned_read_only_under_a_running_process_is_named_read_only(settings, tmp_path):
+    # A UI or a `watch` has the index open when its folder stops being writable (a disk
+    # remounted, a permission changed). Root writes anywhere, so the process runs without
+    # the capability to override file permissions; the folder then loses its write bits.
+    ingest([sample_article()], settings, source="sample", progress=False)
+    story = tmp_path / "bridge.txt"
+    story.write_text("Bridge opens\n\nMayor Ilse Varga opened the Lund bridge on Monday.\n")
+    bound = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    process = subprocess.Popen(
+        [*bound, sys.executable, "-c", _LONG_LIVED],
+        env=environment | {"NEWSQA_STORE__DATA_DIR": str(settings.store.data_dir)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+    def said(command: str) -> str:
+        process.stdin.write(command + "\n")
+        process.stdin.flush()
+        return process.stdout.readline().strip()
+
+    try:
+        assert said(f"ask {QUESTION}") == "Shujaa al-Ali"
+        subprocess.run(["chmod", "-R", "a-w", str(settings.store.data_dir)], check=True)
+        for command in (f"ingest {story}", "remove syria-balqasah-clashes"):
+            reply = said(command)
+            assert reply.startswith("IndexUnavailableError: index folder"), reply
+            assert "cannot be written (read-only, or another user's)" in reply and "aside" not in reply
+        assert said(f"ask {QUESTION}") == "Shujaa al-Ali"
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
+        subprocess.run(["chmod", "-R", "u+w", str(settings.store.data_dir)], check=True)
+    assert answer(QUESTION, settings=settings).short_answer == "Shujaa al-Ali"
+
+
 def test_a_damaged_database_is_named_as_damaged(settings):
     ingest([sample_article()], settings, source="sample", progress=False)
     (settings.store.data_dir / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
