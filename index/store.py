@@ -106,18 +106,25 @@ def storage_error(error: BaseException, where: str) -> IndexUnavailableError | N
         )
     if any(words in text for words in _DAMAGED) or _is_panic(error):
         return IndexUnavailableError(
-            f"index folder {where} is damaged ({type(error).__name__}: {error}); move it aside and ingest again"
+            f"index folder {where} is damaged ({_legible(error)}); move it aside and ingest again"
         )
     return None
 
 
-def _wait_until_writable(database: Path, seconds: float, busy: str) -> None:
-    """Wait up to ``seconds`` for the SQLite database Chroma opens to take a write, else
-    IndexUnavailableError(``busy``).
+def _legible(error: BaseException) -> str:
+    """An error's text for one line: a damaged database's messages carry its damaged bytes."""
+    return "".join(c if c.isprintable() else "?" for c in f"{type(error).__name__}: {error}")
 
-    A process stopped in the middle of a Chroma write keeps the database locked, and
-    Chroma's own open then waits for ever, holding the interpreter; SQLite's busy timeout
-    lets this check give up and say so instead.
+
+def _check_before_opening(database: Path, seconds: float, busy: str) -> None:
+    """Read the SQLite database Chroma opens, and wait up to ``seconds`` for it to take a write.
+
+    Raises IndexUnavailableError(``busy``) while it stays locked: a process stopped in the
+    middle of a Chroma write keeps the database locked, and Chroma's own open then waits
+    for ever, holding the interpreter; SQLite's busy timeout lets this check give up.
+    Raises IndexUnavailableError naming the damage when the schema cannot be read: Chroma's
+    Rust core builds its error from the damaged bytes, fails to decode them and aborts the
+    whole process (a panic while unwinding a panic), so no handler of its errors can run.
     """
     if not database.exists():
         return
@@ -126,15 +133,21 @@ def _wait_until_writable(database: Path, seconds: float, busy: str) -> None:
     try:
         connection = sqlite3.connect(database, timeout=seconds, isolation_level=None)
         try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # parses the schema
             connection.execute("BEGIN IMMEDIATE")
             connection.execute("ROLLBACK")
         finally:
             connection.close()
     except sqlite3.OperationalError as e:
-        # Anything but a lock (a full disk, a read-only file) is for Chroma's open to meet:
-        # reading may still work, and its own error is classified like any other.
+        # A lock means waiting; anything else (a full disk, a read-only file) is for Chroma's
+        # open to meet: reading may still work, and its own error is classified like any other.
         if "locked" in str(e).lower() or "busy" in str(e).lower():
             raise IndexUnavailableError(busy) from e
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
+        raise IndexUnavailableError(
+            f"index folder {database.parent} is damaged (its database cannot be read: {_legible(e)}); "
+            "move it aside and ingest again"
+        ) from e
 
 
 def database_file(settings: Settings) -> Path:
@@ -167,14 +180,13 @@ def _client(settings: Settings, *, create: bool):
     )
     try:
         path.mkdir(parents=True, exist_ok=True)
-        _wait_until_writable(database_file(settings), store.open_timeout_s, busy)
+        _check_before_opening(database_file(settings), store.open_timeout_s, busy)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except IndexUnavailableError:
         raise
     except chroma_failures() as e:
         raise storage_error(e, str(path)) or IndexUnavailableError(
-            f"index folder {path} cannot be opened ({type(e).__name__}: {e}); if it is damaged, "
-            "move it aside and ingest again"
+            f"index folder {path} cannot be opened ({_legible(e)}); if it is damaged, move it aside and ingest again"
         ) from e
 
 
@@ -246,7 +258,7 @@ class VectorStore:
                     f"no index named {name!r} in {self.location}; run `newsqa ingest PATH` first"
                 ) from e
             raise IndexUnavailableError(
-                f"index {name!r} in {self.location} cannot be opened ({type(e).__name__}: {e}); "
+                f"index {name!r} in {self.location} cannot be opened ({_legible(e)}); "
                 "if it is corrupt, move the folder aside and ingest again"
             ) from e
         recorded = (self._collection.metadata or {}).get("embedding_model")

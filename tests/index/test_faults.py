@@ -223,4 +223,27 @@ def test_a_damaged_database_is_named_as_damaged(settings):
     (settings.store.data_dir / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
     for command in (["ask", QUESTION], ["stats"]):
         line = _one_line(_run(settings, *command))
-        assert "is damaged (DatabaseError: file is not a database); move it aside and ingest again" in line
+        assert "is damaged (its database cannot be read: DatabaseError: file is not a database); move it aside" in line
+
+
+def test_a_damaged_schema_is_named_as_damaged_instead_of_aborting_the_process(settings):
+    # A table's name turned to bytes that are no UTF-8 and its definition unreadable:
+    # SQLite's error quotes the name, Chroma's Rust core cannot decode the error it builds
+    # from it and aborts the interpreter (SIGABRT, no handler runs). Every copy of the
+    # record is damaged, the live one and any the file keeps in free space.
+    ingest([sample_article()], settings, source="sample", progress=False)
+    database = settings.store.data_dir / "chroma" / "chroma.sqlite3"
+    data = bytearray(database.read_bytes())
+    record = b"tablesegment_metadatasegment_metadata"
+    at = data.find(record)
+    assert at >= 0
+    while at >= 0:
+        data[at + len(b"tablesegm")] = 0xA4
+        definition = data.find(b"CREATE TABLE segment_metadata", at)
+        data[definition + len(b"CREATE TABL")] = ord("F")
+        at = data.find(record, at + 1)
+    database.write_bytes(bytes(data))
+    for command in (["ask", QUESTION], ["stats"], ["remove", "syria-balqasah-clashes"]):
+        line = _one_line(_run(settings, *command))
+        assert "is damaged (its database cannot be read" in line and line.endswith("move it aside and ingest again")
+        assert line.isprintable(), line
