@@ -452,26 +452,35 @@ class LexicalIndex:
             keep &= ~np.isin(self.article_ids, list(filters.exclude_articles))
         return keep.astype(np.float32)
 
+    def _live_postings(self, term: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Where ``term`` occurs among the live chunks, and how often, per segment that holds it."""
+        hits = []
+        for segment, position in zip(self._segments, self._positions):
+            postings = segment.postings(term)
+            if postings is None:
+                continue
+            docs, tf = postings
+            where = position[docs]
+            alive = where >= 0
+            hits.append((where[alive], np.asarray(tf)[alive]))
+        return hits
+
+    def _idf(self, df: int) -> float:
+        return math.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))
+
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """BM25's inverse document frequency of each term; a term no live chunk holds gets the highest."""
+        return {term: self._idf(sum(len(where) for where, _ in self._live_postings(term))) for term in set(terms)}
+
     def scores(self, terms: Iterable[str]) -> np.ndarray:
         """Each live chunk's BM25 score for these query terms (a term given twice counts twice)."""
         scores = np.zeros(len(self.ids), dtype=np.float32)
-        found: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-        for term in set(terms):
-            for segment, position in zip(self._segments, self._positions):
-                postings = segment.postings(term)
-                if postings is None:
-                    continue
-                docs, tf = postings
-                where = position[docs]
-                alive = where >= 0
-                found.setdefault(term, []).append((where[alive], np.asarray(tf)[alive]))
-        n = len(self.ids)
         for term, count in Counter(terms).items():
-            hits = found.get(term, [])
+            hits = self._live_postings(term)
             df = sum(len(where) for where, _ in hits)
             if not df:
                 continue
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            idf = self._idf(df)
             for where, tf in hits:
                 norm = K1 * (1 - B + B * self._lengths[where] / self._mean_length)
                 scores[where] += count * idf * tf / (tf + norm)

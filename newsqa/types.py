@@ -192,3 +192,49 @@ class Answer(BaseModel):
         default=None, description="The day the question was asked about; nothing later was read."
     )
     time_range: TimeRange | None = Field(default=None, description="How the question's time words were read.")
+
+
+class TimelineEntry(BaseModel):
+    """One article's line in a timeline: its most informative sentence about the topic."""
+
+    published: str = Field(description="The article's day, YYYY-MM-DD; empty when undated.")
+    text: str = Field(description="The sentence, then what changed since an earlier line, with its [n].")
+    citation: Citation = Field(description="The sentence, quoted exactly; its number is the line's.")
+    outlets: list[str] = Field(description="The article's outlet, then those that ran a near-copy of it.")
+    earlier: list[Citation] = Field(
+        default_factory=list, description="Earlier lines whose figure for the same thing this line changes."
+    )
+
+
+class Timeline(BaseModel):
+    """A story's development: one line per article about ``topic``, in order of publication."""
+
+    topic: str
+    entries: list[TimelineEntry] = Field(default_factory=list)
+    as_of: date | None = Field(default=None, description="Nothing published after this day was read.")
+    filters: Filters = Field(default_factory=Filters)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def citations(self) -> list[Citation]:
+        """Every sentence cited: each line's, then the earlier sentences a changed figure cites."""
+        cited = {c.number: c for entry in self.entries for c in (entry.citation, *entry.earlier)}
+        return [cited[number] for number in sorted(cited)]
+
+    def days(self) -> list[tuple[str, list[TimelineEntry]]]:
+        """The entries grouped by day, in order; undated ones last, under ""."""
+        grouped: dict[str, list[TimelineEntry]] = {}
+        for entry in self.entries:
+            grouped.setdefault(entry.published, []).append(entry)
+        return list(grouped.items())
+
+    def render(self) -> str:
+        """The timeline as text: a heading per day, then each line with its [n] and outlets."""
+        if not self.entries:
+            return f"No indexed article is about “{self.topic}”."
+        blocks = []
+        for day, entries in self.days():
+            lines = [day or "Undated"]
+            lines += [f"  {entry.text} [{entry.citation.number}] ({', '.join(entry.outlets)})" for entry in entries]
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)

@@ -17,19 +17,32 @@ LLM's answer, its citations verified), ``nlp`` (sentences, spans, spaCy, languag
 
 from typing import TYPE_CHECKING
 
-from newsqa.types import Answer, Citation, Filters, Stage
+from newsqa.types import Answer, Citation, Filters, Stage, Timeline, TimelineEntry
 
 if TYPE_CHECKING:
-    from rag.pipeline import answer, answer_stream, warm_up
+    from rag.pipeline import answer, answer_stream, timeline, warm_up
     from rag.response import Response
 
-__all__ = ["Answer", "Citation", "Filters", "Response", "Stage", "answer", "answer_stream", "warm_up"]
+__all__ = [
+    "Answer",
+    "Citation",
+    "Filters",
+    "Response",
+    "Stage",
+    "Timeline",
+    "TimelineEntry",
+    "answer",
+    "answer_stream",
+    "timeline",
+    "warm_up",
+]
 # Where each name is defined: imported on first use, so that `import rag` (and a command line
 # that only parses its arguments) does not load LangChain and the engines.
 _LAZY = {
     "answer": "rag.pipeline",
     "answer_stream": "rag.pipeline",
     "warm_up": "rag.pipeline",
+    "timeline": "rag.pipeline",
     "Response": "rag.response",
 }
 

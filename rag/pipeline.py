@@ -20,8 +20,9 @@ from pydantic import ValidationError
 from newsqa.dates import end_of_day
 from newsqa.errors import InputError
 from newsqa.settings import Settings
+from newsqa.text import content_terms
 from newsqa.timing import Timer, timed
-from newsqa.types import Answer, Filters, Query, Stage
+from newsqa.types import Answer, Filters, Query, Stage, Timeline
 from rag import nlp
 from rag.conversation import History, turns_of
 from rag.nlp.language import language_mismatch
@@ -29,6 +30,7 @@ from rag.policy import policy_for
 from rag.response import Response, build_answer
 from rag.retrieval.retriever import Index, build_retriever, is_open, open_index
 from rag.retrieval.when import resolve_time
+from rag.timelines import PASSAGES, build_timeline, timeline_topic
 
 # Copies of one story are folded into one passage: fetch this many times k to still fill k.
 _COPIES_HEADROOM = 3
@@ -131,6 +133,20 @@ def _steps(
     policy = policy_for(index.embedder, settings)
     plan = policy.plan(question, turns_of(history))
     moment = _moment(as_of)
+    topic = timeline_topic(plan.search_text)
+    if topic:
+        story = _timeline(index, topic, chosen_filters, moment, settings)
+        text = story.render()
+        yield text
+        return Answer(
+            question=question,
+            understood_as=plan.search_text if plan.search_text != question else None,
+            text=text,
+            abstained=not story.entries,
+            citations=story.citations,
+            timings_ms={**story.timings_ms, "total": round(total.ms, 2)},
+            as_of=moment.date(),
+        )
     time_range = resolve_time(question, moment.date())
     timings: dict[str, float] = {}
     chain = retrieval_chain(
@@ -200,3 +216,50 @@ def answer(
     filters, and :class:`newsqa.errors.IndexUnavailableError` when there is no index yet.
     """
     return answer_stream(question, k=k, filters=filters, history=history, as_of=as_of, settings=settings).answer()
+
+
+def _timeline(index: Index, topic: str, filters: Filters, moment: datetime, settings: Settings) -> Timeline:
+    timings: dict[str, float] = {}
+    chain = retrieval_chain(index, settings, k=PASSAGES, timings=timings, filters=filters, as_of=moment)
+    passages = chain.invoke(topic)["passages"]
+    with timed(timings, "timeline"):
+        weights = index.lexical.current().idf(content_terms(topic))
+        entries = build_timeline(topic, passages, weights)
+    return Timeline(
+        topic=topic,
+        entries=entries,
+        as_of=moment.date(),
+        filters=filters,
+        timings_ms={name: round(ms, 2) for name, ms in timings.items()},
+    )
+
+
+def timeline(
+    topic: str,
+    *,
+    since: date | str | None = None,
+    until: date | str | None = None,
+    as_of: date | datetime | None = None,
+    filters: Filters | dict | None = None,
+    settings: Settings | None = None,
+) -> Timeline:
+    """How the story of ``topic`` developed in the indexed articles, each line cited to its sentence.
+
+    The articles about the topic (near-copies folded into one line naming every outlet),
+    each represented by its sentence that tells most about the topic, in order of
+    publication and grouped by day (``Timeline.days()``; ``Timeline.render()`` gives text).
+    A line whose figure for something differs from an earlier line's says so and cites
+    both. ``since``/``until`` bound the published days (inclusive), ``filters`` takes
+    ``sources`` and the rest as :func:`answer` does, and ``as_of`` reads only what was
+    published by that day. A question such as "How has the Balqasah fighting developed?"
+    put to :func:`answer` is answered with the timeline of its topic.
+    Raises :class:`newsqa.errors.InputError` for an empty topic or unusable dates.
+    """
+    settings = settings or Settings()
+    topic = _validate(topic, settings)
+    chosen = Filters.parse(filters)
+    if since or until:
+        chosen = Filters.parse({**chosen.model_dump(), "since": since or chosen.since, "until": until or chosen.until})
+    index = open_index(settings)
+    index.check_sources(chosen)
+    return _timeline(index, topic, chosen, _moment(as_of), settings)

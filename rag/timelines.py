@@ -1,0 +1,208 @@
+"""Timelines: how a story developed, one cited sentence per article, in order of publication.
+
+:func:`build_timeline` takes the passages retrieved for a topic (near-copies already folded
+into one passage naming every outlet, by ``Index.distinct``) and keeps the articles about
+the topic: those whose retrieved text holds most of the topic's weight, each word weighted
+by its BM25 inverse document frequency, so that "Balqasah" counts for more than "fighting".
+Each kept article is represented by its sentence that holds most of that weight, a figure
+or a name breaking ties toward the informative; the most relevant articles make the
+timeline, in order of publication. Where a later line gives another figure for the thing an
+earlier line counted ("four security personnel" → "six security personnel"), it says so
+and cites both. :func:`timeline_topic` tells a question that asks for a timeline ("How has
+the Balqasah fighting developed?") and returns its topic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from newsqa.text import content_terms
+from newsqa.types import Citation, Passage, TimelineEntry
+from rag import nlp
+from rag.nlp.sentences import Sentence, cite, split_sentences
+
+# An article is about the topic when its retrieved text holds at least this share of the
+# topic's weight: with a rare name and a common noun ("Balqasah fighting"), the name alone
+# passes and the noun alone does not.
+ARTICLE_SHARE = 0.6
+# A sentence represents its article only if it holds some of the topic's weight.
+SENTENCE_SHARE = 0.2
+# Fewer words than this are a caption, a quiz option or a dateline, not a line of the story.
+SENTENCE_WORDS = 6
+# Between sentences holding as much of the topic, one with a figure or a name tells more.
+FACT_BONUS = 0.15
+# A timeline longer than this is read no more than a search result page.
+MOST_ENTRIES = 12
+# Passages retrieved for a topic: a story told by a dozen articles, two passages each, with room.
+PASSAGES = 50
+
+_FACT_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "PERSON", "ORG", "GPE"}
+# Counts written as words, as news writes the small ones.
+_NUMBER_WORDS = {
+    word: value
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+_DIGITS = re.compile(r"^\d[\d,]*(\.\d+)?$")
+# A sentence that may count something: a digit or a number word.
+_COUNT = re.compile(r"\d|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+
+# "How has X developed?", "How did X unfold?", "the timeline of X", "What happened in X over time?"
+_TIMELINE_QUESTIONS = [
+    re.compile(
+        r"^how (?:has|have|did) (?P<topic>.+?) (?:develop|developed|evolve|evolved|unfold|unfolded|progress|"
+        r"progressed|change|changed)(?: over time| since .+)?\??$",
+        re.I,
+    ),
+    re.compile(r"^(?:what is |give me |show me )?(?:the )?timeline (?:of|for) (?P<topic>.+?)\??$", re.I),
+    re.compile(r"^what (?:has )?happened (?:with|in|to) (?P<topic>.+?) over time\??$", re.I),
+]
+
+
+def timeline_topic(question: str) -> str | None:
+    """The topic of a question that asks how a story developed; None for any other question."""
+    for pattern in _TIMELINE_QUESTIONS:
+        found = pattern.match(question.strip())
+        if found:
+            return found.group("topic").strip()
+    return None
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """A sentence of an article and what it counts, by the counted word's lemma."""
+
+    sentence: Sentence
+    figures: dict[str, float]
+
+
+@dataclass(frozen=True)
+class _Line:
+    sentence: Sentence
+    relevance: float
+    day: str  # YYYY-MM-DD, or empty when undated
+    counted: tuple[_Counted, ...]  # the article's sentences that count something, the line's own first
+
+
+def _share(terms: set[str], weights: dict[str, float]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+
+
+def _sentences(passages: list[Passage]) -> list[Sentence]:
+    """The article's sentences in its retrieved passages, each once (neighbouring chunks overlap)."""
+    seen: set[tuple[int, int]] = set()
+    found = []
+    for passage in sorted(passages, key=lambda p: p.start):
+        for sentence in split_sentences(passage):
+            if (sentence.start, sentence.end) not in seen and len(sentence.text.split()) >= SENTENCE_WORDS:
+                seen.add((sentence.start, sentence.end))
+                found.append(sentence)
+    return found
+
+
+def _best_line(passages: list[Passage], weights: dict[str, float]) -> _Line | None:
+    """The article's sentence that tells most about the topic, if the article is about it."""
+    article_terms = set(content_terms(passages[0].title + " " + " ".join(p.text for p in passages)))
+    article_share = _share(article_terms, weights)
+    if article_share < ARTICLE_SHARE:
+        return None
+    sentences = _sentences(passages)
+    shares = [_share(set(content_terms(s.text)), weights) for s in sentences]
+    # Parsed: the sentences that may represent the article, and those that may count something.
+    read = [
+        i for i, (s, share) in enumerate(zip(sentences, shares)) if share >= SENTENCE_SHARE or _COUNT.search(s.text)
+    ]
+    docs = dict(zip(read, nlp.parse([sentences[i].text for i in read])))
+    candidates = [i for i in read if shares[i] >= SENTENCE_SHARE]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda i: (shares[i] + FACT_BONUS * _tells_a_fact(docs[i]), -i))
+    counted = [_Counted(sentences[i], _figures(docs[i])) for i in sorted(read, key=lambda i: i != best)]
+    return _Line(
+        sentences[best],
+        article_share + shares[best],
+        (passages[0].published or "")[:10],
+        tuple(c for c in counted if c.figures or c.sentence is sentences[best]),
+    )
+
+
+def _tells_a_fact(doc) -> bool:
+    return any(entity.label_ in _FACT_LABELS for entity in doc.ents)
+
+
+def _figures(doc) -> dict[str, float]:
+    """What the sentence counts, by the counted word's lemma: "four security personnel" → {"personnel": 4}."""
+    figures = {}
+    for token in doc:
+        if token.dep_ != "nummod" or token.head.pos_ not in ("NOUN", "PROPN"):
+            continue
+        text = token.text.lower()
+        if _DIGITS.match(text):
+            figures[token.head.lemma_.lower()] = float(text.replace(",", ""))
+        elif text in _NUMBER_WORDS:
+            figures[token.head.lemma_.lower()] = float(_NUMBER_WORDS[text])
+    return figures
+
+
+def _last_count(lines: list[_Line], counted: str) -> tuple[int, _Counted] | None:
+    """The latest of these lines' articles to count ``counted``, and its sentence that does."""
+    for where in reversed(range(len(lines))):
+        for sentence in lines[where].counted:
+            if counted in sentence.figures:
+                return where, sentence
+    return None
+
+
+def _changes(lines: list[_Line], citations: list[Citation]) -> list[tuple[str, list[Citation]]]:
+    """For each line (in timeline order), what its figures change from earlier articles, and the sentences cited.
+
+    An earlier article's count may lie in a sentence that is not its line: it is cited
+    too, numbered after the lines.
+    """
+    cited = {(c.article_id, c.start): c for c in citations}
+    notes = []
+    for i, line in enumerate(lines):
+        said, earlier = [], []
+        for counted, value in line.counted[0].figures.items():
+            found = _last_count(lines[:i], counted)
+            if found is None or found[1].figures[counted] == value:
+                continue
+            where, sentence = found
+            key = (sentence.sentence.passage.article_id, sentence.sentence.start)
+            if key not in cited:
+                cited[key] = cite(len(cited) + 1, sentence.sentence, 1.0)
+            before = sentence.figures[counted]
+            when = "" if lines[where].day == line.day else f" on {lines[where].day}"
+            said.append(f"{counted}: {'up' if value > before else 'down'} from {before:g}{when} [{cited[key].number}]")
+            earlier.append(cited[key])
+        notes.append(("; ".join(said), earlier))
+    return notes
+
+
+def build_timeline(topic: str, passages: list[Passage], weights: dict[str, float]) -> list[TimelineEntry]:
+    """The timeline of ``topic`` from its retrieved ``passages``; ``weights`` are its terms' IDF."""
+    by_article: dict[str, list[Passage]] = {}
+    for passage in passages:
+        by_article.setdefault(passage.article_id, []).append(passage)
+    lines = [line for line in (_best_line(group, weights) for group in by_article.values()) if line]
+    lines = sorted(lines, key=lambda line: -line.relevance)[:MOST_ENTRIES]
+    # Undated articles last; one day's lines in the order their articles were found relevant.
+    lines = sorted(lines, key=lambda line: (not line.day, line.day))
+    citations = [cite(n, line.sentence, min(1.0, line.relevance / 2)) for n, line in enumerate(lines, start=1)]
+    entries = []
+    for line, citation, (note, earlier) in zip(lines, citations, _changes(lines, citations)):
+        passage = line.sentence.passage
+        entries.append(
+            TimelineEntry(
+                published=line.day,
+                text=f"{citation.quote} ({note})" if note else citation.quote,
+                citation=citation,
+                outlets=[passage.source, *passage.also_reported_by],
+                earlier=earlier,
+            )
+        )
+    return entries

@@ -1,0 +1,151 @@
+"""Timelines over a story told by several dated articles of two outlets, on the real index and model."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from index import ingest
+from newsqa.errors import InputError
+from rag import answer, timeline
+from rag.timelines import timeline_topic
+
+TOPIC = "Harbor Street warehouse fire"
+FIRST = (
+    "A fire broke out late on Sunday at a storage warehouse on Harbor Street in Port Anselm, the city fire "
+    "service said. Two firefighters were injured while fighting the blaze, which sent black smoke over the "
+    "harbour. Residents of nearby streets were told to keep their windows closed."
+)
+STORY = [
+    ("fire-1", "Coastal Tribune", "2025-03-03", "Fire breaks out at Harbor Street warehouse", FIRST),
+    # A near-copy run by another outlet: one line naming both.
+    ("fire-1-valley", "Valley Post", "2025-03-03", "Fire breaks out at Harbor Street warehouse", FIRST),
+    (
+        "fire-2",
+        "Coastal Tribune",
+        "2025-03-05",
+        "Harbor Street fire: more firefighters hurt",
+        "Four firefighters were injured in the Harbor Street warehouse fire, the fire service said on Tuesday, "
+        "correcting its first count. Investigators have not yet found what caused the blaze in Port Anselm.",
+    ),
+    (
+        "fire-3",
+        "Valley Post",
+        "2025-03-10",
+        "New fire station for Harbor Street",
+        "Port Anselm's council will build a new fire station near Harbor Street after last week's warehouse "
+        "fire, the mayor said on Monday. The station will cost 3 million euros and open next year.",
+    ),
+    # Other stories, one sharing a word of the topic.
+    (
+        "elm-bakery",
+        "Valley Post",
+        "2025-03-04",
+        "Bakery fire in Lund",
+        "A small fire at a bakery on Elm Road in Lund was put out within minutes, and nobody was hurt, "
+        "the owner said. The bakery will open again on Friday.",
+    ),
+    (
+        "rovers-coach",
+        "Coastal Tribune",
+        "2025-03-06",
+        "Rovers name new coach",
+        "Rovers named Ilse Varga as head coach on Thursday, a week after Tomas Berg was sacked. Varga's first "
+        "match is at home against Lund on Saturday.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def story_settings(tmp_path_factory):
+    from newsqa.settings import Settings
+
+    folder = tmp_path_factory.mktemp("story")
+    corpus = folder / "story.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": i, "source": s, "published": d, "title": t, "text": text}) + "\n"
+            for i, s, d, t, text in STORY
+        )
+    )
+    settings = Settings().with_data_dir(folder / "index")
+    ingest([corpus], settings, progress=False)
+    return settings
+
+
+def test_a_timeline_lists_the_story_in_order_each_line_cited_to_its_sentence(story_settings):
+    story = timeline(TOPIC, settings=story_settings)
+    texts = {i: text for i, _, _, _, text in STORY}
+    assert [e.citation.article_id for e in story.entries][1:] == ["fire-2", "fire-3"]
+    assert story.entries[0].citation.article_id in ("fire-1", "fire-1-valley")
+    assert [e.published for e in story.entries] == ["2025-03-03", "2025-03-05", "2025-03-10"]
+    # The near-copy is one line naming both outlets, never two lines.
+    assert sorted(story.entries[0].outlets) == ["Coastal Tribune", "Valley Post"]
+    for number, entry in enumerate(story.entries, start=1):
+        citation = entry.citation
+        assert citation.number == number
+        assert texts[citation.article_id][citation.start : citation.end] == citation.quote
+        assert entry.text.startswith(citation.quote)
+    assert [day for day, _ in story.days()] == ["2025-03-03", "2025-03-05", "2025-03-10"]
+
+
+def test_a_changed_figure_says_so_and_cites_both_sentences(story_settings):
+    story = timeline(TOPIC, settings=story_settings)
+    first, second, third = story.entries
+    # The first article's line is its lede; the count it changes is another of its sentences,
+    # cited after the lines.
+    assert first.citation.quote.startswith("A fire broke out late on Sunday at a storage warehouse")
+    assert second.citation.quote.startswith("Four firefighters were injured")
+    assert "(firefighter: up from 2 on 2025-03-03 [4])" in second.text
+    (earlier,) = second.earlier
+    assert earlier.number == 4 and earlier.article_id == first.citation.article_id
+    assert earlier.quote == (
+        "Two firefighters were injured while fighting the blaze, which sent black smoke over the harbour."
+    )
+    assert FIRST[earlier.start : earlier.end] == earlier.quote
+    assert first.earlier == [] and third.earlier == []
+    assert [c.number for c in story.citations] == [1, 2, 3, 4]
+
+
+def test_dates_bound_the_timeline_and_as_of_reads_only_what_was_published(story_settings):
+    since = timeline(TOPIC, since="2025-03-04", settings=story_settings)
+    assert [e.citation.article_id for e in since.entries] == ["fire-2", "fire-3"]
+    before = timeline(TOPIC, as_of=date(2025, 3, 6), settings=story_settings)
+    assert [e.published for e in before.entries] == ["2025-03-03", "2025-03-05"]
+    only = timeline(TOPIC, filters={"sources": ["Valley Post"]}, settings=story_settings)
+    assert [e.citation.article_id for e in only.entries] == ["fire-1-valley", "fire-3"]
+    with pytest.raises(InputError, match="swap the dates"):
+        timeline(TOPIC, since="2025-03-09", until="2025-03-01", settings=story_settings)
+    with pytest.raises(InputError, match="the question is empty"):
+        timeline("  ", settings=story_settings)
+
+
+def test_a_topic_no_article_is_about_gives_an_empty_timeline(story_settings):
+    story = timeline("Kessler bridge opening", settings=story_settings)
+    assert story.entries == []
+    assert story.render() == "No indexed article is about “Kessler bridge opening”."
+
+
+def test_a_question_about_how_a_story_developed_is_answered_with_its_timeline(story_settings):
+    result = answer("How has the Harbor Street warehouse fire developed?", settings=story_settings)
+    story = timeline("the Harbor Street warehouse fire", settings=story_settings)
+    assert result.text == story.render()
+    assert result.citations == story.citations and not result.abstained
+    assert result.text.startswith("2025-03-03\n  A fire broke out late on Sunday")
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("How has the Balqasah fighting developed?", "the Balqasah fighting"),
+        ("How did the tram project change over time?", "the tram project"),
+        ("timeline of the Rovers coaching change", "the Rovers coaching change"),
+        ("What happened with the Harbor Street fire over time?", "the Harbor Street fire"),
+        ("How many firefighters were injured?", None),
+        ("How did the fire start?", None),
+    ],
+)
+def test_questions_that_ask_for_a_timeline_are_told_apart(question, topic):
+    assert timeline_topic(question) == topic
