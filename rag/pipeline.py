@@ -57,17 +57,21 @@ def _passages_wanted(k: object, settings: Settings) -> int:
         raise InputError(f"k={k!r}: {e.errors()[0]['msg']}; ask for 1 to 50 passages") from e
 
 
-def _validate(question: str, settings: Settings) -> str:
+# What to do about an empty question or topic.
+_WHAT_TO_GIVE = {"question": "ask something about the indexed articles", "topic": 'name a story: "Balqasah fighting"'}
+
+
+def _validate(question: str, settings: Settings, what: str = "question") -> str:
     if not isinstance(question, str) or not question.strip():
-        raise InputError("the question is empty; ask something about the indexed articles")
+        raise InputError(f"the {what} is empty; {_WHAT_TO_GIVE[what]}")
     question = question.strip()
     try:
         question.encode("utf-8")
     except UnicodeEncodeError as e:
-        raise InputError("the question holds a lone surrogate (such as \\ud800), no character; retype it") from e
+        raise InputError(f"the {what} holds a lone surrogate (such as \\ud800), no character; retype it") from e
     limit = settings.answer.max_question_chars
     if len(question) > limit:
-        raise InputError(f"the question is {len(question):,} characters; keep it under {limit:,}")
+        raise InputError(f"the {what} is {len(question):,} characters; keep it under {limit:,}")
     return question
 
 
@@ -256,7 +260,7 @@ def timeline(
     Raises :class:`newsqa.errors.InputError` for an empty topic or unusable dates.
     """
     settings = settings or Settings()
-    topic = _validate(topic, settings)
+    topic = _validate(topic, settings, "topic")
     chosen = Filters.parse(filters)
     if since or until:
         chosen = Filters.parse({**chosen.model_dump(), "since": since or chosen.since, "until": until or chosen.until})

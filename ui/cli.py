@@ -1,4 +1,4 @@
-"""The ``newsqa`` command: ingest, watch, ask, remove, stats, demo, ui, eval.
+"""The ``newsqa`` command: ingest, watch, ask, timeline, remove, stats, demo, ui, eval.
 
 User mistakes print one line on stderr (``newsqa: error: ...``) and exit 1; no
 traceback. Settings come from ``NEWSQA_*`` environment variables, then these options.
@@ -102,18 +102,22 @@ def _print_answer(result, as_json: bool) -> None:
     typer.echo(result.text)
     for sentence in result.unsupported:
         typer.echo(f"(dropped, no article supports it: {sentence})", err=True)
-    for citation in result.citations:
-        typer.echo(f"\n[{citation.number}] “{citation.quote}”")
-        where = " · ".join(x for x in (citation.title, citation.source, citation.published, citation.url) if x)
-        typer.echo(f"    {where} (characters {citation.start}-{citation.end} of {citation.article_id})")
-        if citation.also_reported_by:
-            typer.echo(f"    also reported by {', '.join(citation.also_reported_by)}")
+    _print_citations(result.citations)
     t = result.timings_ms
     typer.echo(
         f"\n{counted(len(result.passages), 'passage')} · retrieval {t.get('retrieve', 0):.0f} ms · "
         f"answer {t.get('answer', 0):.0f} ms",
         err=True,
     )
+
+
+def _print_citations(citations) -> None:
+    for citation in citations:
+        typer.echo(f"\n[{citation.number}] “{citation.quote}”")
+        where = " · ".join(x for x in (citation.title, citation.source, citation.published, citation.url) if x)
+        typer.echo(f"    {where} (characters {citation.start}-{citation.end} of {citation.article_id})")
+        if citation.also_reported_by:
+            typer.echo(f"    also reported by {', '.join(citation.also_reported_by)}")
 
 
 @app.command()
@@ -252,6 +256,36 @@ def ask(
         settings = Settings.model_validate({**settings.model_dump(), "engine": engine})
     result = answer(question, k=k, filters=filters, as_of=parse_day(as_of, "--as-of"), settings=settings)
     _print_answer(result, as_json)
+
+
+@app.command()
+@_user_errors
+def timeline(
+    topic: Annotated[str, typer.Argument(help='What the story is about, in quotes: "Balqasah fighting".')],
+    source: Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="As of YYYY-MM-DD: nothing published later is read.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole Timeline as JSON.")] = False,
+    data_dir: DataDir = None,
+    chroma_host: ChromaHost = None,
+    chroma_port: ChromaPort = None,
+) -> None:
+    """How a story developed: one cited sentence per article about it, by day of publication."""
+    from rag import timeline as story_of
+
+    filters = Filters.parse(
+        {"sources": source, "since": parse_day(since, "--since"), "until": parse_day(until, "--until")}
+    )
+    settings = _settings(data_dir, chroma_host, chroma_port)
+    story = story_of(topic, filters=filters, as_of=parse_day(as_of, "--as-of"), settings=settings)
+    if as_json:
+        typer.echo(story.model_dump_json(indent=2))
+        return
+    typer.echo(story.render())
+    _print_citations(story.citations)
 
 
 @app.command()

@@ -118,7 +118,7 @@ def test_dates_bound_the_timeline_and_as_of_reads_only_what_was_published(story_
     assert [e.citation.article_id for e in only.entries] == ["fire-1-valley", "fire-3"]
     with pytest.raises(InputError, match="swap the dates"):
         timeline(TOPIC, since="2025-03-09", until="2025-03-01", settings=story_settings)
-    with pytest.raises(InputError, match="the question is empty"):
+    with pytest.raises(InputError, match="the topic is empty"):
         timeline("  ", settings=story_settings)
 
 

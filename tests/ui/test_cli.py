@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from ui.cli import app
 
-COMMANDS = ["ingest", "watch", "ask", "remove", "stats", "demo", "ui", "eval"]
+COMMANDS = ["ingest", "watch", "ask", "timeline", "remove", "stats", "demo", "ui", "eval"]
 
 
 def run(*args: str, data_dir=None, **env: str):
@@ -47,6 +47,26 @@ def test_ingest_then_ask_as_json(tmp_path, article_dir):
     assert payload["citations"][0]["source"] == "wire"
     stats = json.loads(run("stats", "--json", data_dir=tmp_path).stdout)
     assert stats["articles"] == 1 and stats["sources"] == {"wire": stats["chunks"]}
+
+
+def test_timeline_lists_the_story_with_its_sentences_and_refuses_bad_dates_in_one_line(tmp_path, article_dir):
+    assert run("ingest", str(article_dir), "-q", data_dir=tmp_path).exit_code == 0
+    result = run("timeline", "Balqasah fighting", data_dir=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    heading, line = result.stdout.splitlines()[:2]
+    assert heading == "Undated"  # the sample article names no date
+    assert line.startswith("  The violence began when security forces raided the village of Balqasah") and "[1]" in line
+    assert "\n[1] “The violence began when security forces raided the village of Balqasah" in result.stdout
+    story = json.loads(run("timeline", "Balqasah fighting", "--json", data_dir=tmp_path).stdout)
+    assert [e["citation"]["article_id"] for e in story["entries"]] == ["syria-balqasah-clashes"]
+    for args, message in [
+        (["timeline", " "], "the topic is empty"),
+        (["timeline", "Balqasah", "--since", "2024-02-30"], "--since '2024-02-30' is not a date"),
+        (["timeline", "Balqasah", "--source", "nowhere"], "unknown source 'nowhere'"),
+    ]:
+        failed = run(*args, data_dir=tmp_path)
+        assert failed.exit_code == 1 and failed.stderr.startswith(f"newsqa: error: {message}"), failed.stderr
+        assert len(failed.stderr.strip().splitlines()) == 1
 
 
 def test_stats_lists_the_articles_that_remove_takes(tmp_path, article_dir):
