@@ -11,6 +11,7 @@ every answer's cards, so an older answer's [n] still opens its own source.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import threading
@@ -28,7 +29,7 @@ from newsqa.settings import Settings
 from newsqa.text import counted
 from newsqa.types import Answer, Filters, Stage
 from ui.login import LoginThrottle
-from ui.render import CSS, SCRIPT, answer_markdown, plain, plain_text, sources_html
+from ui.render import CSS, SCRIPT, answer_markdown, plain, plain_text, sources_html, timeline_html
 
 if TYPE_CHECKING:
     from index import ArticleInfo
@@ -163,6 +164,22 @@ class NewsQAUI:
         except NewsQAError as e:
             reply["content"] = f"**Cannot answer:** {plain(str(e))}"
             yield step(panel)
+
+    def timeline_view(self, topic, sources, since, until, as_of="", request: gr.Request | None = None) -> str:
+        """The Timeline tab's view of ``topic`` under the Settings tab's filters, or the one line of what was wrong."""
+        from rag import timeline
+
+        try:
+            self._rate_limit.check(request)
+            story = timeline(
+                topic,
+                filters=self._filters(sources, since, until),
+                as_of=parse_day(as_of, "As of"),
+                settings=self.settings,
+            )
+        except NewsQAError as e:
+            return f'<div class="sources-empty">Cannot build the timeline: {html.escape(str(e))}</div>'
+        return timeline_html(story)
 
     def cleared(self):
         """After the chat's clear button: no conversation for follow-ups to lean on, no sources shown."""
@@ -347,6 +364,19 @@ class NewsQAUI:
                 with gr.Column(scale=2):
                     with gr.Tab("Sources"):
                         sources_panel = gr.HTML(sources_html([]), elem_id="sources")
+                    with gr.Tab("Timeline", elem_id="timeline-tab"):
+                        with gr.Row():
+                            topic = gr.Textbox(
+                                label="Story",
+                                placeholder="What the story is about: Balqasah fighting",
+                                scale=4,
+                                elem_id="timeline-topic",
+                            )
+                            build_timeline = gr.Button("Show timeline", scale=1, elem_id="timeline-build")
+                        timeline_panel = gr.HTML(
+                            '<div class="sources-empty">One sentence per article about the story, by day.</div>',
+                            elem_id="timeline",
+                        )
                     with gr.Tab("Corpus", elem_id="corpus-tab"):
                         stats_view = gr.Markdown(elem_id="stats")
                         search = gr.Textbox(
@@ -415,6 +445,8 @@ class NewsQAUI:
             )
 
             filter_fields = [source_filter, since, until, as_of]
+            for trigger in (topic.submit, build_timeline.click):
+                trigger(self.timeline_view, [topic, *filter_fields], timeline_panel, api_visibility="private")
             changed = [source_filter.change, since.change, until.change, as_of.change]
             gr.on(changed, self.chips, filter_fields, [sources_chip, dates_chip, as_of_chip], api_visibility="private")
             sources_chip.click(lambda: [], None, source_filter, api_visibility="private")

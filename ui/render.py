@@ -11,7 +11,7 @@ import html
 import re
 
 from newsqa.text import MARKER, strip_markers
-from newsqa.types import Answer, Citation, Passage
+from newsqa.types import Answer, Citation, Passage, Timeline
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 
@@ -49,11 +49,11 @@ def answer_markdown(result: Answer, turn: int, filters_note: str = "") -> str:
             [*understood, "**Not in the indexed articles.** " + plain(result.text), *(filtered if filters_note else [])]
         )
     answer_text = strip_markers(result.text)
-    # A whole-sentence answer is its own quote: shown once, not twice.
+    # A whole-sentence answer is its own quote, and a timeline's lines are theirs: shown once, not twice.
     quotes = [
         f"> {plain(c.quote)} {_cite_link(turn, c.number)}"
         for c in result.citations
-        if not _same_words(c.quote, answer_text)
+        if not _same_words(c.quote, answer_text) and c.quote not in result.text
     ]
     notes = [*understood]
     if result.time_range:
@@ -63,7 +63,9 @@ def answer_markdown(result: Answer, turn: int, filters_note: str = "") -> str:
     if result.unsupported:
         notes.append(f"_Dropped {len(result.unsupported)} generated sentence(s) that no article supports._")
     copy = f'<a href="#copy-{turn}" class="copy-answer">Copy with references</a>'
-    return "\n\n".join([*notes, _linked(result.text, turn), *quotes, copy])
+    # A line break of the answer (a timeline's days and lines) is a line break on screen too.
+    shown = _linked(result.text, turn).replace("\n", "  \n")
+    return "\n\n".join([*notes, shown, *quotes, copy])
 
 
 def plain_text(result: Answer) -> str:
@@ -102,9 +104,7 @@ def _cards(result: Answer, turn: int) -> str:
         passage = passages.get(citation.passage_id)
         also = f"also reported by {', '.join(citation.also_reported_by)}" if citation.also_reported_by else ""
         meta = " · ".join(html.escape(x) for x in (citation.source, citation.published, also) if x)
-        title = html.escape(citation.title or citation.article_id)
-        if citation.url.startswith(("http://", "https://")):
-            title = f'<a href="{html.escape(citation.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+        title = _title_link(citation)
         body = (
             _highlighted(passage, citation) if passage else f'<mark class="quote">{html.escape(citation.quote)}</mark>'
         )
@@ -132,6 +132,40 @@ def sources_html(conversation: list[Answer]) -> str:
     return "".join(groups)
 
 
+def _title_link(citation: Citation) -> str:
+    title = html.escape(citation.title or citation.article_id)
+    if citation.url.startswith(("http://", "https://")):
+        return f'<a href="{html.escape(citation.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+    return title
+
+
+def timeline_html(story: Timeline) -> str:
+    """The Timeline tab: a heading per day, and under it each article's sentence, its outlets
+    and title, and what changed since an earlier line (that line's sentence quoted)."""
+    if not story.entries:
+        return f'<div class="sources-empty">{html.escape(story.render())}</div>'
+    days = []
+    for day, entries in story.days():
+        lines = []
+        for entry in entries:
+            citation = entry.citation
+            changes = "".join(
+                f'<div class="timeline-change">Earlier [{c.number}], {html.escape(c.published or "undated")}: '
+                f"“{html.escape(c.quote)}”</div>"
+                for c in entry.earlier
+            )
+            meta = " · ".join(html.escape(x) for x in entry.outlets)
+            lines.append(
+                f'<li class="timeline-entry" id="timeline-{citation.number}">'
+                f'<span class="source-number">[{citation.number}]</span> {html.escape(entry.text)}'
+                f'<div class="source-meta">{_title_link(citation)} · {meta} · characters '
+                f"{citation.start}–{citation.end}</div>{changes}</li>"
+            )
+        heading = html.escape(day or "Undated")
+        days.append(f'<section class="timeline-day"><h4>{heading}</h4><ol>{"".join(lines)}</ol></section>')
+    return f'<div class="timeline" aria-label="Timeline of {html.escape(story.topic)}">{"".join(days)}</div>'
+
+
 CSS = """
 .source-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px; margin-bottom: 10px; }
 .source-head { font-weight: 600; }
@@ -144,6 +178,10 @@ mark.quote { background: #ffe58a; color: #222; padding: 0 2px; border-radius: 3p
 .copy-answer { font-size: 0.85em; }
 #filter-chips { gap: 6px; }
 #filter-chips button { flex: 0 0 auto; }
+.timeline-day h4 { margin: 12px 0 4px; }
+.timeline-day ol { list-style: none; padding-left: 0; margin: 0; }
+.timeline-entry { border-left: 3px solid #f0b400; padding: 4px 0 6px 10px; margin-bottom: 8px; line-height: 1.45; }
+.timeline-change { font-size: 0.9em; margin-top: 4px; padding-left: 8px; border-left: 2px solid #bbb; }
 """
 
 # Clicks on links inside chat messages (whose HTML is sanitised, so no handlers of their own):

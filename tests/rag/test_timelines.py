@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
@@ -11,51 +10,7 @@ from index import ingest
 from newsqa.errors import InputError
 from rag import answer, timeline
 from rag.timelines import timeline_topic
-
-TOPIC = "Harbor Street warehouse fire"
-FIRST = (
-    "A fire broke out late on Sunday at a storage warehouse on Harbor Street in Port Anselm, the city fire "
-    "service said. Two firefighters were injured while fighting the blaze, which sent black smoke over the "
-    "harbour. Residents of nearby streets were told to keep their windows closed."
-)
-STORY = [
-    ("fire-1", "Coastal Tribune", "2025-03-03", "Fire breaks out at Harbor Street warehouse", FIRST),
-    # A near-copy run by another outlet: one line naming both.
-    ("fire-1-valley", "Valley Post", "2025-03-03", "Fire breaks out at Harbor Street warehouse", FIRST),
-    (
-        "fire-2",
-        "Coastal Tribune",
-        "2025-03-05",
-        "Harbor Street fire: more firefighters hurt",
-        "Four firefighters were injured in the Harbor Street warehouse fire, the fire service said on Tuesday, "
-        "correcting its first count. Investigators have not yet found what caused the blaze in Port Anselm.",
-    ),
-    (
-        "fire-3",
-        "Valley Post",
-        "2025-03-10",
-        "New fire station for Harbor Street",
-        "Port Anselm's council will build a new fire station near Harbor Street after last week's warehouse "
-        "fire, the mayor said on Monday. The station will cost 3 million euros and open next year.",
-    ),
-    # Other stories, one sharing a word of the topic.
-    (
-        "elm-bakery",
-        "Valley Post",
-        "2025-03-04",
-        "Bakery fire in Lund",
-        "A small fire at a bakery on Elm Road in Lund was put out within minutes, and nobody was hurt, "
-        "the owner said. The bakery will open again on Friday.",
-    ),
-    (
-        "rovers-coach",
-        "Coastal Tribune",
-        "2025-03-06",
-        "Rovers name new coach",
-        "Rovers named Ilse Varga as head coach on Thursday, a week after Tomas Berg was sacked. Varga's first "
-        "match is at home against Lund on Saturday.",
-    ),
-]
+from tests.helpers import FIRST, STORY, TOPIC, story_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +19,7 @@ def story_settings(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("story")
     corpus = folder / "story.jsonl"
-    corpus.write_text(
-        "".join(
-            json.dumps({"id": i, "source": s, "published": d, "title": t, "text": text}) + "\n"
-            for i, s, d, t, text in STORY
-        )
-    )
+    corpus.write_text(story_jsonl())
     settings = Settings().with_data_dir(folder / "index")
     ingest([corpus], settings, progress=False)
     return settings

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import TOPIC, story_jsonl
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -279,3 +281,24 @@ def test_an_uploaded_article_shows_as_text_not_markup(page, tmp_path):
     assert "<img src=x onerror=alert('y')>" in sources, "article HTML must show as text"
     assert "Harbour reopens after storm <script>alert('x')</script>" in sources
     assert page.dialogs == [], "article HTML ran as script"
+
+
+def test_a_story_shows_as_a_timeline_by_day_and_a_question_about_its_development_gets_it(page, tmp_path):
+    status = _upload(page, tmp_path, "harbor-fire.jsonl", story_jsonl())
+    assert "6 articles from 1 file" in status, status
+    page.get_by_role("tab", name="Timeline").click()
+    page.fill("#timeline-topic textarea", TOPIC)
+    page.click("#timeline-build")
+    page.wait_for_function("() => document.querySelectorAll('#timeline .timeline-entry').length === 3", timeout=WAIT_MS)
+    days = page.locator("#timeline .timeline-day h4").all_inner_texts()
+    assert days == ["2025-03-03", "2025-03-05", "2025-03-10"]
+    first, second, _ = page.locator("#timeline .timeline-entry").all_inner_texts()
+    assert "A fire broke out late on Sunday" in first and "Coastal Tribune · Valley Post" in first
+    assert "firefighter: up from 2 on 2025-03-03 [4]" in second
+    assert "Earlier [4], 2025-03-03: “Two firefighters were injured" in second
+    page.screenshot(path=str(_screenshot_dir(tmp_path) / "timeline.png"), full_page=True)
+    _ask(page, "How has the Harbor Street warehouse fire developed?", "2025-03-10")
+    chat = page.locator("#chat").inner_text()
+    assert chat.index("2025-03-03") < chat.index("Four firefighters were injured") < chat.index("2025-03-10")
+    # A timeline's lines are its quotes: each shows once.
+    assert chat.count("Four firefighters were injured") == 1
