@@ -30,7 +30,7 @@ from rag.policy import policy_for
 from rag.response import Response, build_answer
 from rag.retrieval.retriever import Index, build_retriever, is_open, open_index
 from rag.retrieval.when import resolve_time
-from rag.timelines import PASSAGES, build_timeline, timeline_topic
+from rag.timelines import MOST_ENTRIES, PASSAGES, build_timeline, timeline_topic
 
 # Copies of one story are folded into one passage: fetch this many times k to still fill k.
 _COPIES_HEADROOM = 3
@@ -222,13 +222,15 @@ def answer(
     return answer_stream(question, k=k, filters=filters, history=history, as_of=as_of, settings=settings).answer()
 
 
-def _timeline(index: Index, topic: str, filters: Filters, moment: datetime, settings: Settings) -> Timeline:
+def _timeline(
+    index: Index, topic: str, filters: Filters, moment: datetime, settings: Settings, most: int = MOST_ENTRIES
+) -> Timeline:
     timings: dict[str, float] = {}
     chain = retrieval_chain(index, settings, k=PASSAGES, timings=timings, filters=filters, as_of=moment)
     passages = chain.invoke(topic)["passages"]
     with timed(timings, "timeline"):
         weights = index.lexical.current().idf(content_terms(topic))
-        entries = build_timeline(topic, passages, weights)
+        entries = build_timeline(passages, weights, most)
     return Timeline(
         topic=topic,
         entries=entries,
@@ -245,6 +247,7 @@ def timeline(
     until: date | str | None = None,
     as_of: date | datetime | None = None,
     filters: Filters | dict | None = None,
+    most: int = MOST_ENTRIES,
     settings: Settings | None = None,
 ) -> Timeline:
     """How the story of ``topic`` developed in the indexed articles, each line cited to its sentence.
@@ -266,4 +269,6 @@ def timeline(
         chosen = Filters.parse({**chosen.model_dump(), "since": since or chosen.since, "until": until or chosen.until})
     index = open_index(settings)
     index.check_sources(chosen)
-    return _timeline(index, topic, chosen, _moment(as_of), settings)
+    if not isinstance(most, int) or most < 1:
+        raise InputError(f"most={most!r}: a timeline needs at least 1 line; give a whole number")
+    return _timeline(index, topic, chosen, _moment(as_of), settings, most)

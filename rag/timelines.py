@@ -32,7 +32,7 @@ SENTENCE_SHARE = 0.2
 SENTENCE_WORDS = 6
 # Between sentences holding as much of the topic, one with a figure or a name tells more.
 FACT_BONUS = 0.15
-# A timeline longer than this is read no more than a search result page.
+# By default a timeline is no longer than a page of search results, which people do read whole.
 MOST_ENTRIES = 12
 # Passages retrieved for a topic: a story told by a dozen articles, two passages each, with room.
 PASSAGES = 50
@@ -183,13 +183,14 @@ def _changes(lines: list[_Line], citations: list[Citation]) -> list[tuple[str, l
     return notes
 
 
-def build_timeline(topic: str, passages: list[Passage], weights: dict[str, float]) -> list[TimelineEntry]:
-    """The timeline of ``topic`` from its retrieved ``passages``; ``weights`` are its terms' IDF."""
+def build_timeline(passages: list[Passage], weights: dict[str, float], most: int = MOST_ENTRIES) -> list[TimelineEntry]:
+    """The timeline of a topic from its retrieved ``passages``, its ``most`` relevant articles;
+    ``weights`` are the topic's terms' IDF."""
     by_article: dict[str, list[Passage]] = {}
     for passage in passages:
         by_article.setdefault(passage.article_id, []).append(passage)
     lines = [line for line in (_best_line(group, weights) for group in by_article.values()) if line]
-    lines = sorted(lines, key=lambda line: -line.relevance)[:MOST_ENTRIES]
+    lines = sorted(lines, key=lambda line: -line.relevance)[:most]
     # Undated articles last; one day's lines in the order their articles were found relevant.
     lines = sorted(lines, key=lambda line: (not line.day, line.day))
     citations = [cite(n, line.sentence, min(1.0, line.relevance / 2)) for n, line in enumerate(lines, start=1)]

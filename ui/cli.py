@@ -26,6 +26,7 @@ from newsqa.errors import InputError, NewsQAError
 from newsqa.settings import ANY_ADDRESS, Settings
 from newsqa.text import counted
 from newsqa.types import Filters
+from rag.timelines import MOST_ENTRIES
 
 app = typer.Typer(
     help="Ask questions about news articles; every answer cites the exact sentence.",
@@ -268,6 +269,7 @@ def timeline(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="As of YYYY-MM-DD: nothing published later is read.")
     ] = None,
+    most: Annotated[int, typer.Option("--most", min=1, max=50, help="At most this many lines.")] = MOST_ENTRIES,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole Timeline as JSON.")] = False,
     data_dir: DataDir = None,
     chroma_host: ChromaHost = None,
@@ -280,7 +282,7 @@ def timeline(
         {"sources": source, "since": parse_day(since, "--since"), "until": parse_day(until, "--until")}
     )
     settings = _settings(data_dir, chroma_host, chroma_port)
-    story = story_of(topic, filters=filters, as_of=parse_day(as_of, "--as-of"), settings=settings)
+    story = story_of(topic, filters=filters, as_of=parse_day(as_of, "--as-of"), most=most, settings=settings)
     if as_json:
         typer.echo(story.model_dump_json(indent=2))
         return
