@@ -57,8 +57,8 @@ _FULL = ("database or disk is full", "no space left")
 # Less free space than this on the index's disk, and a failed write is taken for a full disk.
 _LOW_SPACE_BYTES = 1 << 20
 _READ_ONLY = ("readonly database", "read-only file system", "permission denied")
-# The last: Chroma meeting damaged rows of its log of writes, when no full disk explains it.
-_DAMAGED = ("file is not a database", "malformed", "database disk image", "failed to pull logs from the log store")
+# The last: Chroma failing to apply its log of writes (damaged rows), when no full disk explains it.
+_DAMAGED = ("file is not a database", "malformed", "database disk image", "error sending backfill request")
 
 
 def chroma_failures() -> tuple[type[BaseException], ...]:

@@ -29,7 +29,16 @@ from newsqa.settings import Settings
 from newsqa.text import counted
 from newsqa.types import Answer, Filters, Stage
 from ui.login import LoginThrottle
-from ui.render import CSS, SCRIPT, answer_markdown, plain, plain_text, sources_html, timeline_html
+from ui.render import (
+    CSS,
+    SCRIPT,
+    answer_markdown,
+    plain,
+    plain_text,
+    sources_html,
+    timeline_html,
+    watched_html,
+)
 
 if TYPE_CHECKING:
     from index import ArticleInfo
@@ -180,6 +189,15 @@ class NewsQAUI:
         except NewsQAError as e:
             return f'<div class="sources-empty">Cannot build the timeline: {html.escape(str(e))}</div>'
         return timeline_html(story)
+
+    def watched_view(self) -> str:
+        """The questions ``newsqa watch --question`` watches (logged in the index folder), with their last change."""
+        from rag.watched import LOG_NAME, read_log
+
+        try:
+            return watched_html(read_log(self.settings.store.data_dir / LOG_NAME))
+        except NewsQAError as e:
+            return f'<div class="sources-empty">{html.escape(str(e))}</div>'
 
     def cleared(self):
         """After the chat's clear button: no conversation for follow-ups to lean on, no sources shown."""
@@ -377,6 +395,9 @@ class NewsQAUI:
                             '<div class="sources-empty">One sentence per article about the story, by day.</div>',
                             elem_id="timeline",
                         )
+                    with gr.Tab("Watched", elem_id="watched-tab"):
+                        watched_panel = gr.HTML(elem_id="watched")
+                        refresh_watched = gr.Button("Refresh", size="sm", elem_id="watched-refresh")
                     with gr.Tab("Corpus", elem_id="corpus-tab"):
                         stats_view = gr.Markdown(elem_id="stats")
                         search = gr.Textbox(
@@ -495,6 +516,8 @@ class NewsQAUI:
                 api_visibility="private",
             )
             blocks.load(self.corpus_view, None, corpus_outputs, api_visibility="private")
+            blocks.load(self.watched_view, None, watched_panel, api_visibility="private")
+            refresh_watched.click(self.watched_view, None, watched_panel, api_visibility="private")
             gr.api(self.api_answer, api_name="answer")
         blocks.queue(default_concurrency_limit=CONCURRENT_ANSWERS, max_size=QUEUE_SIZE)
         return blocks

@@ -193,11 +193,28 @@ def watch(
     polls: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many polls (default: until Ctrl-C).")
     ] = None,
+    question: Annotated[
+        list[str] | None,
+        typer.Option("--question", help="Ask this again after each poll that indexed something (repeatable)."),
+    ] = None,
+    questions: Annotated[
+        Path | None, typer.Option("--questions", help="A text file of questions to watch, one a line.")
+    ] = None,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON-lines log of the watched questions' answers (default: watched.jsonl in the index folder)."
+        ),
+    ] = None,
     data_dir: DataDir = None,
     chroma_host: ChromaHost = None,
     chroma_port: ChromaPort = None,
 ) -> None:
-    """Poll feeds and index only their new or changed entries; Ctrl-C stops after the current poll."""
+    """Poll feeds and index only their new or changed entries; Ctrl-C stops after the current poll.
+
+    With watched questions, each is answered after the first poll and again after every poll that
+    indexed something; a new answer is printed with the one before and appended to the log.
+    """
     from index import ingest as run_ingest
 
     interval = _seconds(every)
@@ -209,6 +226,7 @@ def watch(
     if not feeds:
         raise InputError(f"{feeds_file}: lists no feed URL; one a line")
     settings = _fetching(_settings(data_dir, chroma_host, chroma_port), allow_private_hosts)
+    watched = _watched(question or [], questions, settings, log)
     done = 0
     try:
         while polls is None or done < polls:
@@ -221,9 +239,37 @@ def watch(
             else:
                 typer.echo(f"{datetime.now():%H:%M:%S} {report.summary()}")
                 _print_problems(report)
+                if watched and (not done or report.added or report.replaced):
+                    try:
+                        _print_changes(watched.check())
+                    except NewsQAError as e:
+                        typer.echo(f"{datetime.now():%H:%M:%S} watched questions not asked: {e}", err=True)
             done += 1
     except KeyboardInterrupt:
         typer.echo("stopped; the index holds everything up to the last finished poll", err=True)
+
+
+def _watched(asked: list[str], listed: Path | None, settings: Settings, log: Path | None):
+    """The watched questions of --question and --questions, or None when there are none."""
+    from rag.watched import WatchedQuestions
+
+    if listed is not None:
+        try:
+            asked = asked + listed.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{listed}: cannot be read ({e}); give a text file of questions, one a line") from e
+    if not asked and listed is None:
+        return None
+    return WatchedQuestions(asked, settings, log)
+
+
+def _print_changes(changes) -> None:
+    for change in changes:
+        typer.echo(f"{datetime.now():%H:%M:%S} {change.describe()}")
+        for record in (change.now, change.before or {}):
+            for citation in record.get("citations", []):
+                where = f"{citation['source']}, {citation['published'] or 'undated'}"
+                typer.echo(f"    [{citation['number']}] “{citation['quote']}” ({where})")
 
 
 @app.command()

@@ -166,6 +166,39 @@ def timeline_html(story: Timeline) -> str:
     return f'<div class="timeline" aria-label="Timeline of {html.escape(story.topic)}">{"".join(days)}</div>'
 
 
+def _said_with_source(record: dict) -> str:
+    if record.get("abstained"):
+        return "<em>not in the indexed articles</em>"
+    cited = "".join(
+        f'<div class="source-meta">[{c["number"]}] “{html.escape(c["quote"])}” · {html.escape(c["source"])} · '
+        f'{html.escape(c["published"] or "undated")}</div>'
+        for c in record.get("citations", [])
+    )
+    return f"{html.escape(record.get('answer', ''))}{cited}"
+
+
+def watched_html(changes: list) -> str:
+    """The Watched tab: each watched question (a ``rag.watched.Change`` log, oldest first) with
+    its answer now, and when it last changed and from what."""
+    if not changes:
+        return (
+            '<div class="sources-empty">No watched question yet: '
+            '<code>newsqa watch feeds.txt --question "…"</code> asks them after every poll.</div>'
+        )
+    last: dict = {}
+    for change in changes:
+        last[change.question] = change
+    rows = []
+    for question, change in last.items():
+        before = _said_with_source(change.before) if change.before else "<em>first answer</em>"
+        rows.append(
+            f'<div class="source-card watched"><div class="source-head">{html.escape(question)}</div>'
+            f"<div>Now: {_said_with_source(change.now)}</div>"
+            f'<div class="timeline-change">Since {html.escape(change.at)}; before: {before}</div></div>'
+        )
+    return "".join(rows)
+
+
 CSS = """
 .source-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px; margin-bottom: 10px; }
 .source-head { font-weight: 600; }

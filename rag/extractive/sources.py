@@ -118,9 +118,11 @@ def reports_over_time(
     News changes: when reports of different dates disagree, the newest is the answer and
     an earlier one is cited as such. A question that names a time ("in 2021") is about
     that time: newer reports outside it do not count. The two must make one statement
-    (``AnswerSettings.same_claim_overlap``, answers left out) with answers of the asked-for
-    type: two stories of different days that merely share the question's words are no
-    update of each other, and saying "an earlier report said" of them misleads.
+    (``AnswerSettings.same_claim_overlap``, answers left out), one answer at least of the
+    asked-for type: two stories of different days that merely share the question's words
+    are no update of each other, and saying "an earlier report said" of them misleads. One
+    typed answer is enough, since the other stands in its place in the same statement and
+    spaCy's small model mislabels many a name it has not seen ("Ilse Varga").
     """
     best = pool[0]
     published = best.sentence.passage.published
@@ -130,7 +132,8 @@ def reports_over_time(
         item
         for item in pool[1:]
         if item.short_answer
-        and may_differ(best, item)
+        and (best.typed or item.typed)
+        and not _same_answer(best, item)
         and item.sentence.passage.published
         and item.sentence.passage.published != published
         and item.score >= settings.newer_report_ratio * best.score

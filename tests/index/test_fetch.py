@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -154,6 +157,12 @@ RECOUNT = page(
     "Recount reverses Quelmor4 vote",
     "A recount in the town of Quelmor4 elected Ilse Varga as its new mayor on Thursday, reversing Sunday's result.",
     "Varga won by 212 votes after postal ballots were added to the count, the electoral board said.",
+)
+# The same statement, days later, with another name: an update, not another story.
+RERUN = page(
+    "Quelmor4 recount: Varga elected",
+    "Voters in the town of Quelmor4 elected Ilse Varga as their new mayor on Thursday, ending a long recount.",
+    "Varga won by 212 votes once postal ballots were added to the count, the electoral board said.",
 )
 SUNDAY, THURSDAY = "Mon, 12 Jan 2026 08:00:00 GMT", "Fri, 16 Jan 2026 08:00:00 GMT"
 
@@ -351,3 +360,46 @@ def test_a_page_that_drips_in_is_cut_at_the_deadline(fast_settings):
             ingest([f"{base}/drip.html"], fast_settings, progress=False)
         took = time.monotonic() - started
     assert took < 5, f"the fetch was cut after {took:.1f}s, not at its 1s deadline"
+
+
+@pytest.mark.slow
+def test_a_watched_question_whose_answer_a_new_article_changes_is_printed_and_logged_with_both_answers(tmp_path):
+    requests: list = []
+    routes = {"/mayor.html": (200, "text/html", MAYOR, 0.0), "/recount.html": (200, "text/html", RERUN, 0.0)}
+    log = tmp_path / "changes.jsonl"
+    question = "Who was elected mayor of Quelmor4?"
+    with serving_routes(routes, requests) as base:
+        routes["/feed.xml"] = (200, "application/rss+xml", teasers(base, [("mayor", "Nakamura elected", SUNDAY)]), 0.0)
+        feeds = tmp_path / "feeds.txt"
+        feeds.write_text(f"{base}/feed.xml\n")
+        newer = teasers(base, [("mayor", "Nakamura elected", SUNDAY), ("recount", "Recount reverses vote", THURSDAY)])
+
+        def publish_the_recount_once_the_first_answer_is_logged():
+            deadline = time.monotonic() + 240
+            while not log.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            routes["/feed.xml"] = (200, "application/rss+xml", newer, 0.0)
+
+        publisher = threading.Thread(target=publish_the_recount_once_the_first_answer_is_logged, daemon=True)
+        publisher.start()
+        env = {"NEWSQA_STORE__DATA_DIR": str(tmp_path / "index"), "NEWSQA_INDEX__FEED_HOST_DELAY_S": "0"}
+        arguments = ["watch", str(feeds), "--every", "2s", "--polls", "3", "--allow-private-hosts"]
+        arguments += ["--question", question, "--log", str(log)]
+        result = CliRunner().invoke(app, arguments, env=env)
+        publisher.join()
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    watching = next(line for line in lines if "watching “Who was elected mayor of Quelmor4?”" in line)
+    assert "Greta Nakamura" in watching and "(published 2026-01-12)" in watching
+    changed = next(line for line in lines if "changed “Who was elected mayor of Quelmor4?”" in line)
+    assert "Ilse Varga" in changed.split("; before:")[0] and "Greta Nakamura" in changed.split("; before:")[1]
+    assert "“Voters in the town of Quelmor4 elected Ilse Varga as their new mayor on Thursday" in result.stdout
+    first, second = [json.loads(line) for line in log.read_text().splitlines()]  # the third poll changed nothing
+    assert first["question"] == second["question"] == question and first["before"] is None
+    assert first["short_answer"] == "Greta Nakamura" and second["short_answer"] == "Ilse Varga"
+    assert second["before"]["short_answer"] == "Greta Nakamura"
+    assert second["before"]["citations"] == first["citations"]
+    (cited,) = [c for c in second["citations"] if "Ilse Varga" in c["quote"]]
+    assert (cited["source"], cited["published"]) == ("Town Wire", "2026-01-16")
+    assert cited["title"] == "Quelmor4 recount: Varga elected"
+    assert first["citations"][0]["quote"].startswith("Voters in the town of Quelmor4 elected Greta Nakamura")

@@ -240,3 +240,27 @@ def test_choosing_an_unconfigured_llm_falls_back_with_a_note(sample_settings, mo
     content = history[-1]["content"]
     assert content.startswith("_Note: no LLM configured") and "Shujaa al" in content
     assert '<mark class="quote">' in sources
+
+
+def test_the_watched_tab_lists_each_watched_question_with_its_answer_and_last_change(settings):
+    from index import ingest
+    from index.samples import sample_article
+    from rag.watched import LOG_NAME, WatchedQuestions
+
+    ingest([sample_article()], settings, source="sample", progress=False)
+    ui = NewsQAUI(settings)
+    assert "No watched question yet" in ui.watched_view()
+    question = "Who led the loyalists in Balqasah?"
+    # As if an earlier poll had answered otherwise: the log's last answer is what a change is told against.
+    earlier = {"answer": "Ahmad Haidar [1]", "short_answer": "Ahmad Haidar", "abstained": False, "citations": []}
+    log = settings.store.data_dir / LOG_NAME
+    log.write_text(json.dumps({"question": question, "at": "2026-11-30T09:00:00", **earlier, "before": None}) + "\n")
+    watched = WatchedQuestions([question, question, " "], settings)
+    (change,) = watched.check()
+    assert change.before == earlier and change.now["short_answer"] == "Shujaa al-Ali"
+    assert watched.check() == [], "an unchanged answer is not logged again"
+    assert len(log.read_text().splitlines()) == 2
+    view = ui.watched_view()
+    assert view.count(question) == 1
+    assert "Now: Shujaa al-Ali [1]" in view and "led by a wanted man known as Shujaa al-Ali" in view
+    assert f"Since {change.at}; before: Ahmad Haidar [1]" in view
