@@ -228,13 +228,19 @@ class Timeline(BaseModel):
             grouped.setdefault(entry.published, []).append(entry)
         return list(grouped.items())
 
-    def render(self) -> str:
-        """The timeline as text: a heading per day, then each line with its [n] and outlets."""
+    def render(self, new_after: date | None = None) -> str:
+        """The timeline as text: a heading per day, then each line with its [n] and outlets;
+        lines published after ``new_after`` (the day it was last looked at) marked new."""
         if not self.entries:
-            return f"No indexed article is about “{self.topic}”."
+            since, until = self.filters.since, self.filters.until
+            when = f" published {since or '…'} to {until or '…'}" if since or until else ""
+            return f"No indexed article{when} is about “{self.topic}”."
         blocks = []
         for day, entries in self.days():
+            mark = "new: " if new_after and day and day > new_after.isoformat() else ""
             lines = [day or "Undated"]
-            lines += [f"  {entry.text} [{entry.citation.number}] ({', '.join(entry.outlets)})" for entry in entries]
+            lines += [
+                f"  {mark}{entry.text} [{entry.citation.number}] ({', '.join(entry.outlets)})" for entry in entries
+            ]
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks)

@@ -27,6 +27,7 @@ from newsqa.settings import ANY_ADDRESS, Settings
 from newsqa.text import counted
 from newsqa.types import Filters
 from rag.timelines import MOST_ENTRIES
+from ui.asked import LAST, AskedMemory, since_day
 
 app = typer.Typer(
     help="Ask questions about news articles; every answer cites the exact sentence.",
@@ -92,7 +93,7 @@ def _settings(data_dir: Path | None = None, chroma_host: str | None = None, chro
     return settings.model_copy(update={"store": store})
 
 
-def _print_answer(result, as_json: bool) -> None:
+def _print_answer(result, as_json: bool, new_after: datetime | None = None) -> None:
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
@@ -103,7 +104,7 @@ def _print_answer(result, as_json: bool) -> None:
     typer.echo(result.text)
     for sentence in result.unsupported:
         typer.echo(f"(dropped, no article supports it: {sentence})", err=True)
-    _print_citations(result.citations)
+    _print_citations(result.citations, new_after)
     t = result.timings_ms
     typer.echo(
         f"\n{counted(len(result.passages), 'passage')} · retrieval {t.get('retrieve', 0):.0f} ms · "
@@ -112,9 +113,29 @@ def _print_answer(result, as_json: bool) -> None:
     )
 
 
-def _print_citations(citations) -> None:
+SINCE_HELP = "Only articles published on or after YYYY-MM-DD; 'last': since this was last asked."
+
+
+def _last_seen(memory: AskedMemory, kind: str, text: str, since: str | None) -> datetime | None:
+    """When ``text`` was last asked, where --since says 'last' (and a note on stderr of what that reads)."""
+    if (since or "").strip().casefold() != LAST:
+        return None
+    seen = memory.last(kind, text)
+    if seen is None:
+        typer.echo("note: never asked before here: every article is read; next time 'last' means now", err=True)
+    else:
+        typer.echo(f"note: --since last: published since {seen.date()} (last asked {seen:%Y-%m-%d %H:%M})", err=True)
+    return seen
+
+
+def _is_new(citation, new_after: datetime | None) -> bool:
+    return bool(new_after and citation.published and citation.published[:10] > new_after.date().isoformat())
+
+
+def _print_citations(citations, new_after: datetime | None = None) -> None:
     for citation in citations:
-        typer.echo(f"\n[{citation.number}] “{citation.quote}”")
+        mark = " (new since last asked)" if _is_new(citation, new_after) else ""
+        typer.echo(f"\n[{citation.number}]{mark} “{citation.quote}”")
         where = " · ".join(x for x in (citation.title, citation.source, citation.published, citation.url) if x)
         typer.echo(f"    {where} (characters {citation.start}-{citation.end} of {citation.article_id})")
         if citation.also_reported_by:
@@ -278,7 +299,7 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="Passages to retrieve.")] = None,
     source: Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")] = None,
-    since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
+    since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
     until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
     as_of: Annotated[
         str | None,
@@ -295,14 +316,17 @@ def ask(
     """Answer a question from the indexed articles, with cited sentences."""
     from rag import answer
 
-    filters = Filters.parse(
-        {"sources": source, "since": parse_day(since, "--since"), "until": parse_day(until, "--until")}
-    )
     settings = _settings(data_dir, chroma_host, chroma_port)
+    memory, asked_at = AskedMemory(settings.store.data_dir), datetime.now()
+    last_seen = _last_seen(memory, "ask", question, since)
+    filters = Filters.parse(
+        {"sources": source, "since": since_day(since, last_seen, "--since"), "until": parse_day(until, "--until")}
+    )
     if engine is not None:
         settings = Settings.model_validate({**settings.model_dump(), "engine": engine})
     result = answer(question, k=k, filters=filters, as_of=parse_day(as_of, "--as-of"), settings=settings)
-    _print_answer(result, as_json)
+    memory.remember("ask", question, asked_at)
+    _print_answer(result, as_json, new_after=last_seen)
 
 
 @app.command()
@@ -310,7 +334,7 @@ def ask(
 def timeline(
     topic: Annotated[str, typer.Argument(help='What the story is about, in quotes: "Balqasah fighting".')],
     source: Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")] = None,
-    since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
+    since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
     until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="As of YYYY-MM-DD: nothing published later is read.")
@@ -324,16 +348,19 @@ def timeline(
     """How a story developed: one cited sentence per article about it, by day of publication."""
     from rag import timeline as story_of
 
-    filters = Filters.parse(
-        {"sources": source, "since": parse_day(since, "--since"), "until": parse_day(until, "--until")}
-    )
     settings = _settings(data_dir, chroma_host, chroma_port)
+    memory, asked_at = AskedMemory(settings.store.data_dir), datetime.now()
+    last_seen = _last_seen(memory, "timeline", topic, since)
+    filters = Filters.parse(
+        {"sources": source, "since": since_day(since, last_seen, "--since"), "until": parse_day(until, "--until")}
+    )
     story = story_of(topic, filters=filters, as_of=parse_day(as_of, "--as-of"), most=most, settings=settings)
+    memory.remember("timeline", topic, asked_at)
     if as_json:
         typer.echo(story.model_dump_json(indent=2))
         return
-    typer.echo(story.render())
-    _print_citations(story.citations)
+    typer.echo(story.render(new_after=last_seen.date() if last_seen else None))
+    _print_citations(story.citations, new_after=last_seen)
 
 
 @app.command()

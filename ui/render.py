@@ -171,7 +171,7 @@ def _said_with_source(record: dict) -> str:
         return "<em>not in the indexed articles</em>"
     cited = "".join(
         f'<div class="source-meta">[{c["number"]}] “{html.escape(c["quote"])}” · {html.escape(c["source"])} · '
-        f'{html.escape(c["published"] or "undated")}</div>'
+        f"{html.escape(c['published'] or 'undated')}</div>"
         for c in record.get("citations", [])
     )
     return f"{html.escape(record.get('answer', ''))}{cited}"

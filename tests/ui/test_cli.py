@@ -233,3 +233,38 @@ def test_an_unreadable_subfolder_is_named_not_passed_over(tmp_path):
     assert result.stdout.startswith("1 article from 1 file: 1 added"), result.stderr
     locked = folder.resolve() / "locked"
     assert f"newsqa: warning: {locked}: folder skipped, it cannot be read (Permission denied)" in result.stderr
+
+
+def test_since_last_reads_what_was_published_since_the_topic_was_last_asked_and_marks_it_new(tmp_path):
+    from datetime import datetime
+
+    from tests.helpers import TOPIC, story_jsonl
+    from ui.asked import AskedMemory
+
+    corpus = tmp_path / "story.jsonl"
+    corpus.write_text(story_jsonl())
+    assert run("ingest", str(corpus), "-q", data_dir=tmp_path / "index").exit_code == 0
+    first = run("timeline", TOPIC, "--since", "last", data_dir=tmp_path / "index")
+    assert first.exit_code == 0, first.stderr
+    assert "never asked before here: every article is read" in first.stderr
+    assert [line for line in first.stdout.splitlines() if line.startswith("20")] == [
+        "2025-03-03",
+        "2025-03-05",
+        "2025-03-10",
+    ]
+    assert "new:" not in first.stdout
+    # As if the story had last been looked at on 4 March.
+    AskedMemory(tmp_path / "index").remember("timeline", f"  {TOPIC.upper()} ", datetime(2025, 3, 4, 12, 0))
+    second = run("timeline", TOPIC, "--since", "last", data_dir=tmp_path / "index")
+    assert "--since last: published since 2025-03-04 (last asked 2025-03-04 12:00)" in second.stderr
+    lines = second.stdout.split("\n\n[")[0].splitlines()
+    assert lines[0] == "2025-03-05" and lines[1].startswith("  new: Four firefighters were injured")
+    assert lines[3] == "2025-03-10" and lines[4].startswith("  new: Port Anselm's council will build")
+    assert "[1] (new since last asked) “Four firefighters were injured" in second.stdout
+    # Asked just now: "last" is now today, and nothing of the story is that new.
+    third = run("timeline", TOPIC, "--since", "last", data_dir=tmp_path / "index")
+    assert f"No indexed article published {datetime.now().date()} to … is about" in third.stdout
+    asked = run("ask", "How many firefighters were injured?", "--since", "last", data_dir=tmp_path / "index")
+    assert asked.exit_code == 0 and "never asked before here" in asked.stderr
+    bad = run("ask", "Who?", "--since", "lastt", data_dir=tmp_path / "index")
+    assert bad.exit_code == 1 and "--since 'lastt' is not a date" in bad.stderr
