@@ -116,16 +116,23 @@ def _print_answer(result, as_json: bool, new_after: datetime | None = None) -> N
 SINCE_HELP = "Only articles published on or after YYYY-MM-DD; 'last': since this was last asked."
 
 
-def _last_seen(memory: AskedMemory, kind: str, text: str, since: str | None) -> datetime | None:
-    """When ``text`` was last asked, where --since says 'last' (and a note on stderr of what that reads)."""
-    if (since or "").strip().casefold() != LAST:
-        return None
-    seen = memory.last(kind, text)
-    if seen is None:
-        typer.echo("note: never asked before here: every article is read; next time 'last' means now", err=True)
-    else:
-        typer.echo(f"note: --since last: published since {seen.date()} (last asked {seen:%Y-%m-%d %H:%M})", err=True)
-    return seen
+def _asked_filters(
+    memory: AskedMemory, kind: str, text: str, source: list[str] | None, since: str | None, until: str | None
+) -> tuple[Filters, datetime | None]:
+    """The filters of --source, --since and --until, and when ``text`` was last asked where --since
+    says 'last' (a note on stderr says what that reads)."""
+    seen = None
+    if (since or "").strip().casefold() == LAST:
+        seen = memory.last(kind, text)
+        if seen is None:
+            note = "never asked before here: every article is read; next time 'last' means now"
+        else:
+            note = f"--since last: published since {seen.date()} (last asked {seen:%Y-%m-%d %H:%M})"
+        typer.echo(f"note: {note}", err=True)
+    filters = Filters.parse(
+        {"sources": source, "since": since_day(since, seen, "--since"), "until": parse_day(until, "--until")}
+    )
+    return filters, seen
 
 
 def _is_new(citation, new_after: datetime | None) -> bool:
@@ -318,10 +325,7 @@ def ask(
 
     settings = _settings(data_dir, chroma_host, chroma_port)
     memory, asked_at = AskedMemory(settings.store.data_dir), datetime.now()
-    last_seen = _last_seen(memory, "ask", question, since)
-    filters = Filters.parse(
-        {"sources": source, "since": since_day(since, last_seen, "--since"), "until": parse_day(until, "--until")}
-    )
+    filters, last_seen = _asked_filters(memory, "ask", question, source, since, until)
     if engine is not None:
         settings = Settings.model_validate({**settings.model_dump(), "engine": engine})
     result = answer(question, k=k, filters=filters, as_of=parse_day(as_of, "--as-of"), settings=settings)
@@ -350,10 +354,7 @@ def timeline(
 
     settings = _settings(data_dir, chroma_host, chroma_port)
     memory, asked_at = AskedMemory(settings.store.data_dir), datetime.now()
-    last_seen = _last_seen(memory, "timeline", topic, since)
-    filters = Filters.parse(
-        {"sources": source, "since": since_day(since, last_seen, "--since"), "until": parse_day(until, "--until")}
-    )
+    filters, last_seen = _asked_filters(memory, "timeline", topic, source, since, until)
     story = story_of(topic, filters=filters, as_of=parse_day(as_of, "--as-of"), most=most, settings=settings)
     memory.remember("timeline", topic, asked_at)
     if as_json:
