@@ -229,8 +229,8 @@ def _timeline(
     chain = retrieval_chain(index, settings, k=PASSAGES, timings=timings, filters=filters, as_of=moment)
     passages = chain.invoke(topic)["passages"]
     with timed(timings, "timeline"):
-        weights = index.lexical.current().idf(content_terms(topic))
-        entries = build_timeline(passages, weights, most)
+        lexical = index.lexical.current()
+        entries = build_timeline(passages, lexical.idf(content_terms(topic)), lexical.duplicates.representative, most)
     return Timeline(
         topic=topic,
         entries=entries,

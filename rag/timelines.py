@@ -183,12 +183,18 @@ def _changes(lines: list[_Line], citations: list[Citation]) -> list[tuple[str, l
     return notes
 
 
-def build_timeline(passages: list[Passage], weights: dict[str, float], most: int = MOST_ENTRIES) -> list[TimelineEntry]:
+def build_timeline(
+    passages: list[Passage], weights: dict[str, float], copies: dict[str, str], most: int = MOST_ENTRIES
+) -> list[TimelineEntry]:
     """The timeline of a topic from its retrieved ``passages``, its ``most`` relevant articles;
-    ``weights`` are the topic's terms' IDF."""
+    ``weights`` are the topic's terms' IDF, ``copies`` each near-copy's group (one line a group:
+    a copy that changed some words is kept among the passages, but it is the same article)."""
     by_article: dict[str, list[Passage]] = {}
+    first_of_group: dict[str, str] = {}
     for passage in passages:
-        by_article.setdefault(passage.article_id, []).append(passage)
+        kept = first_of_group.setdefault(copies.get(passage.article_id, passage.article_id), passage.article_id)
+        if kept == passage.article_id:
+            by_article.setdefault(passage.article_id, []).append(passage)
     lines = [line for line in (_best_line(group, weights) for group in by_article.values()) if line]
     lines = sorted(lines, key=lambda line: -line.relevance)[:most]
     # Undated articles last; one day's lines in the order their articles were found relevant.
