@@ -117,15 +117,38 @@ def _legible(error: BaseException) -> str:
     return "".join(c if c.isprintable() else "?" for c in f"{type(error).__name__}: {error}")
 
 
+def _check_write_log(connection) -> None:
+    """Raise DatabaseError where a row of Chroma's log of writes holds text that is no UTF-8.
+
+    Chroma applies the log when it opens, in a thread of its Rust core that panics on such a
+    row: the panic's message and backtrace reach the terminal before any error does. The log
+    holds the writes not yet folded into the index, a few hundred rows, read in milliseconds.
+    """
+    import sqlite3
+
+    connection.text_factory = bytes
+    try:
+        rows = connection.execute("SELECT id, topic, metadata FROM embeddings_queue").fetchall()
+    except sqlite3.OperationalError:
+        return  # no log table: a database of another layout, for Chroma's open to judge
+    for row in rows:
+        for value in row:
+            try:
+                value.decode("utf-8") if isinstance(value, bytes) else None
+            except UnicodeDecodeError as e:
+                raise sqlite3.DatabaseError("a row of its log of writes holds bytes that are no text") from e
+
+
 def _check_before_opening(database: Path, seconds: float, busy: str) -> None:
     """Read the SQLite database Chroma opens, and wait up to ``seconds`` for it to take a write.
 
     Raises IndexUnavailableError(``busy``) while it stays locked: a process stopped in the
     middle of a Chroma write keeps the database locked, and Chroma's own open then waits
     for ever, holding the interpreter; SQLite's busy timeout lets this check give up.
-    Raises IndexUnavailableError naming the damage when the schema cannot be read: Chroma's
-    Rust core builds its error from the damaged bytes, fails to decode them and aborts the
-    whole process (a panic while unwinding a panic), so no handler of its errors can run.
+    Raises IndexUnavailableError naming the damage when the schema or the log of writes cannot
+    be read: Chroma's Rust core builds its error from the damaged bytes, fails to decode them
+    and aborts the whole process (a panic while unwinding a panic), so no handler of its
+    errors can run; a damaged row of its log makes a thread of it panic, printing a backtrace.
     """
     if not database.exists():
         return
@@ -135,6 +158,7 @@ def _check_before_opening(database: Path, seconds: float, busy: str) -> None:
         connection = sqlite3.connect(database, timeout=seconds, isolation_level=None)
         try:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # parses the schema
+            _check_write_log(connection)
             connection.execute("BEGIN IMMEDIATE")
             connection.execute("ROLLBACK")
         finally:

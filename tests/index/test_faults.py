@@ -247,3 +247,23 @@ def test_a_damaged_schema_is_named_as_damaged_instead_of_aborting_the_process(se
         line = _one_line(_run(settings, *command))
         assert "is damaged (its database cannot be read" in line and line.endswith("move it aside and ingest again")
         assert line.isprintable(), line
+
+
+def test_a_damaged_row_of_chromas_write_log_is_one_line_without_a_rust_backtrace(settings):
+    # Chroma applies its log of writes on opening, in a thread of its Rust core that panics on a
+    # row whose text is no UTF-8, printing its message and backtrace before any error is raised.
+    import sqlite3
+
+    ingest([sample_article()], settings, source="sample", progress=False)
+    database = sqlite3.connect(settings.store.data_dir / "chroma" / "chroma.sqlite3")
+    damaged = database.execute(
+        "UPDATE embeddings_queue SET metadata = CAST(X'7B2261223A2284FF227D' AS TEXT) "
+        "WHERE seq_id = (SELECT max(seq_id) FROM embeddings_queue)"
+    ).rowcount
+    database.commit()
+    database.close()
+    assert damaged == 1
+    for command in (["ask", QUESTION], ["stats"]):
+        line = _one_line(_run(settings, *command))
+        assert line.endswith("(its database cannot be read: DatabaseError: a row of its log of writes holds bytes "
+                             "that are no text); move it aside and ingest again")  # fmt: skip
