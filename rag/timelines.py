@@ -196,7 +196,12 @@ def build_timeline(
         if kept == passage.article_id:
             by_article.setdefault(passage.article_id, []).append(passage)
     lines = [line for line in (_best_line(group, weights) for group in by_article.values()) if line]
-    lines = sorted(lines, key=lambda line: -line.relevance)[:most]
+    # A sentence two articles share word for word (an editor's note, an author's biography) is
+    # the story of neither: it is shown once, for the more relevant article.
+    by_text: dict[str, _Line] = {}
+    for line in sorted(lines, key=lambda line: -line.relevance):
+        by_text.setdefault(line.sentence.text, line)
+    lines = list(by_text.values())[:most]
     # Undated articles last; one day's lines in the order their articles were found relevant.
     lines = sorted(lines, key=lambda line: (not line.day, line.day))
     citations = [cite(n, line.sentence, min(1.0, line.relevance / 2)) for n, line in enumerate(lines, start=1)]

@@ -101,19 +101,33 @@ def test_questions_that_ask_for_a_timeline_are_told_apart(question, topic):
     assert timeline_topic(question) == topic
 
 
-def test_a_copy_that_changed_some_words_is_the_same_line_not_a_second_one():
+def _passage(article_id: str, source: str, text: str, published: str = "2025-03-03"):
     from newsqa.types import Passage
+
+    return Passage(
+        id=f"{article_id}::0", article_id=article_id, title="Fire breaks out at Harbor Street warehouse",
+        source=source, url="", published=published, text=text, start=0, end=len(text), score=1.0,
+    )  # fmt: skip
+
+
+WEIGHTS = {"harbor": 5.0, "street": 2.0, "warehous": 4.0, "fire": 1.0}
+
+
+def test_a_copy_that_changed_some_words_is_the_same_line_not_a_second_one():
     from rag.timelines import build_timeline
 
-    def passage(article_id: str, source: str, text: str) -> Passage:
-        return Passage(
-            id=f"{article_id}::0", article_id=article_id, title="Fire breaks out at Harbor Street warehouse",
-            source=source, url="", published="2025-03-03", text=text, start=0, end=len(text), score=1.0,
-        )  # fmt: skip
-
-    kept = passage("fire-1", "Coastal Tribune", FIRST)
-    variant = passage("fire-1-wire", "Wire", FIRST.replace("Two firefighters", "Three firefighters"))
-    weights = {"harbor": 5.0, "street": 2.0, "warehous": 4.0, "fire": 1.0}
-    (line,) = build_timeline([kept, variant], weights, {"fire-1": "g", "fire-1-wire": "g"})
+    kept = _passage("fire-1", "Coastal Tribune", FIRST)
+    variant = _passage("fire-1-wire", "Wire", FIRST.replace("late on Sunday", "early on Monday"))
+    (line,) = build_timeline([kept, variant], WEIGHTS, {"fire-1": "g", "fire-1-wire": "g"})
     assert line.citation.article_id == "fire-1"
-    assert len(build_timeline([kept, variant], weights, {})) == 2  # not copies: two articles, two lines
+    assert len(build_timeline([kept, variant], WEIGHTS, {})) == 2  # not copies: two articles, two lines
+
+
+def test_a_sentence_two_articles_share_word_for_word_is_one_line():
+    from rag.timelines import build_timeline
+
+    note = "Editor's note: all our Harbor Street warehouse fire coverage is free to read."
+    first = _passage("note-1", "Coastal Tribune", note)
+    second = _passage("note-2", "Coastal Tribune", note, published="2025-03-05")
+    (line,) = build_timeline([first, second], WEIGHTS, {})
+    assert line.citation.article_id == "note-1"
