@@ -16,7 +16,6 @@ import fcntl
 import functools
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,19 +60,18 @@ _READ_ONLY = ("readonly database", "read-only file system", "permission denied")
 _DAMAGED = ("file is not a database", "malformed", "database disk image", "error sending backfill request")
 
 
-def chroma_failures() -> tuple[type[BaseException], ...]:
-    """What a Chroma call raises when its files fail: exceptions, and Rust panics.
+def _chroma_failure(error: BaseException) -> bool:
+    """Whether ``error`` is what a Chroma call raises when its files fail: an exception, or a Rust panic.
 
     Chroma's Rust core panics on some damaged databases, and pyo3 raises a panic as
-    ``PanicException``, a BaseException that ``except Exception`` lets through as a traceback.
-    Its module exists once the core has loaded.
+    ``pyo3_runtime.PanicException``: a BaseException, which ``except Exception`` lets through
+    as a traceback, of a type no importable module holds for an ``except`` to name.
     """
-    panic = getattr(sys.modules.get("pyo3_runtime"), "PanicException", None)
-    return (Exception, panic) if panic is not None else (Exception,)
+    return isinstance(error, Exception) or _is_panic(error)
 
 
 def _is_panic(error: BaseException) -> bool:
-    return not isinstance(error, Exception)
+    return type(error).__module__ == "pyo3_runtime"
 
 
 def _nearly_full(where: str) -> bool:
@@ -117,26 +115,40 @@ def _legible(error: BaseException) -> str:
     return "".join(c if c.isprintable() else "?" for c in f"{type(error).__name__}: {error}")
 
 
-def _check_write_log(connection) -> None:
-    """Raise DatabaseError where a row of Chroma's log of writes holds text that is no UTF-8.
+# The tables Chroma's Rust core reads as it opens: its migrations, catalogue and log of writes
+# (the writes not yet folded into the index: a few hundred rows, read in milliseconds).
+_READ_ON_OPENING = (
+    "migrations",
+    "tenants",
+    "databases",
+    "collections",
+    "collection_metadata",
+    "segments",
+    "segment_metadata",
+    "embeddings_queue",
+)
 
-    Chroma applies the log when it opens, in a thread of its Rust core that panics on such a
-    row: the panic's message and backtrace reach the terminal before any error does. The log
-    holds the writes not yet folded into the index, a few hundred rows, read in milliseconds.
+
+def _check_texts(connection) -> None:
+    """Raise DatabaseError where a table Chroma reads on opening holds text that is no UTF-8.
+
+    A thread of Chroma's Rust core panics on such a row: the panic's message and backtrace
+    reach the terminal before any error does.
     """
     import sqlite3
 
     connection.text_factory = bytes
-    try:
-        rows = connection.execute("SELECT id, topic, metadata FROM embeddings_queue").fetchall()
-    except sqlite3.OperationalError:
-        return  # no log table: a database of another layout, for Chroma's open to judge
-    for row in rows:
-        for value in row:
-            try:
-                value.decode("utf-8") if isinstance(value, bytes) else None
-            except UnicodeDecodeError as e:
-                raise sqlite3.DatabaseError("a row of its log of writes holds bytes that are no text") from e
+    for table in _READ_ON_OPENING:
+        columns = [row[1].decode() for row in connection.execute(f'PRAGMA table_info("{table}")')]
+        if not columns:
+            continue  # a table of another Chroma version's layout, for its open to judge
+        pairs = ", ".join(f'typeof("{c}"), "{c}"' for c in columns)
+        for row in connection.execute(f'SELECT {pairs} FROM "{table}"'):
+            for kind, value in zip(row[::2], row[1::2]):
+                try:
+                    value.decode("utf-8") if kind == b"text" else None
+                except UnicodeDecodeError as e:
+                    raise sqlite3.DatabaseError(f"its table {table} holds bytes that are no text") from e
 
 
 def _check_before_opening(database: Path, seconds: float, busy: str) -> None:
@@ -145,10 +157,10 @@ def _check_before_opening(database: Path, seconds: float, busy: str) -> None:
     Raises IndexUnavailableError(``busy``) while it stays locked: a process stopped in the
     middle of a Chroma write keeps the database locked, and Chroma's own open then waits
     for ever, holding the interpreter; SQLite's busy timeout lets this check give up.
-    Raises IndexUnavailableError naming the damage when the schema or the log of writes cannot
-    be read: Chroma's Rust core builds its error from the damaged bytes, fails to decode them
-    and aborts the whole process (a panic while unwinding a panic), so no handler of its
-    errors can run; a damaged row of its log makes a thread of it panic, printing a backtrace.
+    Raises IndexUnavailableError naming the damage when the schema or a table Chroma reads on
+    opening cannot be read: Chroma's Rust core builds its error from the damaged bytes, fails
+    to decode them and aborts the whole process (a panic while unwinding a panic), so no
+    handler of its errors can run; a damaged row makes a thread of it panic, printing a backtrace.
     """
     if not database.exists():
         return
@@ -158,7 +170,7 @@ def _check_before_opening(database: Path, seconds: float, busy: str) -> None:
         connection = sqlite3.connect(database, timeout=seconds, isolation_level=None)
         try:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # parses the schema
-            _check_write_log(connection)
+            _check_texts(connection)
             connection.execute("BEGIN IMMEDIATE")
             connection.execute("ROLLBACK")
         finally:
@@ -209,7 +221,9 @@ def _client(settings: Settings, *, create: bool):
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except IndexUnavailableError:
         raise
-    except chroma_failures() as e:
+    except BaseException as e:
+        if not _chroma_failure(e):
+            raise
         raise storage_error(e, str(path)) or IndexUnavailableError(
             f"index folder {path} cannot be opened ({_legible(e)}); if it is damaged, move it aside and ingest again"
         ) from e
@@ -243,8 +257,8 @@ class _Reachable:
                 raise IndexUnavailableError(
                     f"{self._location} stopped answering ({type(e).__name__}); start it again with `chroma run`"
                 ) from e
-            except chroma_failures() as e:
-                problem = storage_error(e, self._location)
+            except BaseException as e:
+                problem = storage_error(e, self._location) if _chroma_failure(e) else None
                 if problem is None:
                     raise
                 raise problem from e
@@ -277,7 +291,9 @@ class VectorStore:
             else:
                 self._collection = self._client.get_collection(name)
             self._collection = _Reachable(self._collection, self.location)
-        except chroma_failures() as e:
+        except BaseException as e:
+            if not _chroma_failure(e):
+                raise
             if not create and "does not exist" in str(e).lower():
                 raise IndexUnavailableError(
                     f"no index named {name!r} in {self.location}; run `newsqa ingest PATH` first"

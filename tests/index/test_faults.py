@@ -265,5 +265,7 @@ def test_a_damaged_row_of_chromas_write_log_is_one_line_without_a_rust_backtrace
     assert damaged == 1
     for command in (["ask", QUESTION], ["stats"]):
         line = _one_line(_run(settings, *command))
-        assert line.endswith("(its database cannot be read: DatabaseError: a row of its log of writes holds bytes "
-                             "that are no text); move it aside and ingest again")  # fmt: skip
+        assert line.endswith(
+            "(its database cannot be read: DatabaseError: its table embeddings_queue holds bytes that are no text); "
+            "move it aside and ingest again"
+        )
