@@ -324,9 +324,15 @@ class VectorStore:
         while True:
             try:
                 return call(self._collection)
-            except InternalError:
-                if self.is_remote or time.monotonic() + pause > deadline:
+            except InternalError as e:
+                if self.is_remote:
                     raise
+                if time.monotonic() + pause > deadline:
+                    # No write finished in all that time: the vectors and the records disagree for good.
+                    raise IndexUnavailableError(
+                        f"index folder {self.location} is damaged ({_legible(e)}, for {READ_RETRY_S:g}s); "
+                        "if no other process is writing to it, move it aside and ingest again"
+                    ) from e
                 time.sleep(pause)
                 pause = min(2 * pause, _LONGEST_PAUSE_S)
                 release_local_clients()
