@@ -192,10 +192,10 @@ class NewsQAUI:
 
     def watched_view(self) -> str:
         """The questions ``newsqa watch --question`` watches (logged in the index folder), with their last change."""
-        from rag.watched import LOG_NAME, read_log
+        from rag.watched import LOG_NAME, latest, read_log
 
         try:
-            return watched_html(read_log(self.settings.store.data_dir / LOG_NAME))
+            return watched_html(latest(read_log(self.settings.store.data_dir / LOG_NAME)))
         except NewsQAError as e:
             return f'<div class="sources-empty">{html.escape(str(e))}</div>'
 

@@ -177,17 +177,14 @@ def _said_with_source(record: dict) -> str:
     return f"{html.escape(record.get('answer', ''))}{cited}"
 
 
-def watched_html(changes: list) -> str:
-    """The Watched tab: each watched question (a ``rag.watched.Change`` log, oldest first) with
-    its answer now, and when it last changed and from what."""
-    if not changes:
+def watched_html(last: dict) -> str:
+    """The Watched tab: each watched question with its answer now, and when it last changed
+    and from what (``rag.watched.latest`` of the log)."""
+    if not last:
         return (
             '<div class="sources-empty">No watched question yet: '
             '<code>newsqa watch feeds.txt --question "…"</code> asks them after every poll.</div>'
         )
-    last: dict = {}
-    for change in changes:
-        last[change.question] = change
     rows = []
     for question, change in last.items():
         before = _said_with_source(change.before) if change.before else "<em>first answer</em>"
