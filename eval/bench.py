@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.data import load_questions, read_corpus
+from eval.data import load_questions, read_corpus, write_rows
 from eval.metrics import hit_at_k, percentile
 from index import ingest, open_store
 from index.chunking import chunk_text
@@ -77,8 +77,7 @@ def bench_ingest(corpus: Path, limit: int) -> dict:
 
     before = encode_rate()
     with tempfile.TemporaryDirectory() as tmp:
-        subset = Path(tmp) / "subset.jsonl"
-        subset.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        subset = write_rows(rows, Path(tmp) / "subset.jsonl")
         report = ingest([subset], settings.with_data_dir(Path(tmp) / "index"), progress=False)
     after = encode_rate()
     reference = statistics.mean([before, after])
@@ -249,8 +248,7 @@ def bench_update(corpus: Path, data_dir: Path, sizes: list[int]) -> dict:
         for size in sizes:
             # Real articles under new ids: they join the index as new stories (and as copies of their originals).
             fresh = [{**row, "id": f"bench-update-{size}-{i}"} for i, row in enumerate(rows[-size:])]
-            path = Path(tmp) / f"add-{size}.jsonl"
-            path.write_text("".join(json.dumps(row) + "\n" for row in fresh))
+            path = write_rows(fresh, Path(tmp) / f"add-{size}.jsonl")
             report = ingest([path], settings, progress=False)
             timer = Timer()
             remove([row["id"] for row in fresh], settings)

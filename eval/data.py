@@ -101,3 +101,20 @@ def read_corpus(path: Path, limit: int | None = None) -> list[dict]:
     except (OSError, EOFError, UnicodeDecodeError) as e:  # EOFError: a .gz cut short
         raise InputError(f"{path}: cannot read the corpus ({e}); give a corpus .jsonl") from e
     return rows
+
+
+def write_rows(rows: list[dict], path: Path) -> Path:
+    """Write one JSON object a line (questions, articles, conversations, per-question records)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def save_metrics(folder: Path, metrics: dict, records: list[dict], records_path: Path | None) -> None:
+    """A benchmark's ``metrics.json`` in ``folder`` (numbers only, fit for the repository) and, when
+    ``records_path`` is given, its per-item records there (they hold the data's text); prints the metrics."""
+    if records_path:
+        write_rows(records, records_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    print(json.dumps(metrics, indent=2))

@@ -42,7 +42,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from eval.data import read_corpus
+from eval.data import read_corpus, save_metrics, write_rows
 from eval.generate import FOLDED_PREPOSITIONS, WH_WORDS, standalone_sentences
 from newsqa.text import content_terms
 
@@ -323,7 +323,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "generate":
         conversations = generate(args.corpus, args.count, args.seed)
-        args.out.write_text("".join(json.dumps(c) + "\n" for c in conversations))
+        write_rows(conversations, args.out)
         print(f"{len(conversations)} conversations written to {args.out}")
         return
     from newsqa.settings import Settings
@@ -331,11 +331,7 @@ def main() -> None:
     conversations = [json.loads(line) for line in args.conversations.read_text().splitlines() if line.strip()]
     records: list[dict] = []
     metrics = run(conversations, Settings().with_data_dir(args.data_dir), records)
-    if args.records:
-        args.records.write_text("".join(json.dumps(r) + "\n" for r in records))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    print(json.dumps(metrics, indent=2))
+    save_metrics(args.out, metrics, records, args.records)
 
 
 if __name__ == "__main__":

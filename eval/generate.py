@@ -25,7 +25,6 @@ differ, naming both, not state the swapped one alone.
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Literal
@@ -212,13 +211,6 @@ def _entity_spans(doc) -> list[tuple[str, str, int, int]]:
         for ent in doc.ents
         if ent.label_ in WH_WORDS and len(ent.text.split()) <= 5 and any(c.isalnum() for c in ent.text)
     ]
-
-
-def write_questions(questions: list[dict], out: Path) -> Path:
-    """Write one JSON object a line (questions, or the articles of a conflict corpus)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("".join(json.dumps(q) + "\n" for q in questions))
-    return out
 
 
 def _generate_wh(corpus: Path, count: int, seed: int) -> list[dict]:

@@ -32,7 +32,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from eval.data import read_corpus
+from eval.data import read_corpus, save_metrics
 from eval.metrics import bootstrap_ci, contains_answer
 from newsqa.types import Timeline
 
@@ -191,11 +191,7 @@ def main() -> None:
     records: list[dict] = []
     metrics = run(read_corpus(args.corpus), questions, Settings().with_data_dir(args.data_dir), records)
     metrics = {"corpus": args.corpus.name, "questions_file": args.questions.name, **metrics}
-    if args.records:
-        args.records.write_text("".join(json.dumps(r) + "\n" for r in records))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    print(json.dumps(metrics, indent=2))
+    save_metrics(args.out, metrics, records, args.records)
 
 
 if __name__ == "__main__":

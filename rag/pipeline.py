@@ -264,11 +264,11 @@ def timeline(
     """
     settings = settings or Settings()
     topic = _validate(topic, settings, "topic")
+    if not isinstance(most, int) or most < 1:
+        raise InputError(f"most={most!r}: a timeline needs at least 1 line; give a whole number")
     chosen = Filters.parse(filters)
     if since or until:
         chosen = Filters.parse({**chosen.model_dump(), "since": since or chosen.since, "until": until or chosen.until})
     index = open_index(settings)
     index.check_sources(chosen)
-    if not isinstance(most, int) or most < 1:
-        raise InputError(f"most={most!r}: a timeline needs at least 1 line; give a whole number")
     return _timeline(index, topic, chosen, _moment(as_of), settings, most)

@@ -25,6 +25,8 @@ from newsqa.text import strip_markers
 from newsqa.types import Answer
 
 LOG_NAME = "watched.jsonl"
+# What the log keeps of a citation: the sentence and where it stands (not the passage it was read in).
+_CITATION_FIELDS = {"number", "quote", "article_id", "title", "source", "published", "url", "start", "end"}
 
 
 def _record(result: Answer) -> dict:
@@ -33,20 +35,7 @@ def _record(result: Answer) -> dict:
         "answer": result.text,
         "short_answer": result.short_answer,
         "abstained": result.abstained,
-        "citations": [
-            {
-                "number": c.number,
-                "quote": c.quote,
-                "article_id": c.article_id,
-                "title": c.title,
-                "source": c.source,
-                "published": c.published,
-                "url": c.url,
-                "start": c.start,
-                "end": c.end,
-            }
-            for c in result.citations
-        ],
+        "citations": [c.model_dump(include=_CITATION_FIELDS) for c in result.citations],
     }
 
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
-from newsqa.dates import parse_day
-
 FILE_NAME = "asked.json"
+# What --since takes for "since this was last asked".
 LAST = "last"
 
 
@@ -50,11 +49,3 @@ class AskedMemory:
             os.replace(partial, self.path)
         except OSError:
             pass
-
-
-def since_day(value: str | None, last_seen: datetime | None, label: str) -> date | None:
-    """The first day to read: ``value`` as a date, or with ``last`` the day of ``last_seen``
-    (None when never asked: everything is read)."""
-    if (value or "").strip().casefold() == LAST:
-        return last_seen.date() if last_seen else None
-    return parse_day(value, label)

@@ -12,6 +12,8 @@ import json
 import re
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +29,7 @@ from newsqa.settings import ANY_ADDRESS, Settings
 from newsqa.text import counted
 from newsqa.types import Filters
 from rag.timelines import MOST_ENTRIES
-from ui.asked import LAST, AskedMemory, since_day
+from ui.asked import LAST, AskedMemory
 
 app = typer.Typer(
     help="Ask questions about news articles; every answer cites the exact sentence.",
@@ -116,23 +118,27 @@ def _print_answer(result, as_json: bool, new_after: datetime | None = None) -> N
 SINCE_HELP = "Only articles published on or after YYYY-MM-DD; 'last': since this was last asked."
 
 
-def _asked_filters(
-    memory: AskedMemory, kind: str, text: str, source: list[str] | None, since: str | None, until: str | None
-) -> tuple[Filters, datetime | None]:
+@contextmanager
+def _asking(
+    settings: Settings, kind: str, text: str, source: list[str] | None, since: str | None, until: str | None
+) -> Iterator[tuple[Filters, datetime | None]]:
     """The filters of --source, --since and --until, and when ``text`` was last asked where --since
-    says 'last' (a note on stderr says what that reads)."""
+    says 'last' (a note on stderr says what that reads); once the block has answered, this
+    ask is remembered as the next 'last'."""
+    memory, asked_at = AskedMemory(settings.store.data_dir), datetime.now()
     seen = None
     if (since or "").strip().casefold() == LAST:
         seen = memory.last(kind, text)
+        first_day = seen.date() if seen else None
         if seen is None:
             note = "never asked before here: every article is read; next time 'last' means now"
         else:
             note = f"--since last: published since {seen.date()} (last asked {seen:%Y-%m-%d %H:%M})"
         typer.echo(f"note: {note}", err=True)
-    filters = Filters.parse(
-        {"sources": source, "since": since_day(since, seen, "--since"), "until": parse_day(until, "--until")}
-    )
-    return filters, seen
+    else:
+        first_day = parse_day(since, "--since")
+    yield Filters.parse({"sources": source, "since": first_day, "until": parse_day(until, "--until")}), seen
+    memory.remember(kind, text, asked_at)
 
 
 def _is_new(citation, new_after: datetime | None) -> bool:
@@ -324,12 +330,10 @@ def ask(
     from rag import answer
 
     settings = _settings(data_dir, chroma_host, chroma_port)
-    memory, asked_at = AskedMemory(settings.store.data_dir), datetime.now()
-    filters, last_seen = _asked_filters(memory, "ask", question, source, since, until)
     if engine is not None:
         settings = Settings.model_validate({**settings.model_dump(), "engine": engine})
-    result = answer(question, k=k, filters=filters, as_of=parse_day(as_of, "--as-of"), settings=settings)
-    memory.remember("ask", question, asked_at)
+    with _asking(settings, "ask", question, source, since, until) as (filters, last_seen):
+        result = answer(question, k=k, filters=filters, as_of=parse_day(as_of, "--as-of"), settings=settings)
     _print_answer(result, as_json, new_after=last_seen)
 
 
@@ -353,10 +357,8 @@ def timeline(
     from rag import timeline as story_of
 
     settings = _settings(data_dir, chroma_host, chroma_port)
-    memory, asked_at = AskedMemory(settings.store.data_dir), datetime.now()
-    filters, last_seen = _asked_filters(memory, "timeline", topic, source, since, until)
-    story = story_of(topic, filters=filters, as_of=parse_day(as_of, "--as-of"), most=most, settings=settings)
-    memory.remember("timeline", topic, asked_at)
+    with _asking(settings, "timeline", topic, source, since, until) as (filters, last_seen):
+        story = story_of(topic, filters=filters, as_of=parse_day(as_of, "--as-of"), most=most, settings=settings)
     if as_json:
         typer.echo(story.model_dump_json(indent=2))
         return
@@ -590,18 +592,19 @@ def eval_generate(
     ] = "cloze",
 ) -> None:
     """Make cloze or wh-questions from your own articles, with each sentence's article as gold."""
-    from eval.generate import generate, generate_conflicts, write_questions
+    from eval.data import write_rows
+    from eval.generate import generate, generate_conflicts
 
     if not corpus.is_file():
         raise InputError(f"{corpus}: no such file; give a corpus .jsonl")
     if not conflicts:
         questions = generate(corpus, count, seed, kind)
-        write_questions(questions, out)
+        write_rows(questions, out)
         typer.echo(f"wrote {len(questions)} questions to {out}")
         return
     questions, articles = generate_conflicts(corpus, count, seed)
-    conflict_corpus = write_questions(articles, out.with_suffix(".corpus.jsonl"))
-    write_questions(questions, out)
+    conflict_corpus = write_rows(articles, out.with_suffix(".corpus.jsonl"))
+    write_rows(questions, out)
     typer.echo(f"wrote {len(questions)} questions to {out} and their {len(articles)} articles to {conflict_corpus}")
 
 
