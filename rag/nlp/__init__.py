@@ -10,12 +10,12 @@ question and the few sentences the reader scores, never at ingest.
 from __future__ import annotations
 
 import functools
-import importlib
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from newsqa.errors import ModelMissingError
+from newsqa.imports import import_without_torch
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -28,7 +28,7 @@ _lock = threading.Lock()
 @functools.cache
 def _pipeline():
     try:
-        module = importlib.import_module(PIPELINE_PACKAGE)
+        module = import_without_torch(PIPELINE_PACKAGE)
         # Verbs are compared by lemma ("fled" is "flee"), other words by stem.
         return module.load()
     except (ImportError, OSError) as e:

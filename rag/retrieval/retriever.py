@@ -162,7 +162,7 @@ def open_index(settings: Settings) -> Index:
             if index is not None:
                 release_local_clients()
             store = open_store(settings)
-            embedder = get_embedder(settings.index.embedding_model, settings.index.embedding_device)
+            embedder = get_embedder(settings.index)
             index = Index(store, embedder, LiveLexical(store), saved_version(store))
             _open_indexes[key] = index
         return index

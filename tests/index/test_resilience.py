@@ -116,6 +116,29 @@ def test_two_folders_on_one_chroma_server_see_each_others_writes(settings, tmp_p
         assert answer("When did the port of Tartus reopen?", settings=second).short_answer == "Thursday"
 
 
+@pytest.mark.slow
+def test_several_app_processes_answer_from_one_chroma_server_while_another_ingests(tmp_path):
+    """SCALING.md's first step past one process: app processes of their own, one Chroma server."""
+    port = free_port()
+    command = ["chroma", "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)]
+    server = {"NEWSQA_STORE__CHROMA_HOST": "127.0.0.1", "NEWSQA_STORE__CHROMA_PORT": str(port)}
+
+    def run(folder: str, *args: str) -> subprocess.Popen:
+        env = {**os.environ, **server, "NEWSQA_STORE__DATA_DIR": str(tmp_path / folder)}
+        return subprocess.Popen([*newsqa_command(), *args], env=env, stdout=subprocess.PIPE, text=True)
+
+    article = tmp_path / "port.txt"
+    article.write_text("Port reopens\n\nThe port of Tartus reopened to shipping on Monday, officials said.\n")
+    with serving(command, port):
+        assert run("writer", "ingest", str(sample_article()), "-q").wait(timeout=300) == 0
+        askers = [run(f"app-{i}", "ask", "Who led the loyalists in Balqasah?") for i in range(2)]
+        writer = run("writer", "ingest", str(article), "-q")
+        assert [p.communicate(timeout=300)[0].splitlines()[0] for p in askers] == ["Shujaa al-Ali [1]"] * 2
+        assert writer.wait(timeout=300) == 0
+        late = run("app-0", "ask", "When did the port of Tartus reopen?").communicate(timeout=300)[0]
+        assert late.splitlines()[0] == "Monday [1]"
+
+
 @pytest.mark.parametrize("damaged", ["manifest.json", "docs.npy", "terms.json", "segment"])
 def test_damaged_bm25_files_are_rebuilt_from_the_vector_store(settings, damaged):
     import shutil

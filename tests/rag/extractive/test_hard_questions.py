@@ -37,7 +37,7 @@ BALQASAH = (
 
 @pytest.fixture(scope="module")
 def reader() -> ExtractiveEngine:
-    embedder = get_embedder(Settings().index.embedding_model)
+    embedder = get_embedder(Settings().index)
     return ExtractiveEngine(embedder, AnswerSettings(), dataclasses.replace(load_model(None), threshold=0.0))
 
 

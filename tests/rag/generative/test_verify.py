@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.embed import get_embedder
-from newsqa.settings import VerifySettings
+from newsqa.settings import Settings, VerifySettings
 from newsqa.types import Query
 from rag.generative.verify import CitationVerifier, split_claims
 from rag.retrieval.retriever import build_retriever, open_index
@@ -13,7 +13,7 @@ from rag.retrieval.retriever import build_retriever, open_index
 
 @pytest.fixture(scope="module")
 def verifier():
-    return CitationVerifier(get_embedder("all-MiniLM-L6-v2"), VerifySettings())
+    return CitationVerifier(get_embedder(Settings().index), VerifySettings())
 
 
 @pytest.fixture(scope="module")
