@@ -46,8 +46,8 @@ from newsqa.timing import Timer
 
 #: Length of the random step that makes a copy's vectors (unit vectors: cosine ≈ 1/sqrt(1 + STEP²) ≈ 0.94).
 STEP = 0.35
-#: Articles per ingest while growing: bounds the memory of one run of ingestion.
-_GROWTH_BATCH = 10_000
+#: Articles per ingest while growing: bounds one run's memory and keeps its file under the 50 MB a file may have.
+_GROWTH_BATCH = 5_000
 #: Questions timed through answer() at each size (the query latencies use all of them).
 _ANSWERS = 40
 _MARK = re.compile(r"^⟦(\w+)⟧ ")
@@ -140,7 +140,43 @@ def bench_scale(base: Path, corpus: Path, questions_path: Path, sizes: list[int]
                 print(json.dumps(entry), flush=True)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+    plot(result, out.with_suffix(".png"))
     return result
+
+
+def plot(result: dict, path: Path) -> None:
+    """The curves against the index's size: latencies, update times, memory and disk."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = result["sizes"]
+    chunks = [s["chunks"] for s in sizes]
+    panels = {
+        "query and answer, ms (p50)": [
+            "answer_p50_ms",
+            "answer_p95_ms",
+            "hybrid_p50_ms",
+            "dense_p50_ms",
+            "bm25_p50_ms",
+        ],
+        "updates and opening, s": ["add10_s", "remove10_s", "visible_to_other_process_s", "cold_open_s"],
+        "memory (MB) and disk (MB)": ["rss_mb", "disk_mb"],
+    }
+    figure, axes = plt.subplots(1, len(panels), figsize=(15, 4.2))
+    for ax, (title, keys) in zip(axes, panels.items()):
+        for key in keys:
+            ax.plot(chunks, [s[key] for s in sizes], marker="o", label=key)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("chunks in the index")
+        ax.set_title(title)
+        ax.legend(fontsize=7)
+        ax.grid(True, which="both", alpha=0.3)
+    figure.suptitle("newsqa from 30k to 1M chunks (python -m eval.bench scale; 2 CPU cores)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
 
 
 def _chunk_vector(settings: Settings, article: str, replay: ReplayEmbedder) -> list[float]:

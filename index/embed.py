@@ -169,7 +169,7 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def get_embedder(settings: IndexSettings, *, documents: bool = False) -> Embedder:
+def get_embedder(settings: IndexSettings, *, documents: bool = False, precision: str | None = None) -> Embedder:
     """The process-wide embedder these settings ask for.
 
     Questions (and the sentences an answer compares with them) are embedded through ONNX
@@ -177,25 +177,35 @@ def get_embedder(settings: IndexSettings, *, documents: bool = False) -> Embedde
     from a GPU, and loading torch costs seconds. With ``documents`` (ingestion),
     ``embedding_device`` counts: on a GPU sentence-transformers runs there. The same model
     gives the same vectors, to float precision, on any device and runtime: an index built on
-    a GPU answers on a CPU.
+    a GPU answers on a CPU. ``precision`` (an index's own) overrides the settings' for a new
+    index; int8 runs through ONNX Runtime only.
     """
+    precision = precision or settings.embedding_precision
+    if precision == "int8":
+        if settings.embedding_runtime == "torch":
+            raise ModelMissingError(
+                "int8 weights run through ONNX Runtime only; set NEWSQA_INDEX__EMBEDDING_RUNTIME=auto (or onnx)"
+            )
+        return _load(settings.embedding_model, "onnx", "cpu", settings.encoder_cache, settings.embed_batch_size, "int8")
     runtime, device = settings.embedding_runtime, "cpu"
     if runtime == "torch" or (documents and settings.embedding_device != "cpu"):
         device = resolve_device(settings.embedding_device)
         if runtime == "auto" and device != "cpu":
             runtime = "torch"
-    return _load(settings.embedding_model, runtime, device, settings.encoder_cache, settings.embed_batch_size)
+    return _load(settings.embedding_model, runtime, device, settings.encoder_cache, settings.embed_batch_size, "fp32")
 
 
 @lru_cache(maxsize=4)
-def _load(name: str, runtime: str, device: str, cache: Path, batch_size: int) -> Embedder:
+def _load(name: str, runtime: str, device: str, cache: Path, batch_size: int, precision: str) -> Embedder:
     path = _resolve_model_path(name)
     if runtime != "torch":
         from index.encoder_export import ExportError, exported_graph
 
         try:
-            return OnnxEmbedder(name, exported_graph(path, cache), path, batch_size)
+            return OnnxEmbedder(name, exported_graph(path, cache, precision), path, batch_size)
         except ExportError as e:
+            if precision == "int8":
+                raise ModelMissingError(f"{e}; an int8 index needs its ONNX encoder (pip install onnx)") from e
             if runtime == "onnx":
                 raise ModelMissingError(f"{e}; set NEWSQA_INDEX__EMBEDDING_RUNTIME=torch") from e
             log.info("running %s with sentence-transformers instead of ONNX Runtime: %s", name, e)

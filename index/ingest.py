@@ -86,7 +86,7 @@ def open_store(settings: Settings, *, create: bool = False) -> VectorStore:
     """
     model = settings.index.embedding_model
     dimension = get_embedder(settings.index, documents=True).dimension if create else 0
-    return VectorStore(settings, model, dimension, create=create)
+    return VectorStore(settings, model, dimension, create=create, precision=settings.index.embedding_precision)
 
 
 def _chunks_of(article: Article, settings: Settings) -> list[_PendingChunk]:
@@ -232,7 +232,7 @@ def _embed_and_write(
 ) -> None:
     from tqdm import tqdm
 
-    embedder = get_embedder(settings.index, documents=True)
+    embedder = get_embedder(settings.index, documents=True, precision=store.precision)
     group = settings.index.write_group
     with tqdm(total=len(pending), unit="chunk", desc="embedding", disable=not progress, file=sys.stderr) as bar:
         for start in range(0, len(pending), group):

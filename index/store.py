@@ -104,10 +104,13 @@ def storage_error(error: BaseException, where: str) -> IndexUnavailableError | N
             "even to answer, so make it writable or copy it to a folder that is"
         )
     if any(words in text for words in _DAMAGED) or _is_panic(error):
-        return IndexUnavailableError(
-            f"index folder {where} is damaged ({_legible(error)}); move it aside and ingest again"
-        )
+        return _Damaged(f"index folder {where} is damaged ({_legible(error)}); move it aside and ingest again")
     return None
+
+
+class _Damaged(IndexUnavailableError):
+    """Chroma's files read as damaged. A read retries it for a while: a file another process is rewriting
+    reads so too ("Error deserializing pickle file: EOF" while a large ingest saves its vector index)."""
 
 
 def _legible(error: BaseException) -> str:
@@ -276,7 +279,9 @@ _LONGEST_PAUSE_S = 1.0
 class VectorStore:
     """A Chroma collection of chunk vectors tied to one embedding model."""
 
-    def __init__(self, settings: Settings, embedding_model: str, dimension: int, *, create: bool) -> None:
+    def __init__(
+        self, settings: Settings, embedding_model: str, dimension: int, *, create: bool, precision: str = "fp32"
+    ) -> None:
         self.settings = settings
         self.embedding_model = embedding_model
         self._client = _client(settings, create=create)
@@ -286,7 +291,11 @@ class VectorStore:
                 self._collection = self._client.get_or_create_collection(
                     name,
                     configuration={"hnsw": {"space": "cosine"}},
-                    metadata={"embedding_model": embedding_model, "embedding_dimension": dimension},
+                    metadata={
+                        "embedding_model": embedding_model,
+                        "embedding_dimension": dimension,
+                        "embedding_precision": precision,
+                    },
                 )
             else:
                 self._collection = self._client.get_collection(name)
@@ -303,6 +312,9 @@ class VectorStore:
                 "if it is corrupt, move the folder aside and ingest again"
             ) from e
         recorded = (self._collection.metadata or {}).get("embedding_model")
+        # The weights' precision the vectors were made at: questions must be embedded at the same one. Indexes
+        # made before int8 existed were fp32.
+        self.precision = str((self._collection.metadata or {}).get("embedding_precision", "fp32"))
         if recorded != embedding_model:
             raise ModelMismatchError(
                 f"index {name!r} was built with embedding model {recorded!r}, not {embedding_model!r}; "
@@ -314,8 +326,9 @@ class VectorStore:
 
         This process's Chroma keeps its view of the vectors in memory; while another process
         writes, a query may find ids in one part of the database that its view lacks ("Error
-        finding id", an ``InternalError``), and asking the same view again finds them no
-        better. Each retry opens the database anew, so the read sees the last committed state.
+        finding id", an ``InternalError``), or a vector index file half rewritten (read as
+        damage), and asking the same view again finds them no better. Each retry opens the
+        database anew, so the read sees the last committed state.
         """
         from chromadb.errors import InternalError
 
@@ -324,10 +337,12 @@ class VectorStore:
         while True:
             try:
                 return call(self._collection)
-            except InternalError as e:
+            except (InternalError, _Damaged) as e:
                 if self.is_remote:
                     raise
                 if time.monotonic() + pause > deadline:
+                    if isinstance(e, _Damaged):
+                        raise
                     # No write finished in all that time: the vectors and the records disagree for good.
                     raise IndexUnavailableError(
                         f"index folder {self.location} is damaged ({_legible(e)}, for {READ_RETRY_S:g}s); "

@@ -85,7 +85,8 @@ class Index:
         another outlet saying something else, to be read beside what it contradicts.
         """
         lexical = self.lexical.current()
-        representative = lexical.duplicates.representative
+        duplicates = lexical.duplicates
+        representative = duplicates.representative
         outlets = lexical.outlets if representative else {}
         kept_article: dict[str, str] = {}
         kept_texts: dict[str, list[list[str]]] = {}
@@ -98,7 +99,7 @@ class Index:
                 if first != passage.article_id and not _a_variant(words, kept_texts[group]):
                     continue
                 kept_texts.setdefault(group, []).append(words)
-                copies = (a for a, g in representative.items() if g == group and a != passage.article_id)
+                copies = (a for a in duplicates.groups[group] if a != passage.article_id)
                 others = {outlets.get(a, "") for a in copies} - {passage.source, ""}
                 passage = passage.model_copy(update={"also_reported_by": sorted(others)})
             kept.append(passage)
@@ -162,7 +163,7 @@ def open_index(settings: Settings) -> Index:
             if index is not None:
                 release_local_clients()
             store = open_store(settings)
-            embedder = get_embedder(settings.index)
+            embedder = get_embedder(settings.index, precision=store.precision)
             index = Index(store, embedder, LiveLexical(store), saved_version(store))
             _open_indexes[key] = index
         return index

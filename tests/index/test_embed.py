@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from index.embed import OnnxEmbedder, SentenceTransformerEmbedder, get_embedder, resolve_device
-from index.encoder_export import MIN_COSINE, exported_graph
+from index.encoder_export import MIN_COSINE, MIN_INT8_COSINE, exported_graph
 from newsqa.errors import ModelMissingError
 from newsqa.settings import IndexSettings
 from ui.cli import app
@@ -124,3 +124,32 @@ def test_a_device_this_machine_lacks_is_one_line_naming_the_setting(tmp_path):
     assert "Traceback" not in result.output
     unknown = CliRunner().invoke(app, ["stats"], env=env | {"NEWSQA_INDEX__EMBEDDING_DEVICE": "tpu"})
     assert unknown.exit_code != 0 and "Traceback" not in unknown.output
+
+
+def test_an_int8_index_embeds_its_questions_at_int8_and_an_fp32_index_stays_fp32(tmp_path, article_dir):
+    from index import ingest, open_store
+    from newsqa.settings import Settings
+    from rag import answer
+    from rag.retrieval.retriever import open_index
+
+    int8 = Settings().with_data_dir(tmp_path / "int8")
+    int8 = int8.model_copy(update={"index": int8.index.model_copy(update={"embedding_precision": "int8"})})
+    ingest([article_dir], int8, progress=False)
+    assert open_store(int8).precision == "int8"
+    quantised = open_index(int8).embedder
+    full = get_embedder(IndexSettings())
+    assert quantised is not full and isinstance(quantised, OnnxEmbedder)
+    texts = TEXTS[:3]  # the empty text's vector is no text's: it strays most (0.967)
+    cosines = np.sum(quantised.embed_documents(texts) * full.embed_documents(texts), axis=1)
+    assert MIN_INT8_COSINE <= cosines.min() and cosines.mean() < 0.9999  # near, and not the fp32 vectors
+    assert answer("Who led the loyalists in Balqasah?", settings=int8).short_answer == "Shujaa al-Ali"
+    # An index keeps the precision it was built with, whatever the settings say later.
+    fp32 = Settings().with_data_dir(tmp_path / "fp32")
+    ingest([article_dir], fp32, progress=False)
+    later = fp32.model_copy(update={"index": fp32.index.model_copy(update={"embedding_precision": "int8"})})
+    assert open_store(later).precision == "fp32" and open_index(later).embedder is full
+
+
+def test_int8_with_the_torch_runtime_is_one_line():
+    with pytest.raises(ModelMissingError, match="int8 weights run through ONNX Runtime only"):
+        get_embedder(IndexSettings(embedding_precision="int8", embedding_runtime="torch"))

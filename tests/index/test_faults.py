@@ -290,3 +290,33 @@ def test_a_read_that_keeps_failing_past_the_retries_is_named_damaged(settings, m
     monkeypatch.setattr(Collection, "count", failing)
     with pytest.raises(IndexUnavailableError, match=r"is damaged \(InternalError: .*Error finding id, for 0.3s\)"):
         store.count()
+
+
+def test_a_vector_index_file_half_rewritten_by_another_process_is_waited_for_not_called_damaged(settings):
+    """Seen by a reader during a 300k-chunk ingest: the HNSW metadata file read while being rewritten
+    ("Error deserializing pickle file: EOF") was named damaged. Reproduced with the file cut short
+    and restored a second later, as the writer finishing it does."""
+    import threading
+
+    import numpy as np
+
+    from index.store import release_local_clients
+
+    store = open_store(settings, create=True)
+    count = 1500  # Chroma writes its HNSW files (and their pickle) past a thousand vectors
+    vectors = np.random.default_rng(0).standard_normal((count, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    metadata = [{"article_id": f"a{i}", "chunk_index": 0} for i in range(count)]
+    store.add([f"a{i}::v::0" for i in range(count)], ["text"] * count, metadata, vectors)
+    del store
+    release_local_clients()
+    (pickle,) = (settings.store.data_dir / "chroma").glob("*/index_metadata.pickle")
+    whole = pickle.read_bytes()
+    pickle.write_bytes(whole[: len(whole) // 2])
+    restore = threading.Timer(1.0, pickle.write_bytes, args=(whole,))
+    restore.start()
+    try:
+        hits = open_store(settings).query(vectors[7], 3, None)
+    finally:
+        restore.join()
+    assert hits[0][0].id == "a7::v::0"
