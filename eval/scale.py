@@ -195,12 +195,14 @@ def _measure(settings: Settings, rows, per_article, questions: list[str], size: 
     entry: dict[str, Any] = {"target": size, "chunks": store.count()}
     index = open_index(settings)
     answer(questions[0], settings=settings)
-    times = []
+    times, stages = [], []
     for q in questions[:_ANSWERS]:
         timer = Timer()
-        answer(q, settings=settings)
+        stages.append(answer(q, settings=settings).timings_ms)
         times.append(timer.ms)
     entry["answer_p50_ms"], entry["answer_p95_ms"] = percentile(times, 50), percentile(times, 95)
+    # Where answer() spends its time at this size, stage by stage (medians, ms): what grows with the index.
+    entry["answer_stages_p50_ms"] = {k: percentile([s.get(k, 0.0) for s in stages], 50) for k in stages[0]}
     queries = [index.query(q) for q in questions]
     for mode in ("dense", "bm25", "hybrid"):
         retriever = build_retriever(index, settings.retrieval, k=settings.retrieval.k, mode=mode)
@@ -220,6 +222,8 @@ def _measure(settings: Settings, rows, per_article, questions: list[str], size: 
         entry["visible_to_other_process_s"] = watcher.seconds_until_seen(
             added[0]["id"], added[0]["title"], _chunk_vector(settings, added[0]["id"], replay)
         )
+        if watcher.died is not None:
+            entry["other_process_died"] = watcher.died
     finally:
         watcher.close()
     timer = Timer()
@@ -257,6 +261,7 @@ class _Watcher:
     """A second process, open on the index before the update, that says when it finds the new article."""
 
     def __init__(self, settings: Settings) -> None:
+        self.died: int | None = None  # the reader's exit status, had it ended before finding the article
         self._process = subprocess.Popen(
             [sys.executable, "-c", _WATCH, str(settings.store.data_dir)],
             stdin=subprocess.PIPE,
@@ -277,9 +282,11 @@ class _Watcher:
         self._process.stdin.write(json.dumps({"article": article, "title": title, "vector": vector}) + "\n")
         self._process.stdin.flush()
         ready, _, _ = select.select([self._process.stdout], [], [], limit_s)
-        if not ready:
+        line = self._process.stdout.readline() if ready else ""
+        if not line:  # timed out, or the reader died (Chroma's Rust core segfaulted in one at 300k chunks)
+            self.died = self._process.poll()
             return float("nan")
-        return float(self._process.stdout.readline()) - start
+        return float(line) - start
 
     def close(self) -> None:
         self._process.kill()

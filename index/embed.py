@@ -133,7 +133,8 @@ def _pad_token(model_path: str) -> str:
     return pad["content"] if isinstance(pad, dict) else str(pad)
 
 
-def _resolve_model_path(name: str) -> str:
+def resolve_model_path(name: str) -> str:
+    """The folder of model ``name``: a bundled one's inside its package, or ``name`` itself if it is a folder."""
     if name in _BUNDLED_MODELS:
         module, package = _BUNDLED_MODELS[name]
         try:
@@ -197,7 +198,7 @@ def get_embedder(settings: IndexSettings, *, documents: bool = False, precision:
 
 @lru_cache(maxsize=4)
 def _load(name: str, runtime: str, device: str, cache: Path, batch_size: int, precision: str) -> Embedder:
-    path = _resolve_model_path(name)
+    path = resolve_model_path(name)
     if runtime != "torch":
         from index.encoder_export import ExportError, exported_graph
 

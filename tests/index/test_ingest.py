@@ -234,11 +234,11 @@ def test_asking_before_anything_is_indexed_says_what_to_do(settings):
 
 
 def test_another_embedding_model_is_refused(settings, article_dir):
-    from index.embed import _resolve_model_path
+    from index.embed import resolve_model_path
 
     ingest([article_dir], settings, progress=False)
     other = settings.model_copy(
-        update={"index": settings.index.model_copy(update={"embedding_model": _resolve_model_path("all-MiniLM-L6-v2")})}
+        update={"index": settings.index.model_copy(update={"embedding_model": resolve_model_path("all-MiniLM-L6-v2")})}
     )
     with pytest.raises(ModelMismatchError, match="was built with embedding model 'all-MiniLM-L6-v2'"):
         answer("Who led the loyalists in Balqasah?", settings=other)
