@@ -64,8 +64,12 @@ def exported_graph(model_path: str, cache: Path, precision: str = "fp32") -> Pat
     name = f"{slug}-{hashlib.sha256(model_path.encode()).hexdigest()[:12]}"
     weights = _weights(model_path)
     if precision == "int8":
-        full = exported_graph(model_path, cache, "fp32")
-        return _kept(cache / f"{name}-int8.onnx", weights, lambda into: _quantize(model_path, full, into))
+        # The fp32 graph (90 MB to hash) is needed only to make the int8 one, not to use it.
+        return _kept(
+            cache / f"{name}-int8.onnx",
+            weights,
+            lambda into: _quantize(model_path, exported_graph(model_path, cache, "fp32"), into),
+        )
     return _kept(cache / f"{name}.onnx", weights, lambda into: _export(model_path, into))
 
 
@@ -96,8 +100,6 @@ def _quantize(model_path: str, full: Path, target: Path) -> float:
     """int8 weights, one scale per output channel, 7-bit range; returns the least cosine with the fp32 graph."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from index.embed import OnnxEmbedder
-
     # CPUs without VNNI multiply u8 by s8 in 16-bit sums that 8-bit weights can overflow: the 7-bit range
     # avoids it (plain int8 gave cosine 0.95 against fp32 on 400 news chunks; this, 0.992 on average).
     logging.disable(logging.WARNING)  # its advice to pre-process the graph goes to the root logger, i.e. the user
@@ -107,10 +109,7 @@ def _quantize(model_path: str, full: Path, target: Path) -> float:
         raise ExportError(f"the int8 encoder could not be made ({type(e).__name__}: {e})") from e
     finally:
         logging.disable(logging.NOTSET)
-    probes = list(_PROBES)
-    expected = OnnxEmbedder("fp32", full, model_path, batch_size=len(probes)).embed_documents(probes)
-    got = OnnxEmbedder("int8", target, model_path, batch_size=len(probes)).embed_documents(probes)
-    cosine = float(np.min(np.sum(expected * got, axis=1)))
+    cosine = _least_cosine(target, model_path, _probe_vectors(full, model_path))
     if cosine < MIN_INT8_COSINE:
         raise ExportError(f"the int8 encoder's vectors stray from the model's (cosine {cosine:.4f})")
     return cosine
@@ -214,10 +213,18 @@ def _export(model_path: str, target: Path) -> float:
         except Exception as e:  # torch.onnx raises many kinds; any of them means "use torch instead"
             raise ExportError(f"torch.onnx could not export {Path(model_path).name} ({type(e).__name__}: {e})") from e
     expected = model.encode(list(_PROBES), normalize_embeddings=True, convert_to_numpy=True)
-    from index.embed import OnnxEmbedder
-
-    got = OnnxEmbedder("probe", target, model_path, batch_size=len(_PROBES)).embed_documents(list(_PROBES))
-    cosine = float(np.min(np.sum(expected * got, axis=1)))
+    cosine = _least_cosine(target, model_path, expected)
     if cosine < MIN_COSINE:
         raise ExportError(f"the exported encoder's vectors differ from sentence-transformers' (cosine {cosine:.4f})")
     return cosine
+
+
+def _probe_vectors(graph: Path, model_path: str) -> np.ndarray:
+    from index.embed import OnnxEmbedder
+
+    return OnnxEmbedder(graph.name, graph, model_path, batch_size=len(_PROBES)).embed_documents(list(_PROBES))
+
+
+def _least_cosine(graph: Path, model_path: str, expected: np.ndarray) -> float:
+    """The least cosine, over the probe texts, between ``graph``'s vectors and ``expected``."""
+    return float(np.min(np.sum(expected * _probe_vectors(graph, model_path), axis=1)))
