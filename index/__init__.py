@@ -5,7 +5,7 @@ report = ingest(["articles/"], settings)
 """
 
 from index.ingest import IngestReport, ingest, open_store, remove
-from index.lexical import open_lexical
+from index.lexical import open_lexical, written_at
 from index.stats import ArticleInfo, IndexStats, list_articles, stats
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "open_store",
     "remove",
     "stats",
+    "written_at",
 ]

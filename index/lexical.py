@@ -38,6 +38,7 @@ import numpy as np
 from index.duplicates import DuplicateGroups, Fingerprints, copy_pairs, groups_of
 from index.store import VectorStore, article_of, storage_error, write_lock
 from newsqa.errors import IndexUnavailableError
+from newsqa.settings import Settings
 from newsqa.text import content_terms
 from newsqa.types import Filters
 
@@ -521,8 +522,22 @@ def article_texts(pieces: dict[str, list[tuple[int, str]]]) -> dict[str, str]:
     return {article: " ".join(text for _, text in sorted(parts)) for article, parts in pieces.items()}
 
 
+def _folder(settings: Settings) -> Path:
+    return settings.store.data_dir / "bm25" / settings.store.collection
+
+
 def lexical_folder(store: VectorStore) -> Path:
-    return store.settings.store.data_dir / "bm25" / store.settings.store.collection
+    return _folder(store.settings)
+
+
+def written_at(settings: Settings) -> int | None:
+    """When a write to the index was last committed (every write ends by saving the BM25 manifest),
+    None before the first: tells a long-lived reader that another process changed the index,
+    without opening it."""
+    try:
+        return (_folder(settings) / "manifest.json").stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _dirty_marker(store: VectorStore) -> Path:

@@ -174,11 +174,20 @@ def article_from_html(
         id=article_id,
         title=title or article_id,
         text=_without_headline(body.strip(), title),
-        source=source or doc.sitename or outlet_before_host or doc.hostname or fallback_source,
+        source=source or _as_written(doc.sitename, html) or outlet_before_host or doc.hostname or fallback_source,
         url=url or doc.url or "",
         published=normalize_date(doc.date, where=where) if doc.date else "",
         path=path,
     )
+
+
+def _as_written(sitename: str | None, page: str) -> str | None:
+    """The site name as the page writes it: trafilatura title-cases one that starts in lower case
+    ("nrc" becomes "Nrc"), so it is looked up in the page's attribute values again."""
+    if not sitename:
+        return None
+    written = re.search(rf'content\s*=\s*["\']\s*@?({re.escape(sitename)})\s*["\']', page, flags=re.IGNORECASE)
+    return written.group(1) if written else sitename
 
 
 def _without_headline(body: str, title: str) -> str:

@@ -183,10 +183,14 @@ class IndexSettings(_Section):
         return self
 
 
+# Most passages an answer reads: more are slower to read than they add (every way in, the UI's slider too).
+MAX_K = 50
+
+
 class RetrievalSettings(_Section):
     """Hybrid retrieval: dense and BM25 candidates fused by reciprocal rank."""
 
-    k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer.")
+    k: int = Field(default=5, ge=1, le=MAX_K, description="Passages handed to the answerer.")
     candidates: int = Field(
         default=40, ge=1, le=500, description="Candidates each retriever contributes to the fusion."
     )

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from newsqa.dates import end_of_day
 from newsqa.errors import InputError
-from newsqa.settings import Settings
+from newsqa.settings import MAX_K, Settings
 from newsqa.text import content_terms
 from newsqa.timing import Timer, timed
 from newsqa.types import Answer, Filters, Query, Stage, Timeline
@@ -54,7 +54,7 @@ def _passages_wanted(k: object, settings: Settings) -> int:
     try:
         return settings.retrieval.model_validate({**settings.retrieval.model_dump(), "k": k}).k
     except ValidationError as e:
-        raise InputError(f"k={k!r}: {e.errors()[0]['msg']}; ask for 1 to 50 passages") from e
+        raise InputError(f"k={k!r}: {e.errors()[0]['msg']}; ask for 1 to {MAX_K} passages") from e
 
 
 # What to do about an empty question or topic.

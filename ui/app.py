@@ -25,14 +25,17 @@ from starlette.middleware import Middleware
 
 from newsqa.dates import parse_day
 from newsqa.errors import InputError, NewsQAError
-from newsqa.settings import Settings
+from newsqa.settings import MAX_K, Settings
 from newsqa.text import counted
 from newsqa.types import Answer, Filters, Stage
 from ui.login import LoginThrottle
 from ui.render import (
     CSS,
     SCRIPT,
+    STOPPED,
+    TO_ANSWER,
     answer_markdown,
+    articles_html,
     plain,
     plain_text,
     sources_html,
@@ -48,8 +51,13 @@ CONCURRENT_ANSWERS = 2
 QUEUE_SIZE = 64
 EXAMPLE_COUNT = 4
 ENGINES = ["extractive", "llm"]
-TABLE_HEADERS = ["Title", "Outlet", "Published", "Chunks", "Id"]
-_ID_COLUMN = TABLE_HEADERS.index("Id")
+# How often the corpus tab looks for articles another process (`newsqa ingest`, `watch`) indexed:
+# one file's time is read, and the tab is rebuilt only when it changed.
+CORPUS_POLL_SECONDS = 5
+# A question too long to answer is echoed this far in the chat; the box keeps all of it to edit.
+ECHO_CHARS = 200
+# The corpus stamp of a page that has not shown the corpus yet: no write's time, not even None (never written).
+NOT_SEEN = -1
 
 
 class _RateLimit:
@@ -78,12 +86,36 @@ class _RateLimit:
             times.append(now)
 
 
+# Marks a filter chip whose field holds no date (the chip's ✕ empties it).
+WRONG = "⚠"
+
+
+def _wrong(check) -> str | None:
+    """What is wrong with a filter field, as its chip says it, or None when ``check()`` accepts it."""
+    try:
+        check()
+    except InputError as e:
+        return f"{WRONG} {e}"
+    return None
+
+
+def _message_text(content) -> str:
+    """A chat message's text: the browser sends it back as a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
 def _turns(conversation: list[Answer]) -> list[tuple[str, str]]:
     return [(a.understood_as or a.question, a.text) for a in conversation]
 
 
 def _copy_store(conversation: list[Answer]) -> str:
     return json.dumps({str(turn): plain_text(a) for turn, a in enumerate(conversation, start=1)})
+
+
+# The date fields as the Settings tab labels them, for errors to name what to correct.
+DATE_FIELDS = ("Published from", "Published to")
 
 
 class NewsQAUI:
@@ -93,8 +125,13 @@ class NewsQAUI:
         self.settings = settings
         self._rate_limit = _RateLimit(settings.ui.requests_per_minute)
 
-    def _filters(self, sources: list[str] | None, since: str | None, until: str | None) -> Filters:
-        return Filters.parse({"sources": sources, "since": parse_day(since, "From"), "until": parse_day(until, "To")})
+    def _filters(
+        self, sources: list[str] | None, since: str | None, until: str | None, names: tuple[str, str] = DATE_FIELDS
+    ) -> Filters:
+        """The filters of the Settings tab (or the API, whose fields ``names`` are named in errors)."""
+        return Filters.parse(
+            {"sources": sources, "since": parse_day(since, names[0]), "until": parse_day(until, names[1])}
+        )
 
     def filters_note(self, sources: list[str] | None, since: str | None, until: str | None) -> str:
         """The filters in words ("articles from AP and articles published from 2024-01-01"), "" for none."""
@@ -121,22 +158,38 @@ class NewsQAUI:
         """Stream the answer into the chat: the question at once, then each stage, then the answer.
 
         Yields the chat, the sources panel, the question box (emptied once, at the start, so
-        that a question typed meanwhile is kept), the conversation and the copy store (each
-        answer's plain text, for the copy links; both sent only once an answer joins them)
-        and the "search without the filters" button, shown after an abstention under filters.
+        that a question typed meanwhile is kept; a question too long to answer stays in it, to be
+        shortened), the conversation and the copy store (each answer's plain text, for the copy
+        links; both sent only once an answer joins them), the "search without the filters" button,
+        shown after an abstention under filters, the question being answered (for Stop to name)
+        and the Stop button, enabled while an answer is on its way.
         """
         from rag import answer_stream
 
         history = list(history or [])
         conversation = list(conversation or [])
 
-        def step(panel: str, box: str | None = None, offer: bool = False, answered: bool = False):
+        def step(panel: str, box: str | None = None, offer: bool = False, answered: bool = False, busy: bool = True):
             box_update = gr.skip() if box is None else box
             kept = (conversation, _copy_store(conversation)) if answered else (gr.skip(), gr.skip())
-            return history, panel, box_update, *kept, gr.update(visible=offer)
+            pending = message if busy else None
+            return history, panel, box_update, *kept, gr.update(visible=offer), pending, gr.update(interactive=busy)
 
         if not (message or "").strip():
-            yield step(sources_html(conversation), "")
+            yield step(sources_html(conversation), "", busy=False)
+            return
+        limit = self.settings.answer.max_question_chars
+        if len(message.strip()) > limit:
+            shown = message.strip()[:ECHO_CHARS]
+            history.append({"role": "user", "content": plain(f"{shown}… ({len(message.strip()):,} characters)")})
+            history.append(
+                {
+                    "role": "assistant",
+                    "content": f"**Cannot answer:** the question is {len(message.strip()):,} characters; "
+                    f"keep it under {limit:,}. It is still in the box: shorten it and ask again.",
+                }
+            )
+            yield step(sources_html(conversation), busy=False)
             return
         history.append({"role": "user", "content": plain(message)})
         reply = {"role": "assistant", "content": "_Starting…_"}
@@ -162,7 +215,7 @@ class NewsQAUI:
                     conversation.append(piece)
                     note = self.filters_note(sources, since, until) if piece.abstained else ""
                     reply["content"] = answer_markdown(piece, len(conversation), note)
-                    yield step(sources_html(conversation), offer=bool(note), answered=True)
+                    yield step(sources_html(conversation), offer=bool(note), answered=True, busy=False)
                     return
                 if isinstance(piece, Stage):
                     reply["content"] = f"_{plain(piece.describe())}_"
@@ -172,7 +225,32 @@ class NewsQAUI:
                 yield step(panel)
         except NewsQAError as e:
             reply["content"] = f"**Cannot answer:** {plain(str(e))}"
-            yield step(panel)
+            yield step(panel, busy=False)
+
+    def stopped(self, history, conversation, pending):
+        """After Stop: the answer on its way says it was stopped, and its question joins the
+        conversation unanswered, so that a follow-up refers to it and not to the turn before.
+
+        Returns the chat, the conversation, the sources panel, the copy store, no pending
+        question and the Stop button disabled.
+        """
+        history = list(history or [])
+        conversation = list(conversation or [])
+        if pending and history and history[-1].get("role") == "assistant":
+            last = _message_text(history[-1]["content"])
+            # A stage ("_Reading 5 passages…_") is replaced; text an LLM had begun to write stays, marked.
+            is_stage = last.startswith("_") and last.endswith("_")
+            note = f"_{STOPPED}_"
+            history[-1] = {"role": "assistant", "content": note if is_stage else f"{last}\n\n{note}"}
+            conversation.append(Answer(question=pending, text=STOPPED, abstained=True))
+        return (
+            history,
+            conversation,
+            sources_html(conversation),
+            _copy_store(conversation),
+            None,
+            gr.update(interactive=False),
+        )
 
     def timeline_view(self, topic, sources, since, until, as_of="", request: gr.Request | None = None) -> str:
         """The Timeline tab's view of ``topic`` under the Settings tab's filters, or the one line of what was wrong."""
@@ -204,17 +282,19 @@ class NewsQAUI:
         return [], sources_html([]), _copy_store([]), gr.update(visible=False)
 
     def chips(self, sources, since, until, as_of):
-        """The active filters as removable chips above the chat (a hidden chip is an unused filter)."""
+        """The active filters as removable chips above the chat (a hidden chip is an unused filter);
+        a date that is none says so at once, on its chip, rather than when a question is asked."""
         dates = ""
         if since or until:
-            dates = f"Published {since or '…'} to {until or '…'}"
+            dates = _wrong(lambda: self._filters(None, since, until)) or f"Published {since or '…'} to {until or '…'}"
             undated = self._undated_articles()
-            if undated:
+            if undated and not dates.startswith(WRONG):
                 dates += f" ({counted(undated, 'undated article')} left out)"
+        day = _wrong(lambda: parse_day(as_of, "As of")) or f"As of {as_of}"
         return (
-            gr.update(value=f"Only {', '.join(sources)} ✕", visible=bool(sources)),
+            gr.update(value=f"Only {', '.join(sources or [])} ✕", visible=bool(sources)),
             gr.update(value=f"{dates} ✕", visible=bool(dates)),
-            gr.update(value=f"As of {as_of} ✕", visible=bool(as_of)),
+            gr.update(value=f"{day} ✕", visible=bool(as_of)),
         )
 
     def _undated_articles(self) -> int:
@@ -246,7 +326,7 @@ class NewsQAUI:
             return answer(
                 question,
                 k=k,
-                filters=self._filters(sources, since, until),
+                filters=self._filters(sources, since, until, names=("since", "until")),
                 as_of=parse_day(as_of, "as_of"),
                 settings=self.settings,
             ).model_dump(mode="json")
@@ -268,7 +348,12 @@ class NewsQAUI:
         try:
             self._rate_limit.check(request)
             report = ingest(
-                paths, self.settings, source="", outlet=outlet.strip() or None, uploaded=True, progress=progress
+                # A file naming no outlet gets the command line's default outlet, so both ways name it alike.
+                paths,
+                self.settings,
+                outlet=outlet.strip() or None,
+                uploaded=True,
+                progress=progress,
             )
         except NewsQAError as e:
             return _without_upload_folders(f"Not indexed: {e}", paths), *self.corpus_view(search)
@@ -294,7 +379,7 @@ class NewsQAUI:
                 f"Nothing indexed yet ({plain(str(e))}). Upload articles below.",
                 gr.update(choices=[]),
                 gr.update(samples=[]),
-                _rows(articles, search),
+                articles_html(_rows(articles, search)),
             )
         head = [f"**{counted(info.articles, 'article')}**, {counted(info.chunks, 'chunk')}"]
         if info.first_published:
@@ -307,7 +392,7 @@ class NewsQAUI:
             "\n\n".join(head) + "\n\n" + outlets,
             gr.update(choices=sources),
             gr.update(samples=[[q] for q in _examples(articles)]),
-            _rows(articles, search),
+            articles_html(_rows(articles, search)),
         )
 
     def _articles(self) -> list[ArticleInfo]:
@@ -322,24 +407,40 @@ class NewsQAUI:
         """The article table, newest first, keeping rows whose title, outlet or id hold every word of ``search``."""
         return _rows(self._articles(), search)
 
+    def article_table(self, search: str = "", chosen: str | None = None) -> str:
+        """The article table as HTML, the ``chosen`` article's row marked."""
+        return articles_html(self.article_rows(search), chosen)
+
+    def corpus_if_changed(self, seen: int | None, search: str = ""):
+        """On the corpus poll: the stamp of the index's last write, and the corpus view if another
+        process wrote since ``seen`` (every output skipped otherwise)."""
+        from index import written_at
+
+        now = written_at(self.settings)
+        if now == seen:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return now, *self.corpus_view(search)
+
     def example_questions(self) -> list[str]:
         """Questions about what is indexed: headlines of the newest articles, then the sample's own."""
         return _examples(self._articles())
 
-    def chosen(self, evt: gr.SelectData):
-        """The article of the clicked table row, and the remove button for it."""
-        row = evt.row_value
-        if not row:
+    def chosen(self, article_id: str | None):
+        """The article of the clicked table row (by id), and the remove button naming it."""
+        article = next((a for a in self._articles() if a.id == article_id), None) if article_id else None
+        if article is None:
             return None, gr.update(interactive=False, value="Remove selected article")
-        return row[_ID_COLUMN], gr.update(interactive=True, value=f"Remove “{row[0]}”…")
+        return article.id, gr.update(interactive=True, value=f"Remove “{article.title}”…")
 
     def confirm_removal(self, article_id: str | None):
-        """The confirmation step before a removal: what goes, and that it cannot be undone."""
-        if not article_id:
+        """The confirmation step before a removal: what goes (its title as the button said, and its
+        id), and that it cannot be undone."""
+        article = next((a for a in self._articles() if a.id == article_id), None) if article_id else None
+        if article is None:
             return gr.update(visible=False), ""
         return gr.update(visible=True), (
-            f"Remove article **{plain(article_id)}** from the index? Its passages stop being searched; "
-            "to have it back, index its file again."
+            f"Remove “{plain(article.title)}” (id {plain(article.id)}) from the index? Its passages stop being "
+            "searched; to have it back, index its file again."
         )
 
     def remove_article(self, article_id: str | None, search: str = ""):
@@ -366,16 +467,33 @@ class NewsQAUI:
                         dates_chip = gr.Button(visible=False, size="sm", elem_id="chip-dates")
                         as_of_chip = gr.Button(visible=False, size="sm", elem_id="chip-as-of")
                     # No built-in copy button: it copies the message's markup; each answer has its own copy link.
-                    chat = gr.Chatbot(label="Answers", height=460, elem_id="chat", sanitize_html=True, buttons=[])
+                    # No label shown: on a phone it covers the first line. No scrolling to the bottom either:
+                    # the page's script brings a new question to the top, so a long answer is read from its start.
+                    chat = gr.Chatbot(
+                        label="Answers",
+                        show_label=False,
+                        height=460,
+                        elem_id="chat",
+                        sanitize_html=True,
+                        buttons=[],
+                        autoscroll=False,
+                    )
                     unfiltered = gr.Button(
                         "Search all articles instead", visible=False, size="sm", elem_id="search-unfiltered"
                     )
                     with gr.Row():
                         question = gr.Textbox(
-                            placeholder="Ask about the indexed articles…", show_label=False, scale=5, elem_id="question"
+                            label="Question",
+                            placeholder="Ask about the indexed articles…",
+                            show_label=False,
+                            scale=5,
+                            elem_id="question",
                         )
                         send = gr.Button("Ask", variant="primary", scale=1, interactive=False, elem_id="ask")
-                        stop = gr.Button("Stop", variant="secondary", scale=1, elem_id="stop")
+                        # Enabled only while an answer is on its way, and lighter than Ask.
+                        stop = gr.Button("Stop", size="sm", scale=0, min_width=60, interactive=False, elem_id="stop")
+                    # Next in the tab order after the question box: straight to the latest answer's [1].
+                    gr.HTML(TO_ANSWER, elem_id="to-answer")
                     examples = gr.Dataset(
                         components=[question], samples=[[q] for q in self.example_questions()], label="Examples"
                     )
@@ -401,16 +519,14 @@ class NewsQAUI:
                     with gr.Tab("Corpus", elem_id="corpus-tab"):
                         stats_view = gr.Markdown(elem_id="stats")
                         search = gr.Textbox(
-                            placeholder="Search titles, outlets and ids…", show_label=False, elem_id="article-search"
+                            label="Search articles",
+                            placeholder="Search titles, outlets and ids…",
+                            show_label=False,
+                            elem_id="article-search",
                         )
-                        table = gr.Dataframe(
-                            headers=TABLE_HEADERS,
-                            interactive=False,
-                            wrap=True,
-                            max_height=320,
-                            column_widths=["40%", "18%", "16%", "10%", "16%"],
-                            elem_id="articles",
-                        )
+                        table = gr.HTML(articles_html([]), elem_id="articles")
+                        # The page's script writes the id of a clicked row here.
+                        picked = gr.Textbox(visible="hidden", interactive=True, elem_id="picked-article")
                         remove_button = gr.Button(
                             "Remove selected article", interactive=False, size="sm", elem_id="remove"
                         )
@@ -434,7 +550,7 @@ class NewsQAUI:
                         index_button = gr.Button("Index these files", elem_id="index-files")
                         upload_status = gr.Textbox(label="Indexing", interactive=False, elem_id="upload-status")
                     with gr.Tab("Settings", elem_id="settings-tab"):
-                        k = gr.Slider(1, 20, value=self.settings.retrieval.k, step=1, label="Passages to retrieve")
+                        k = gr.Slider(1, MAX_K, value=self.settings.retrieval.k, step=1, label="Passages to retrieve")
                         engine = gr.Dropdown(ENGINES, value=ENGINES[0], label="Engine")
                         source_filter = gr.Dropdown([], multiselect=True, label="Only these sources")
                         since = gr.Textbox(label="Published from (YYYY-MM-DD)", elem_id="since")
@@ -448,14 +564,23 @@ class NewsQAUI:
             copy_store = gr.Textbox(visible="hidden", elem_id="copy-store")
             conversation = gr.State([])
             selected = gr.State(None)
+            # The question being answered, for Stop to add to the conversation.
+            pending = gr.State(None)
+            corpus_stamp = gr.State(NOT_SEEN)
 
             inputs = [question, chat, conversation, k, engine, source_filter, since, until, as_of]
-            outputs = [chat, sources_panel, question, conversation, copy_store, unfiltered]
+            outputs = [chat, sources_panel, question, conversation, copy_store, unfiltered, pending, stop]
 
             asked: list[dict[str, Any]] = []
             for trigger in (question.submit, send.click):
                 asked.append(trigger(self.ask, inputs, outputs, api_visibility="private"))
-            stop.click(None, None, None, cancels=asked, api_visibility="private")
+            stop.click(
+                self.stopped,
+                [chat, conversation, pending],
+                [chat, conversation, sources_panel, copy_store, pending, stop],
+                cancels=asked,
+                api_visibility="private",
+            )
             # On every change, typed, pasted, an example chosen or the box emptied by asking.
             question.change(
                 lambda text: gr.update(interactive=bool(text.strip())), question, send, api_visibility="private"
@@ -478,16 +603,18 @@ class NewsQAUI:
                 last = answers[-1].understood_as or answers[-1].question if answers else ""
                 return last, [], "", "", gr.update(visible=False)
 
-            unfiltered.click(
-                unfiltered_question,
-                conversation,
-                [question, source_filter, since, until, unfiltered],
-                api_visibility="private",
-            ).then(self.ask, inputs, outputs, api_visibility="private")
+            asked.append(
+                unfiltered.click(
+                    unfiltered_question,
+                    conversation,
+                    [question, source_filter, since, until, unfiltered],
+                    api_visibility="private",
+                ).then(self.ask, inputs, outputs, api_visibility="private")
+            )
 
             corpus_outputs = [stats_view, source_filter, examples, table]
-            search.change(self.article_rows, search, table, api_visibility="private")
-            table.select(self.chosen, None, [selected, remove_button], api_visibility="private")
+            search.change(self.article_table, [search, selected], table, api_visibility="private")
+            picked.change(self.chosen, picked, [selected, remove_button], api_visibility="private")
             remove_button.click(self.confirm_removal, selected, [confirm_box, confirm_text], api_visibility="private")
             cancel.click(lambda: gr.update(visible=False), None, confirm_box, api_visibility="private")
             confirm.click(
@@ -495,7 +622,8 @@ class NewsQAUI:
                 [selected, search],
                 [upload_status, confirm_box, selected, remove_button, *corpus_outputs],
                 api_visibility="private",
-            )
+                # Emptied, so that choosing an article of the same id again (uploaded anew) is a change.
+            ).then(lambda: "", None, picked, api_visibility="private")
 
             # Gradio injects progress tracking through this default; it is its documented idiom.
             def upload_with_progress(
@@ -515,7 +643,19 @@ class NewsQAUI:
                 [upload_status, files, *corpus_outputs],
                 api_visibility="private",
             )
-            blocks.load(self.corpus_view, None, corpus_outputs, api_visibility="private")
+            blocks.load(
+                self.corpus_if_changed,
+                [corpus_stamp, search],
+                [corpus_stamp, *corpus_outputs],
+                api_visibility="private",
+            )
+            gr.Timer(CORPUS_POLL_SECONDS).tick(
+                self.corpus_if_changed,
+                [corpus_stamp, search],
+                [corpus_stamp, *corpus_outputs],
+                api_visibility="private",
+                show_progress="hidden",
+            )
             blocks.load(self.watched_view, None, watched_panel, api_visibility="private")
             refresh_watched.click(self.watched_view, None, watched_panel, api_visibility="private")
             gr.api(self.api_answer, api_name="answer")

@@ -380,7 +380,7 @@ def remove(
     from index import remove as run_remove
 
     removed = run_remove(article_ids, _settings(data_dir, chroma_host, chroma_port))
-    typer.echo(f"removed {len(article_ids)} articles ({removed} chunks)")
+    typer.echo(f"removed {counted(len(article_ids), 'article')} ({counted(removed, 'chunk')})")
 
 
 @app.command()
@@ -409,13 +409,16 @@ def stats(
         return
     for article in listed:
         typer.echo(f"{article.id}\t{article.published or 'undated'}\t{article.source}\t{article.title}")
-    typer.echo(f"{info.articles} articles, {info.chunks} chunks in {info.location}")
+    typer.echo(f"{counted(info.articles, 'article')}, {counted(info.chunks, 'chunk')} in {info.location}")
     if info.first_published:
         typer.echo(f"published {info.first_published} to {info.last_published}")
     for name, count in info.sources.items():
-        typer.echo(f"  {name}: {count} chunks")
+        typer.echo(f"  {name}: {counted(count, 'chunk')}")
     if info.near_duplicate_articles:
-        typer.echo(f"{info.near_duplicate_articles} articles are near-copies of another (answers read one per story)")
+        typer.echo(
+            f"near-copies of another article: {counted(info.near_duplicate_articles, 'article')} "
+            "(answers read one per story)"
+        )
     for same in info.same_text_other_titles:
         typer.echo(f"warning: same text under different headlines, likely an extraction failure: {', '.join(same)}")
 

@@ -10,8 +10,13 @@ from __future__ import annotations
 import html
 import re
 
-from newsqa.text import MARKER, strip_markers
+from newsqa.text import MARKER, counted, strip_markers
 from newsqa.types import Answer, Citation, Passage, Timeline
+
+# The heading of an abstention in the chat; the answer's own text says why.
+NO_ANSWER = "No answer"
+# What the chat shows in place of an answer the user stopped.
+STOPPED = "Stopped before an answer."
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 
@@ -45,8 +50,9 @@ def answer_markdown(result: Answer, turn: int, filters_note: str = "") -> str:
     understood = [f"_Understood as: {plain(result.understood_as)}_"] if result.understood_as else []
     if result.abstained:
         filtered = [f"_Only {plain(filters_note)} were searched: the answer may be in articles they leave out._"]
+        # The text says why ("The indexed articles do not say. (…)"); the heading only marks it as no answer.
         return "\n\n".join(
-            [*understood, "**Not in the indexed articles.** " + plain(result.text), *(filtered if filters_note else [])]
+            [*understood, f"**{NO_ANSWER}.** " + plain(result.text), *(filtered if filters_note else [])]
         )
     answer_text = strip_markers(result.text)
     # A whole-sentence answer is its own quote, and a timeline's lines are theirs: shown once, not twice.
@@ -96,6 +102,8 @@ def _highlighted(passage: Passage, citation: Citation) -> str:
 
 
 def _cards(result: Answer, turn: int) -> str:
+    if result.text == STOPPED:
+        return f'<div class="sources-empty">No source: {STOPPED[0].lower()}{STOPPED[1:]}</div>'
     if result.abstained or not result.citations:
         return '<div class="sources-empty">No source: the answer abstained.</div>'
     passages = {p.id: p for p in result.passages}
@@ -127,9 +135,42 @@ def sources_html(conversation: list[Answer]) -> str:
         result = conversation[turn - 1]
         groups.append(
             f'<div class="answer-sources" id="answer-{turn}">'
-            f'<div class="answer-question">Q{turn}: {html.escape(result.question)}</div>{_cards(result, turn)}</div>'
+            f'<div class="answer-question">{html.escape(result.question)}</div>{_cards(result, turn)}</div>'
         )
     return "".join(groups)
+
+
+TABLE_HEADERS = ("Title", "Outlet", "Published", "Chunks", "Id")
+
+# After the question box in the tab order, shown only when focused: Enter moves to the latest
+# answer's first [n] (the chat comes before the box, so Tab alone would go round the page).
+TO_ANSWER = '<a href="#chat" class="to-answer">Go to the latest answer\'s sources</a>'
+
+
+def articles_html(rows: list[list], chosen: str | None = None) -> str:
+    """The corpus table: a row per article (title, outlet, published, chunks, id), the ``chosen``
+    article's marked. A row is chosen by clicking it or its title's button (the page's script);
+    on a narrow screen each row reads as a title over a line of the rest."""
+    if not rows:
+        return '<div class="sources-empty">No article here: upload some below, or search for other words.</div>'
+    head = "".join(f'<th scope="col">{name}</th>' for name in TABLE_HEADERS)
+    body = []
+    for title, outlet, published, chunks, article_id in rows:
+        mark = ' class="article-row chosen" aria-selected="true"' if article_id == chosen else ' class="article-row"'
+        ident = html.escape(article_id)
+        body.append(
+            f'<tr{mark} data-id="{ident}">'
+            f'<td class="article-title"><button type="button" class="article-pick" data-id="{ident}">'
+            f"{html.escape(title)}</button></td>"
+            f'<td class="article-outlet">{html.escape(outlet)}</td>'
+            f'<td class="article-published">{html.escape(published)}</td>'
+            f'<td class="article-chunks">{counted(chunks, "chunk")}</td>'
+            f'<td class="article-id">{ident}</td></tr>'
+        )
+    return (
+        '<div class="article-scroll"><table class="article-table" aria-label="Indexed articles">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def _title_link(citation: Citation) -> str:
@@ -212,26 +253,99 @@ mark.quote { background: #ffe58a; color: #222; padding: 0 2px; border-radius: 3p
 .timeline-day ol { list-style: none; padding-left: 0; margin: 0; }
 .timeline-entry { border-left: 3px solid #f0b400; padding: 4px 0 6px 10px; margin-bottom: 8px; line-height: 1.45; }
 .timeline-change { font-size: 0.9em; margin-top: 4px; padding-left: 8px; border-left: 2px solid #bbb; }
+#stop { align-self: center; }
+/* Hidden until a keyboard user tabs to it. */
+.to-answer { position: absolute; left: -10000px; }
+.to-answer:focus { position: static; display: inline-block; margin: 4px 0; }
+.article-scroll { max-height: 320px; overflow: auto; }
+.article-table { width: 100%; border-collapse: collapse; font-size: 0.9em; }
+.article-table th { text-align: left; white-space: nowrap; padding: 4px 6px; position: sticky; top: 0;
+  background: var(--block-background-fill); }
+.article-table td { padding: 4px 6px; border-top: 1px solid var(--border-color-primary); vertical-align: top;
+  overflow-wrap: break-word; }
+.article-table .article-published, .article-table .article-chunks { white-space: nowrap; }
+.article-row { cursor: pointer; }
+.article-row:hover { background: var(--background-fill-secondary); }
+.article-row.chosen { background: #ffe58a; color: #222; }
+.article-pick { all: unset; cursor: pointer; font-weight: 600; }
+.article-pick:focus-visible { outline: 2px solid #f0b400; }
+/* A phone: each article is its title over one line of the rest; the headers stay for screen readers. */
+@media (max-width: 640px) {
+  .article-table thead { position: absolute; left: -10000px; }
+  .article-table tr { display: block; padding: 6px 4px; border-top: 1px solid var(--border-color-primary); }
+  .article-table td { display: inline; border: 0; padding: 0; }
+  .article-table td.article-title { display: block; }
+  .article-table td:not(.article-title):not(:last-child)::after { content: " · "; }
+}
 """
 
 # Clicks on links inside chat messages (whose HTML is sanitised, so no handlers of their own):
 # [n] shows the Sources tab and scrolls to that answer's card; "copy" puts the answer's plain
-# text with references on the clipboard, from the store the server fills.
+# text with references on the clipboard, from the store the server fills. Also: the link after
+# the question box to the latest answer's [n], a clicked corpus row chosen (its id written to
+# a hidden box the server listens to), and a new question brought to the top of the chat.
 SCRIPT = """
 <script>
 (() => {
   const sourcesTab = () => [...document.querySelectorAll('button[role="tab"]')]
     .find((b) => b.innerText.trim() === 'Sources');
-  const reveal = (id, tries) => {
+  // A tab just shown lays out over several frames: a card is scrolled to once it has stopped
+  // moving (else the scroll aims where it was), and again if the layout moved it after all.
+  const reveal = (id, tries, lastTop) => {
     const card = document.getElementById(id);
-    if (card) {
-      card.scrollIntoView({block: 'center'});
-      card.classList.add('flash');
-      setTimeout(() => card.classList.remove('flash'), 1500);
-    } else if (tries > 0) {
-      setTimeout(() => reveal(id, tries - 1), 50);
+    const shown = card && card.getClientRects().length > 0;
+    const top = shown ? card.getBoundingClientRect().top : null;
+    if ((!shown || top !== lastTop) && tries > 0) {
+      setTimeout(() => reveal(id, tries - 1, top), 60);
+      return;
+    }
+    if (!card) return;
+    card.scrollIntoView({block: 'center'});
+    card.classList.add('flash');
+    setTimeout(() => {
+      const box = card.getBoundingClientRect();
+      if (box.bottom < 0 || box.top > window.innerHeight) card.scrollIntoView({block: 'center'});
+    }, 300);
+    setTimeout(() => card.classList.remove('flash'), 2000);
+  };
+  const pick = (row) => {
+    document.querySelectorAll('#articles tr.chosen').forEach((r) => {
+      r.classList.remove('chosen');
+      r.removeAttribute('aria-selected');
+    });
+    row.classList.add('chosen');
+    row.setAttribute('aria-selected', 'true');
+    const box = document.querySelector('#picked-article textarea');
+    // The server hears a change of the box's value: the row's id, set as if typed.
+    if (box) {
+      box.value = row.dataset.id;
+      box.dispatchEvent(new Event('input', {bubbles: true}));
     }
   };
+  const scroller = (element) => {
+    for (let e = element.parentElement; e; e = e.parentElement) {
+      if (e.scrollHeight > e.clientHeight && /auto|scroll/.test(getComputedStyle(e).overflowY)) return e;
+    }
+    return null;
+  };
+  // A screen reader names a link by its text, and "[1]" does not say where it leads; the chat's
+  // sanitiser drops attributes of ours, so the name is given here, from the card the link opens.
+  const name = (link) => {
+    const head = document.querySelector(`#${link.getAttribute('href').slice(1)} .source-head`);
+    const title = head ? head.innerText.replace(/^\\[\\d+\\]\\s*/, '') : '';
+    link.setAttribute('aria-label', `source ${link.innerText.replace(/\\D/g, '')}${title ? ': ' + title : ''}`);
+  };
+  let questions = 0;
+  new MutationObserver(() => {
+    document.querySelectorAll('#chat a.cite-link:not([aria-label])').forEach(name);
+    const asked = document.querySelectorAll('#chat .user-row');
+    if (asked.length > questions) {
+      const row = asked[asked.length - 1];
+      const box = scroller(row);
+      if (box) box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    }
+    questions = asked.length;
+  }).observe(document.documentElement, {subtree: true, childList: true});
   const copy = async (text) => {
     try {
       await navigator.clipboard.writeText(text);
@@ -245,7 +359,20 @@ SCRIPT = """
     }
   };
   document.addEventListener('click', (event) => {
-    const link = event.target.closest && event.target.closest('a.cite-link, a.copy-answer');
+    if (!event.target.closest) return;
+    const row = event.target.closest('#articles tr.article-row');
+    if (row) {
+      pick(row);
+      return;
+    }
+    if (event.target.closest('a.to-answer')) {
+      event.preventDefault();
+      const answers = document.querySelectorAll('#chat .bot-row');
+      const first = answers.length && answers[answers.length - 1].querySelector('a.cite-link');
+      if (first) first.focus();
+      return;
+    }
+    const link = event.target.closest('a.cite-link, a.copy-answer');
     if (!link) return;
     event.preventDefault();
     const target = link.getAttribute('href').slice(1);

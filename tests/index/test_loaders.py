@@ -48,6 +48,9 @@ def test_html_main_text_and_metadata_are_extracted(tmp_path):
     assert article.source == "Springfield Times"
     # The page's own outlet wins over the fallback for files that name none.
     assert load_file(path, source="Wire").articles[0].source == "Springfield Times"
+    # An outlet written in lower case keeps its case (trafilatura title-cases it: "nrc" is not "Nrc").
+    path.write_text(path.read_text().replace('content="Springfield Times"', 'content="nrc"'))
+    assert load_file(path).articles[0].source == "nrc"
 
 
 def test_html_body_does_not_repeat_the_headline(tmp_path):

@@ -73,6 +73,7 @@ def test_stats_lists_the_articles_that_remove_takes(tmp_path, article_dir):
     run("ingest", str(article_dir), "-q", data_dir=tmp_path)
     listed = run("stats", "--articles", data_dir=tmp_path)
     assert listed.exit_code == 0
+    assert "\n  local: 3 chunks\n" in listed.stdout and "1 article, 3 chunks in " in listed.stdout
     article_id, published, source, title = listed.stdout.splitlines()[0].split("\t")
     assert (article_id, published, source) == ("syria-balqasah-clashes", "undated", "local")
     assert title.startswith("Clashes heat up")

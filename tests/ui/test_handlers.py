@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ui.app import NewsQAUI
+from ui.app import NOT_SEEN, NewsQAUI
 from ui.render import answer_markdown, plain, sources_html
 
 
@@ -25,7 +25,7 @@ def test_the_question_shows_at_once_then_each_stage_then_the_answer(sample_setti
     shown = [history[-1]["content"] for history, *_ in steps]
     assert steps[0][0][0]["content"] == "Who led the loyalists in Balqasah?"
     assert "_Searching 3 passages…_" in shown and "_Reading 3 passages…_" in shown
-    history, sources, _, conversation, copy_store, offer_unfiltered = steps[-1]
+    history, sources, _, conversation, copy_store, offer_unfiltered, pending, stop = steps[-1]
     assert "Shujaa al-Ali" in history[-1]["content"] and 'href="#cite-1-1"' in history[-1]["content"]
     assert (
         '<mark class="quote">An unspecified number of Assad’s supporters, led by a wanted man known as Shujaa al-Ali'
@@ -36,12 +36,15 @@ def test_the_question_shows_at_once_then_each_stage_then_the_answer(sample_setti
     assert conversation[-1].question == "Who led the loyalists in Balqasah?"
     assert json.loads(copy_store)["1"].startswith("Shujaa al-Ali [1]\n\nReferences\n[1] ")
     assert not offer_unfiltered["visible"]
+    # Stop is enabled, knowing the question, while the answer is on its way; not after.
+    assert steps[0][6] == "Who led the loyalists in Balqasah?" and steps[0][7]["interactive"]
+    assert pending is None and not stop["interactive"]
 
 
 def test_a_follow_up_is_understood_by_substitution_and_older_sources_stay(sample_settings):
     ui = NewsQAUI(sample_settings)
-    *_, (_, _, _, conversation, _, _) = _run_ask(ui, "Who was arrested in the Tartus countryside?")
-    *_, (history, sources, _, conversation, _, _) = _run_ask(ui, "And who arrested him?", conversation)
+    *_, (_, _, _, conversation, *_) = _run_ask(ui, "Who was arrested in the Tartus countryside?")
+    *_, (history, sources, _, conversation, *_) = _run_ask(ui, "And who arrested him?", conversation)
     assert "_Understood as: Who arrested Major-General Mohammed Kingo al-Hassan?_" in history[-1]["content"]
     assert "security forces arrested Major-General Mohammed Kingo al-Hassan" in sources
     # Both answers keep their own cards, newest first.
@@ -50,10 +53,8 @@ def test_a_follow_up_is_understood_by_substitution_and_older_sources_stay(sample
 
 def test_a_follow_up_asks_its_own_kind_of_question(sample_settings):
     ui = NewsQAUI(sample_settings)
-    *_, (_, _, _, conversation, _, _) = _run_ask(
-        ui, "How many security personnel were killed in the Balqasah fighting?"
-    )
-    *_, (history, _, _, _, _, _) = _run_ask(ui, "And where did this happen?", conversation)
+    *_, (_, _, _, conversation, *_) = _run_ask(ui, "How many security personnel were killed in the Balqasah fighting?")
+    *_, (history, *_) = _run_ask(ui, "And where did this happen?", conversation)
     answer = history[-1]["content"]
     assert "Understood as: Where did the Balqasah fighting happen?" in answer and "Homs" in answer
 
@@ -64,17 +65,17 @@ def test_clearing_leaves_no_conversation_behind(sample_settings):
 
 
 def test_abstention_is_said_plainly(sample_settings):
-    *_, (history, sources, _, _, _, offer) = _run_ask(NewsQAUI(sample_settings), "What is the capital of France?")
-    assert history[-1]["content"].startswith("**Not in the indexed articles.**")
+    *_, (history, sources, _, _, _, offer, *_) = _run_ask(NewsQAUI(sample_settings), "What is the capital of France?")
+    assert history[-1]["content"].startswith("**No answer.** The indexed articles do not say.")
     assert "No source" in sources and not offer["visible"]
 
 
 def test_an_abstention_under_a_filter_says_so_and_offers_to_search_without_it(sample_settings):
-    *_, (history, _, _, _, _, offer) = _run_ask(
+    *_, (history, _, _, _, _, offer, *_) = _run_ask(
         NewsQAUI(sample_settings), "Who led the loyalists in Balqasah?", since="2024-01-01"
     )
     answer = history[-1]["content"]
-    assert answer.startswith("**Not in the indexed articles.**") and offer["visible"]
+    assert answer.startswith("**No answer.** The indexed articles do not say.") and offer["visible"]
     assert "Only articles published 2024-01-01 to … were searched" in answer
 
 
@@ -89,7 +90,7 @@ def test_a_question_in_another_language_is_told_so_not_answered_wrongly(sample_s
 @pytest.mark.parametrize(
     ("question", "overrides", "message"),
     [
-        ("Who?", {"since": "soon"}, "From &#x27;soon&#x27; is not a date".replace("&#x27;", "'")),
+        ("Who?", {"since": "soon"}, "Published from 'soon' is not a date"),
         ("Who?", {"engine": "gpt-9"}, "engine 'gpt-9' is not available"),
     ],
 )
@@ -161,10 +162,11 @@ def test_a_changed_file_uploaded_again_replaces_its_article_and_outlets_keep_the
     assert "1 added" in upload("notes.txt", story.format(day="Friday"), outlet="My Notes")[0]
     rows = ui.article_rows()
     assert sorted((row[1], row[4]) for row in rows) == [
-        ("(unknown)", "news"),
         ("Coast Daily", "article-coast-daily"),
         ("Harbour News", "article-harbour-news"),
         ("My Notes", "notes-my-notes"),
+        # A file naming no outlet gets the command line's default outlet.
+        ("local", "news-local"),
     ]
     assert [row[4] for row in ui.article_rows("coast")] == ["article-coast-daily"]
     assert ui.article_rows("harbour storm")[0][0] == "Storm"
@@ -178,7 +180,7 @@ def test_removing_an_article_asks_first_then_leaves_the_others(settings, tmp_pat
     ingest([tmp_path], settings, progress=False)
     ui = NewsQAUI(settings)
     box, question = ui.confirm_removal("a")
-    assert box["visible"] and "Remove article **a**" in question
+    assert box["visible"] and question.startswith("Remove “Story a” (id a) from the index?")
     status, box, chosen, *_ = ui.remove_article("a")
     assert status == "Removed a (1 chunk)." and not box["visible"] and chosen is None
     assert [row[4] for row in ui.article_rows()] == ["b"]
@@ -203,6 +205,71 @@ def test_filter_chips_name_each_active_filter_and_undated_articles_left_out(samp
     assert dates["visible"] and dates["value"] == "Published 2024-01-01 to … (1 undated article left out) ✕"
 
 
+def test_a_date_that_is_none_shows_on_its_chip_at_once(sample_settings):
+    ui = NewsQAUI(sample_settings)
+    _, dates, as_of = ui.chips([], "2025-02-30", "", "next tuesday")
+    assert dates["visible"] and dates["value"] == "⚠ Published from '2025-02-30' is not a date; use YYYY-MM-DD ✕"
+    assert as_of["visible"] and as_of["value"] == "⚠ As of 'next tuesday' is not a date; use YYYY-MM-DD ✕"
+    _, dates, _ = ui.chips([], "2025-02-01", "2025-13-01", "")
+    assert dates["value"].startswith("⚠ Published to '2025-13-01' is not a date")
+
+
+def test_stop_says_so_and_a_follow_up_refers_to_the_stopped_question(sample_settings):
+    ui = NewsQAUI(sample_settings)
+    *_, (history, _, _, conversation, *_) = _run_ask(ui, "Who led the loyalists in Balqasah?")
+    asked = [*history, {"role": "user", "content": "What did SANA report about the clashes?"}]
+    # The browser sends a message back as a list of typed parts.
+    asked.append({"role": "assistant", "content": [{"type": "text", "text": "_Reading 3 passages…_"}]})
+    chat, conversation, sources, _, pending, stop = ui.stopped(
+        asked, conversation, "What did SANA report about the clashes?"
+    )
+    assert chat[-1]["content"] == "_Stopped before an answer._" and chat[:-1] == asked[:-1]
+    assert pending is None and not stop["interactive"]
+    assert conversation[-1].question == "What did SANA report about the clashes?" and conversation[-1].abstained
+    assert "No source: stopped before an answer." in sources
+    *_, (history, *_) = _run_ask(ui, "Who confirmed them?", conversation)
+    assert "_Understood as: Who confirmed the clashes?_" in history[-1]["content"]
+    # Stop after the answer came (a click racing it) changes nothing.
+    assert ui.stopped(chat, conversation, None)[:2] == (chat, conversation)
+
+
+def test_a_question_too_long_stays_in_the_box_and_is_echoed_short(sample_settings):
+    ui = NewsQAUI(sample_settings)
+    question = "Who led the loyalists in Balqasah? " * 199 + "Who led them?"
+    (step,) = _run_ask(ui, question)
+    history, _, box, *_ = step
+    assert box is not None and box.__class__.__name__ != "str", "the box keeps the question to shorten it"
+    assert len(history[0]["content"]) < 300 and history[0]["content"].endswith("(6,978 characters)")
+    assert history[1]["content"] == (
+        "**Cannot answer:** the question is 6,978 characters; keep it under 2,000. "
+        "It is still in the box: shorten it and ask again."
+    )
+
+
+def test_the_corpus_view_is_rebuilt_when_another_process_indexed_something(settings, tmp_path):
+    from index import ingest
+
+    ui = NewsQAUI(settings)
+    stamp, stats, *_ = ui.corpus_if_changed(NOT_SEEN)
+    assert stamp is None and stats.startswith("Nothing indexed yet"), "a page's first view is built"
+    (tmp_path / "port.txt").write_text("Port reopens\n\nThe port of Tartus reopened to shipping on Monday.\n")
+    ingest([tmp_path / "port.txt"], settings, progress=False)
+    stamp, stats, _, _, table = ui.corpus_if_changed(None)
+    assert stamp is not None and "**1 article**" in stats and "Port reopens" in table
+    assert all(out.__class__.__name__ != "str" for out in ui.corpus_if_changed(stamp)), "unchanged: all skipped"
+
+
+def test_the_article_table_marks_the_chosen_row_and_escapes(settings, tmp_path):
+    from ui.render import articles_html
+
+    rows = [["<b>Storm</b>", "Coast Daily", "2025-03-01", 1, "storm"], ["Port", "local", "undated", 2, "port"]]
+    table = articles_html(rows, "port")
+    assert "&lt;b&gt;Storm&lt;/b&gt;" in table and "<b>" not in table
+    assert '<tr class="article-row chosen" aria-selected="true" data-id="port">' in table
+    assert '<tr class="article-row" data-id="storm">' in table and "1 chunk<" in table and "2 chunks<" in table
+    assert "No article here" in articles_html([])
+
+
 def test_api_answer_returns_the_answer_as_data(sample_settings):
     ui = NewsQAUI(sample_settings)
     payload = ui.api_answer("When did Assad flee the country?")
@@ -212,6 +279,7 @@ def test_api_answer_returns_the_answer_as_data(sample_settings):
     dated = ui.api_answer("When did Assad flee the country?", as_of="2022-06-17")
     assert dated["short_answer"] == "Dec. 8" and dated["as_of"] == "2022-06-17"
     assert ui.api_answer("Who?", as_of="soon")["error"] == "as_of 'soon' is not a date; use YYYY-MM-DD"
+    assert ui.api_answer("Who?", since="soon")["error"] == "since 'soon' is not a date; use YYYY-MM-DD"
     for bad_k, reason in (
         ("abc", "valid integer"),
         (-3, "greater than or equal to 1"),
@@ -230,7 +298,7 @@ def test_markdown_of_an_abstention_and_empty_sources():
     assert "appear here" in sources_html([])
     from newsqa.types import Answer
 
-    assert answer_markdown(Answer(question="q", text="no", abstained=True), 1).startswith("**Not in")
+    assert answer_markdown(Answer(question="q", text="no", abstained=True), 1).startswith("**No answer.**")
 
 
 def test_choosing_an_unconfigured_llm_falls_back_with_a_note(sample_settings, monkeypatch):

@@ -39,7 +39,7 @@ def test_answer_markers_link_to_their_sources_and_quoted_brackets_stay_text():
 
 def test_an_abstention_is_plain_text():
     shown = answer_markdown(Answer(question="q", text="The indexed articles do not say. [1]", abstained=True), 1)
-    assert shown == "**Not in the indexed articles.** The indexed articles do not say. \\[1\\]"
+    assert shown == "**No answer.** The indexed articles do not say. \\[1\\]"
 
 
 def test_an_abstention_under_filters_names_them():
