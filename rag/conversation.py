@@ -90,6 +90,9 @@ _SAYING = frozenset("say report claim tell write announce confirm".split())
 _HAPPENING = frozenset("happen occur take place".split())
 # The question word an answer fills: a "where" answer is a place, a "who" answer a person (or a group).
 _ANSWER_KINDS: dict[str, Kind] = {"who": "person", "whom": "person", "where": "place"}
+# Question words whose answer is a time, a reason, a manner or an amount: nothing "it" can stand for
+# (after "When was he arrested?" + "Thursday", "Where did it happen?" is not about Thursday).
+_CIRCUMSTANCES = frozenset({"when", "why", "how"})
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
 
@@ -201,7 +204,7 @@ def _last_turn(question: str, answer: str) -> _LastTurn:
         kind: Kind = "group" if plural else ("event" if _is_event(chunk.root) else "thing")
         text = chunk.text if chunk[0].tag_ in ("DT", "PRP$", "POS") else f"the {chunk.text}"
         referents.append(_Referent(text, kind, chunk.root.lemma_.lower()))
-    if answered and not answer_kind:
+    if answered and not answer_kind and wh_text not in _CIRCUMSTANCES:
         referents.append(_Referent(answered, "thing", answered.split()[-1].lower()))
     return _LastTurn(tuple(referents), _proposition(doc, wh, answered), _topic(question))
 
@@ -209,7 +212,13 @@ def _last_turn(question: str, answer: str) -> _LastTurn:
 def _proposition(doc: Doc, wh: Token | None, answered: str) -> tuple[str, str, str] | None:
     """The last turn as (auxiliary, subject, rest) when its question word asked for the subject of its
     main verb: "Who replaced Tomas Berg?" + "Ilse Varga" → ("did", "Ilse Varga", "replace Tomas Berg");
-    "How many people were killed in Homs?" + "4" → ("were", "4 people", "killed in Homs")."""
+    "How many people were killed in Homs?" + "4" → ("were", "4 people", "killed in Homs"); or for a
+    circumstance of it, answered or not: "When did police arrest him?" → ("did", "police", "arrest him")."""
+    # "how" of "how many" modifies the count, not the verb: that is the subject case below.
+    if wh is not None and wh.lower_ in ("when", "where", "why", "how") and wh.dep_ == "advmod":
+        clause = _clause(wh.head)
+        if clause is not None:
+            return clause
     if wh is None or not answered:
         return None
     subject = next((t for t in [wh, *wh.ancestors] if t.dep_ in ("nsubj", "nsubjpass")), None)
@@ -236,6 +245,22 @@ def _proposition(doc: Doc, wh: Token | None, answered: str) -> tuple[str, str, s
         subject_text,
         "".join(verb.lemma_ + verb.whitespace_ if t.i == verb.i else t.text_with_ws for t in rest),
     )
+
+
+def _clause(verb: Token) -> tuple[str, str, str] | None:
+    """A question's main clause as (auxiliary, subject, rest) when it has all three and the verb is not
+    "be" ("Where is Balqasah?" asked "when" is no question)."""
+    if verb.dep_ != "ROOT" or verb.pos_ != "VERB":
+        return None
+    subject = next((t for t in verb.children if t.dep_ in ("nsubj", "nsubjpass")), None)
+    auxiliary = next((t for t in verb.children if t.dep_ in ("aux", "auxpass") and t.i < verb.i), None)
+    if subject is None or auxiliary is None:
+        return None
+    phrase = list(subject.subtree)
+    last = len(verb.doc) - 1
+    rest = [t for t in verb.doc if t.i > phrase[-1].i and t.i != auxiliary.i and not (t.is_punct and t.i == last)]
+    subject_text = "".join(t.text_with_ws for t in phrase).strip()
+    return auxiliary.text, subject_text, "".join(t.text_with_ws for t in rest).strip()
 
 
 def _topic(question: str) -> str:

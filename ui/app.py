@@ -379,7 +379,7 @@ class NewsQAUI:
                 f"Nothing indexed yet ({plain(str(e))}). Upload articles below.",
                 gr.update(choices=[]),
                 gr.update(samples=[]),
-                articles_html(_rows(articles, search)),
+                articles_html(_rows(articles, search), search=search),
             )
         head = [f"**{counted(info.articles, 'article')}**, {counted(info.chunks, 'chunk')}"]
         if info.first_published:
@@ -392,7 +392,7 @@ class NewsQAUI:
             "\n\n".join(head) + "\n\n" + outlets,
             gr.update(choices=sources),
             gr.update(samples=[[q] for q in _examples(articles)]),
-            articles_html(_rows(articles, search)),
+            articles_html(_rows(articles, search), search=search),
         )
 
     def _articles(self) -> list[ArticleInfo]:
@@ -409,7 +409,7 @@ class NewsQAUI:
 
     def article_table(self, search: str = "", chosen: str | None = None) -> str:
         """The article table as HTML, the ``chosen`` article's row marked."""
-        return articles_html(self.article_rows(search), chosen)
+        return articles_html(self.article_rows(search), chosen, search)
 
     def corpus_if_changed(self, seen: int | None, search: str = ""):
         """On the corpus poll: the stamp of the index's last write, and the corpus view if another

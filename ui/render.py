@@ -147,12 +147,18 @@ TABLE_HEADERS = ("Title", "Outlet", "Published", "Chunks", "Id")
 TO_ANSWER = '<a href="#chat" class="to-answer">Go to the latest answer\'s sources</a>'
 
 
-def articles_html(rows: list[list], chosen: str | None = None) -> str:
+def articles_html(rows: list[list], chosen: str | None = None, search: str = "") -> str:
     """The corpus table: a row per article (title, outlet, published, chunks, id), the ``chosen``
     article's marked. A row is chosen by clicking it or its title's button (the page's script);
-    on a narrow screen each row reads as a title over a line of the rest."""
+    on a narrow screen each row reads as a title over a line of the rest. The table says which
+    ``search`` it answers, so a page can tell the new table from the one before."""
+    words = html.escape(" ".join(search.split()))
+    label = f"Indexed articles matching “{words}”" if words else "Indexed articles"
     if not rows:
-        return '<div class="sources-empty">No article here: upload some below, or search for other words.</div>'
+        return (
+            f'<div class="sources-empty" data-search="{words}">No article here: upload some below, '
+            "or search for other words.</div>"
+        )
     head = "".join(f'<th scope="col">{name}</th>' for name in TABLE_HEADERS)
     body = []
     for title, outlet, published, chunks, article_id in rows:
@@ -168,7 +174,7 @@ def articles_html(rows: list[list], chosen: str | None = None) -> str:
             f'<td class="article-id">{ident}</td></tr>'
         )
     return (
-        '<div class="article-scroll"><table class="article-table" aria-label="Indexed articles">'
+        f'<div class="article-scroll" data-search="{words}"><table class="article-table" aria-label="{label}">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
@@ -258,7 +264,8 @@ mark.quote { background: #ffe58a; color: #222; padding: 0 2px; border-radius: 3p
 .to-answer { position: absolute; left: -10000px; }
 .to-answer:focus { position: static; display: inline-block; margin: 4px 0; }
 .article-scroll { max-height: 320px; overflow: auto; }
-.article-table { width: 100%; border-collapse: collapse; font-size: 0.9em; }
+.article-table { width: 100%; border-collapse: collapse; font-size: 0.9em; border: 0; }
+.article-table th, .article-table td, .article-table tr { border-left: 0; border-right: 0; }
 .article-table th { text-align: left; white-space: nowrap; padding: 4px 6px; position: sticky; top: 0;
   background: var(--block-background-fill); }
 .article-table td { padding: 4px 6px; border-top: 1px solid var(--border-color-primary); vertical-align: top;
@@ -335,17 +342,21 @@ SCRIPT = """
     const title = head ? head.innerText.replace(/^\\[\\d+\\]\\s*/, '') : '';
     link.setAttribute('aria-label', `source ${link.innerText.replace(/\\D/g, '')}${title ? ': ' + title : ''}`);
   };
+  // The newest question is kept at the top of the chat while its answer grows below it, until the
+  // reader scrolls; an answer shorter than the chat just ends at its bottom.
   let questions = 0;
+  let anchor = null;
+  ['wheel', 'touchmove', 'keydown', 'pointerdown'].forEach((kind) => document.addEventListener(kind, (event) => {
+    if (event.target.closest && event.target.closest('#chat')) anchor = null;
+  }, {passive: true}));
   new MutationObserver(() => {
     document.querySelectorAll('#chat a.cite-link:not([aria-label])').forEach(name);
     const asked = document.querySelectorAll('#chat .user-row');
-    if (asked.length > questions) {
-      const row = asked[asked.length - 1];
-      const box = scroller(row);
-      if (box) box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top;
-    }
+    if (asked.length > questions) anchor = asked[asked.length - 1];
     questions = asked.length;
-  }).observe(document.documentElement, {subtree: true, childList: true});
+    const box = anchor && anchor.isConnected && scroller(anchor);
+    if (box) box.scrollTop += anchor.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  }).observe(document.documentElement, {subtree: true, childList: true, characterData: true});
   const copy = async (text) => {
     try {
       await navigator.clipboard.writeText(text);

@@ -54,6 +54,18 @@ def test_follow_ups_that_word_substitution_broke_read_as_questions():
     assert standalone_question("Is there a ceasefire?", [LEADER]) == "Is there a ceasefire?"
 
 
+def test_a_follow_up_on_a_when_question_asks_about_its_event_not_its_date():
+    arrest = ("When did police arrest Mohammed Kingo al-Hassan?", "Earlier Thursday [1]")
+    # Was "Where did Earlier Thursday happen?": a date is nothing "it" stands for.
+    assert standalone_question("Where did it happen?", [arrest]) == "Where did police arrest Mohammed Kingo al-Hassan?"
+    assert standalone_question("Why?", [arrest]) == "Why did police arrest Mohammed Kingo al-Hassan?"
+    # Asked even when the last turn has no answer (it abstained, or was stopped).
+    fire = ("Where did the warehouse fire start?", "Stopped before an answer.")
+    assert standalone_question("When was that?", [fire]) == "When did the warehouse fire start?"
+    # "Where is Balqasah?" asked "when" is no question: the follow-up is left as it is.
+    assert standalone_question("When was that?", [("Where is Balqasah?", "west of Homs [1]")]) == "When was that?"
+
+
 def test_what_about_puts_the_new_thing_in_the_earlier_question():
     assert standalone_question("What about in Homs?", [LEADER]) == "Who led the loyalists in Homs?"
 

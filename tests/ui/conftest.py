@@ -13,9 +13,16 @@ from tests.helpers import free_port, newsqa_command, serving
 
 
 @pytest.fixture(scope="module")
-def ui_server(tmp_path_factory):
+def ui_data_dir(tmp_path_factory):
+    """The folder of the UI server's index, for a test to write to as another process would."""
     data_dir = tmp_path_factory.mktemp("ui") / "index"
     ingest([sample_article()], Settings().with_data_dir(data_dir), source="sample", progress=False)
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def ui_server(ui_data_dir):
+    data_dir = ui_data_dir
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
     env["GRADIO_ANALYTICS_ENABLED"] = "False"
