@@ -9,6 +9,7 @@ from index.ingest import open_store
 from index.lexical import open_lexical
 from newsqa.dates import day_text
 from newsqa.settings import Settings
+from newsqa.types import UNKNOWN_SOURCE
 
 
 @dataclass
@@ -33,7 +34,7 @@ def stats(settings: Settings) -> IndexStats:
     return IndexStats(
         articles=len(articles),
         chunks=len(lexical),
-        sources=dict(Counter(s or "(unknown)" for s in lexical.sources).most_common()),
+        sources=dict(Counter(s or UNKNOWN_SOURCE for s in lexical.sources).most_common()),
         first_published=day_text(int(known_days.min())) if known_days.size else "",
         last_published=day_text(int(known_days.max())) if known_days.size else "",
         location=store.location,

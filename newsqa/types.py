@@ -20,6 +20,10 @@ Engine = Literal["extractive", "llm"]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 
 
+# How the outlet of an article that names none is listed (a .jsonl row without "source"); stored as "".
+UNKNOWN_SOURCE = "(unknown)"
+
+
 class Filters(BaseModel):
     """Metadata filters for retrieval: outlets, a published-date range (inclusive), articles to leave out."""
 

@@ -27,7 +27,7 @@ from newsqa.dates import parse_day
 from newsqa.errors import InputError, NewsQAError
 from newsqa.settings import MAX_K, Settings
 from newsqa.text import counted
-from newsqa.types import Answer, Filters, Stage
+from newsqa.types import UNKNOWN_SOURCE, Answer, Filters, Stage
 from ui.login import LoginThrottle
 from ui.render import (
     CSS,
@@ -128,9 +128,11 @@ class NewsQAUI:
     def _filters(
         self, sources: list[str] | None, since: str | None, until: str | None, names: tuple[str, str] = DATE_FIELDS
     ) -> Filters:
-        """The filters of the Settings tab (or the API, whose fields ``names`` are named in errors)."""
+        """The filters of the Settings tab (or the API, whose fields ``names`` are named in errors);
+        the outlet listed as "(unknown)" is the articles that name none."""
+        outlets = ["" if s == UNKNOWN_SOURCE else s for s in sources or []]
         return Filters.parse(
-            {"sources": sources, "since": parse_day(since, names[0]), "until": parse_day(until, names[1])}
+            {"sources": outlets, "since": parse_day(since, names[0]), "until": parse_day(until, names[1])}
         )
 
     def filters_note(self, sources: list[str] | None, since: str | None, until: str | None) -> str:
@@ -387,7 +389,7 @@ class NewsQAUI:
         if info.undated_articles:
             head.append(f"{counted(info.undated_articles, 'article')} without a date")
         outlets = "\n".join(f"- {plain(name)}: {counted(count, 'chunk')}" for name, count in info.sources.items())
-        sources = [s for s in info.sources if s != "(unknown)"]
+        sources = list(info.sources)
         return (
             "\n\n".join(head) + "\n\n" + outlets,
             gr.update(choices=sources),
@@ -666,7 +668,7 @@ class NewsQAUI:
 def _rows(articles: list[ArticleInfo], search: str) -> list[list]:
     """Table rows of ``articles`` whose title, outlet or id hold every word of ``search``."""
     words = (search or "").casefold().split()
-    rows = [[a.title, a.source or "(unknown)", a.published or "undated", a.chunks, a.id] for a in articles]
+    rows = [[a.title, a.source or UNKNOWN_SOURCE, a.published or "undated", a.chunks, a.id] for a in articles]
     return [row for row in rows if all(w in f"{row[0]} {row[1]} {row[4]}".casefold() for w in words)]
 
 

@@ -332,3 +332,20 @@ def test_the_watched_tab_lists_each_watched_question_with_its_answer_and_last_ch
     assert view.count(question) == 1
     assert "Now: Shujaa al-Ali [1]" in view and "led by a wanted man known as Shujaa al-Ali" in view
     assert f"Since {change.at}; before: Ahmad Haidar [1]" in view
+
+
+def test_articles_that_name_no_outlet_can_be_chosen_as_their_own_source(settings, tmp_path):
+    from index import ingest
+
+    (tmp_path / "rows.jsonl").write_text(
+        '{"id": "a1", "title": "Port reopens", "text": "The port of Tartus reopened to shipping on Monday."}\n'
+    )
+    (tmp_path / "ferry.txt").write_text("Ferry resumes\n\nThe ferry to Arwad resumed service on Friday.\n")
+    ingest([tmp_path / "rows.jsonl", tmp_path / "ferry.txt"], settings, progress=False)
+    ui = NewsQAUI(settings)
+    _, choices, *_ = ui.corpus_view()
+    assert sorted(choices["choices"]) == ["(unknown)", "local"]
+    *_, (history, *_) = _run_ask(ui, "When did the port of Tartus reopen?", sources=["(unknown)"])
+    assert "Monday" in history[-1]["content"]
+    *_, (history, *_) = _run_ask(ui, "When did the port of Tartus reopen?", sources=["local"])
+    assert history[-1]["content"].startswith("**No answer.**")
