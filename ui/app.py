@@ -58,6 +58,8 @@ CORPUS_POLL_SECONDS = 5
 ECHO_CHARS = 200
 # The corpus stamp of a page that has not shown the corpus yet: no write's time, not even None (never written).
 NOT_SEEN = -1
+# The date fields as the Settings tab labels them, for errors to name what to correct.
+DATE_FIELDS = ("Published from", "Published to")
 
 
 class _RateLimit:
@@ -112,10 +114,6 @@ def _turns(conversation: list[Answer]) -> list[tuple[str, str]]:
 
 def _copy_store(conversation: list[Answer]) -> str:
     return json.dumps({str(turn): plain_text(a) for turn, a in enumerate(conversation, start=1)})
-
-
-# The date fields as the Settings tab labels them, for errors to name what to correct.
-DATE_FIELDS = ("Published from", "Published to")
 
 
 class NewsQAUI:
@@ -349,14 +347,8 @@ class NewsQAUI:
         paths = [Path(f) for f in files]
         try:
             self._rate_limit.check(request)
-            report = ingest(
-                # A file naming no outlet gets the command line's default outlet, so both ways name it alike.
-                paths,
-                self.settings,
-                outlet=outlet.strip() or None,
-                uploaded=True,
-                progress=progress,
-            )
+            # A file naming no outlet gets ingest's default outlet, as from the command line.
+            report = ingest(paths, self.settings, outlet=outlet.strip() or None, uploaded=True, progress=progress)
         except NewsQAError as e:
             return _without_upload_folders(f"Not indexed: {e}", paths), *self.corpus_view(search)
         finally:
@@ -427,9 +419,12 @@ class NewsQAUI:
         """Questions about what is indexed: headlines of the newest articles, then the sample's own."""
         return _examples(self._articles())
 
+    def _article(self, article_id: str | None) -> ArticleInfo | None:
+        return next((a for a in self._articles() if a.id == article_id), None) if article_id else None
+
     def chosen(self, article_id: str | None):
         """The article of the clicked table row (by id), and the remove button naming it."""
-        article = next((a for a in self._articles() if a.id == article_id), None) if article_id else None
+        article = self._article(article_id)
         if article is None:
             return None, gr.update(interactive=False, value="Remove selected article")
         return article.id, gr.update(interactive=True, value=f"Remove “{article.title}”…")
@@ -437,7 +432,7 @@ class NewsQAUI:
     def confirm_removal(self, article_id: str | None):
         """The confirmation step before a removal: what goes (its title as the button said, and its
         id), and that it cannot be undone."""
-        article = next((a for a in self._articles() if a.id == article_id), None) if article_id else None
+        article = self._article(article_id)
         if article is None:
             return gr.update(visible=False), ""
         return gr.update(visible=True), (
@@ -575,7 +570,9 @@ class NewsQAUI:
 
             asked: list[dict[str, Any]] = []
             for trigger in (question.submit, send.click):
-                asked.append(trigger(self.ask, inputs, outputs, api_visibility="private"))
+                # A question asked while the last is still ending (a moment after Stop, when the machine is
+                # busy) runs once that one is done, instead of being dropped as Gradio drops it by default.
+                asked.append(trigger(self.ask, inputs, outputs, api_visibility="private", trigger_mode="always_last"))
             stop.click(
                 self.stopped,
                 [chat, conversation, pending],

@@ -162,11 +162,13 @@ def articles_html(rows: list[list], chosen: str | None = None, search: str = "")
     head = "".join(f'<th scope="col">{name}</th>' for name in TABLE_HEADERS)
     body = []
     for title, outlet, published, chunks, article_id in rows:
-        mark = ' class="article-row chosen" aria-selected="true"' if article_id == chosen else ' class="article-row"'
+        picked = article_id == chosen
+        pressed = "true" if picked else "false"
         ident = html.escape(article_id)
+        # The title is a toggle button, pressed for the chosen article: what a screen reader announces.
         body.append(
-            f'<tr{mark} data-id="{ident}">'
-            f'<td class="article-title"><button type="button" class="article-pick" data-id="{ident}">'
+            f'<tr class="article-row{" chosen" if picked else ""}" data-id="{ident}">'
+            f'<td class="article-title"><button type="button" class="article-pick" aria-pressed="{pressed}">'
             f"{html.escape(title)}</button></td>"
             f'<td class="article-outlet">{html.escape(outlet)}</td>'
             f'<td class="article-published">{html.escape(published)}</td>'
@@ -318,10 +320,10 @@ SCRIPT = """
   const pick = (row) => {
     document.querySelectorAll('#articles tr.chosen').forEach((r) => {
       r.classList.remove('chosen');
-      r.removeAttribute('aria-selected');
+      r.querySelector('.article-pick').setAttribute('aria-pressed', 'false');
     });
     row.classList.add('chosen');
-    row.setAttribute('aria-selected', 'true');
+    row.querySelector('.article-pick').setAttribute('aria-pressed', 'true');
     const box = document.querySelector('#picked-article textarea');
     // The server hears a change of the box's value: the row's id, set as if typed.
     if (box) {

@@ -30,8 +30,7 @@ CHROMIUM_ARGS = [
 ]
 WAIT_MS = 60_000
 CHAT_HAS = "([text]) => document.querySelector('#chat') && document.querySelector('#chat').innerText.includes(text)"
-# No event of the page is still running (a stopped one ends a moment after Stop's own event, and a click
-# on Ask before then is dropped, as Gradio drops a trigger of an event still running).
+# No event of the page is still running: an answer is complete, and a stopped one has ended.
 IDLE = """() => ![...document.querySelectorAll('[data-testid=status-tracker]')]
   .some((tracker) => /generating|pending/.test(tracker.className) && !tracker.classList.contains('hide'))"""
 
@@ -68,6 +67,8 @@ def _ask(page, question: str, expected: str) -> None:
     page.wait_for_function("() => !document.querySelector('#ask').disabled", timeout=10_000)
     page.click("#ask")
     page.wait_for_function(CHAT_HAS, arg=[expected], timeout=WAIT_MS)
+    # An answer's text streams before its notes ("Understood as", the quotes): the event's end is the answer.
+    page.wait_for_function(IDLE, timeout=WAIT_MS)
 
 
 def _screenshot_dir(tmp_path: Path) -> Path:

@@ -265,7 +265,8 @@ def test_the_article_table_marks_the_chosen_row_and_escapes(settings, tmp_path):
     rows = [["<b>Storm</b>", "Coast Daily", "2025-03-01", 1, "storm"], ["Port", "local", "undated", 2, "port"]]
     table = articles_html(rows, "port")
     assert "&lt;b&gt;Storm&lt;/b&gt;" in table and "<b>" not in table
-    assert '<tr class="article-row chosen" aria-selected="true" data-id="port">' in table
+    assert '<tr class="article-row chosen" data-id="port"><td class="article-title">' in table
+    assert table.count('aria-pressed="true"') == 1 and table.index('aria-pressed="true"') > table.index("port")
     assert '<tr class="article-row" data-id="storm">' in table and "1 chunk<" in table and "2 chunks<" in table
     assert "No article here" in articles_html([])
 
