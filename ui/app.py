@@ -573,11 +573,12 @@ class NewsQAUI:
                 # A question asked while the last is still ending (a moment after Stop, when the machine is
                 # busy) runs once that one is done, instead of being dropped as Gradio drops it by default.
                 asked.append(trigger(self.ask, inputs, outputs, api_visibility="private", trigger_mode="always_last"))
-            stop.click(
+            # The answer is cancelled first, then the chat says so: the other order lets a stage the cancelled
+            # answer had already sent land after the note, and enable Stop again.
+            stop.click(None, None, None, cancels=asked, api_visibility="private").then(
                 self.stopped,
                 [chat, conversation, pending],
                 [chat, conversation, sources_panel, copy_store, pending, stop],
-                cancels=asked,
                 api_visibility="private",
             )
             # On every change, typed, pasted, an example chosen or the box emptied by asking.

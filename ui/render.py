@@ -338,11 +338,13 @@ SCRIPT = """
     return null;
   };
   // A screen reader names a link by its text, and "[1]" does not say where it leads; the chat's
-  // sanitiser drops attributes of ours, so the name is given here, from the card the link opens.
+  // sanitiser drops attributes of ours, so the name is given here, from the card the link opens
+  // (named again when the card comes after the link).
   const name = (link) => {
     const head = document.querySelector(`#${link.getAttribute('href').slice(1)} .source-head`);
-    const title = head ? head.innerText.replace(/^\\[\\d+\\]\\s*/, '') : '';
-    link.setAttribute('aria-label', `source ${link.innerText.replace(/\\D/g, '')}${title ? ': ' + title : ''}`);
+    const title = head ? head.textContent.replace(/^\\s*\\[\\d+\\]\\s*/, '').trim() : '';
+    const label = `source ${link.textContent.replace(/\\D/g, '')}${title ? ': ' + title : ''}`;
+    if (link.getAttribute('aria-label') !== label) link.setAttribute('aria-label', label);
   };
   // The newest question is kept at the top of the chat while its answer grows below it, until the
   // reader scrolls; an answer shorter than the chat just ends at its bottom.
@@ -352,7 +354,7 @@ SCRIPT = """
     if (event.target.closest && event.target.closest('#chat')) anchor = null;
   }, {passive: true}));
   new MutationObserver(() => {
-    document.querySelectorAll('#chat a.cite-link:not([aria-label])').forEach(name);
+    document.querySelectorAll('#chat a.cite-link').forEach(name);
     const asked = document.querySelectorAll('#chat .user-row');
     if (asked.length > questions) anchor = asked[asked.length - 1];
     questions = asked.length;
