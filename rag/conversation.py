@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from newsqa.errors import InputError
-from newsqa.text import strip_markers
+from newsqa.text import MARKER, strip_markers
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -158,8 +158,11 @@ class _LastTurn:
 
 
 def _first_line(answer: str) -> str:
-    """An answer's first line without its [n] markers: the short answer, when there is one."""
-    return strip_markers(answer.split("\n")[0]).strip().rstrip(".")
+    """An answer's first claim, up to its first [n] marker ("Ana Ruiz [1], as of 2022-06-14; an earlier
+    report … said Carl Hahn [2]" → "Ana Ruiz"): the short answer, when there is one."""
+    first = answer.split("\n")[0]
+    cited = MARKER.search(first)
+    return strip_markers(first[: cited.start()] if cited else first).strip().rstrip(".,;")
 
 
 def _wh_word(doc: Doc) -> Token | None:

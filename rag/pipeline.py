@@ -151,7 +151,8 @@ def _steps(
             timings_ms={**story.timings_ms, "total": round(total.ms, 2)},
             as_of=moment.date(),
         )
-    time_range = resolve_time(question, moment.date())
+    # The time words of the question as understood: a follow-up keeps those of the turn it refers to.
+    time_range = resolve_time(plan.search_text, moment.date())
     timings: dict[str, float] = {}
     chain = retrieval_chain(
         index,

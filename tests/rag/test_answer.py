@@ -193,6 +193,12 @@ def test_answers_are_as_of_a_date(settings, tmp_path):
         date(2022, 6, 11),
         "this week",
     )
+    # A follow-up keeps the time words of the turn it refers to: answered as its standalone question is.
+    where = answer("And where?", history=[(question, june.text)], as_of=date(2022, 6, 17), settings=settings)
+    alone = answer(where.understood_as or "", as_of=date(2022, 6, 17), settings=settings)
+    assert where.understood_as == "Where did Ana Ruiz open the Kessler bridge this week?"
+    assert where.time_range == alone.time_range == june.time_range
+    assert [p.id for p in where.passages] == [p.id for p in alone.passages] and where.text == alone.text
     july = answer(question, as_of=date(2022, 7, 22), settings=settings)
     assert july.short_answer == "Ben Okafor" and july.passages[0].article_id == "july"
     # The reports disagree: the newest is the answer, and the earlier one is cited as such.
