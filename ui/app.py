@@ -18,7 +18,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -72,7 +72,9 @@ class _RateLimit:
 
     def check(self, request: gr.Request | None) -> None:
         """Count a request, or raise InputError when its client has used up its minute."""
-        client = request.client.host if request is not None and request.client is not None else None
+        # A request made in process (tests, the API's own calls) has no connection.
+        peer = getattr(request, "client", None)
+        client = peer.host if peer is not None else None
         if not self.per_minute or client is None:
             return
         now = time.monotonic()
@@ -101,11 +103,23 @@ def _wrong(check) -> str | None:
     return None
 
 
-def _message_text(content) -> str:
-    """A chat message's text: the browser sends it back as a list of typed parts."""
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+class _Stops:
+    """The browser sessions whose user pressed Stop, until their answer on its way has seen it."""
+
+    def __init__(self) -> None:
+        self._sessions: set[str | None] = set()
+        self._lock = threading.Lock()
+
+    def add(self, session: str | None) -> None:
+        with self._lock:
+            self._sessions.add(session)
+
+    def take(self, session: str | None) -> bool:
+        """Whether ``session`` pressed Stop since it was last asked; forgets it."""
+        with self._lock:
+            stopped = session in self._sessions
+            self._sessions.discard(session)
+            return stopped
 
 
 def _turns(conversation: list[Answer]) -> list[tuple[str, str]]:
@@ -122,6 +136,7 @@ class NewsQAUI:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._rate_limit = _RateLimit(settings.ui.requests_per_minute)
+        self._stops = _Stops()
 
     def _filters(
         self, sources: list[str] | None, since: str | None, until: str | None, names: tuple[str, str] = DATE_FIELDS
@@ -161,8 +176,8 @@ class NewsQAUI:
         that a question typed meanwhile is kept; a question too long to answer stays in it, to be
         shortened), the conversation and the copy store (each answer's plain text, for the copy
         links; both sent only once an answer joins them), the "search without the filters" button,
-        shown after an abstention under filters, the question being answered (for Stop to name)
-        and the Stop button, enabled while an answer is on its way.
+        shown after an abstention under filters, and the Stop button, enabled while an answer is
+        on its way. After Stop, the answer ends at its next step (see :meth:`stop`).
         """
         from rag import answer_stream
 
@@ -172,8 +187,7 @@ class NewsQAUI:
         def step(panel: str, box: str | None = None, offer: bool = False, answered: bool = False, busy: bool = True):
             box_update = gr.skip() if box is None else box
             kept = (conversation, _copy_store(conversation)) if answered else (gr.skip(), gr.skip())
-            pending = message if busy else None
-            return history, panel, box_update, *kept, gr.update(visible=offer), pending, gr.update(interactive=busy)
+            return history, panel, box_update, *kept, gr.update(visible=offer), gr.update(interactive=busy)
 
         if not (message or "").strip():
             yield step(sources_html(conversation), "", busy=False)
@@ -195,6 +209,8 @@ class NewsQAUI:
         reply = {"role": "assistant", "content": "_Starting…_"}
         history.append(reply)
         panel = sources_html(conversation)
+        session = request.session_hash if request is not None else None
+        self._stops.take(session)  # a Stop that came after the last answer was done stops nothing
         yield step(panel, "")
         try:
             self._rate_limit.check(request)
@@ -211,6 +227,12 @@ class NewsQAUI:
             )
             shown = ""
             for piece in stream:
+                if self._stops.take(session):
+                    # Its question joins the conversation unanswered: a follow-up refers to it, not the turn before.
+                    conversation.append(Answer(question=message, text=STOPPED, abstained=True))
+                    reply["content"] = f"{plain(shown)}\n\n_{STOPPED}_" if shown else f"_{STOPPED}_"
+                    yield step(sources_html(conversation), answered=True, busy=False)
+                    return
                 if isinstance(piece, Answer):
                     conversation.append(piece)
                     note = self.filters_note(sources, since, until) if piece.abstained else ""
@@ -227,30 +249,14 @@ class NewsQAUI:
             reply["content"] = f"**Cannot answer:** {plain(str(e))}"
             yield step(panel, busy=False)
 
-    def stopped(self, history, conversation, pending):
-        """After Stop: the answer on its way says it was stopped, and its question joins the
-        conversation unanswered, so that a follow-up refers to it and not to the turn before.
+    def stop(self, request: gr.Request | None = None):
+        """Stop: the answer on its way in this browser session ends at its next step (a stage, or a
+        piece of text an LLM writes), saying it was stopped. Returns the Stop button, disabled.
 
-        Returns the chat, the conversation, the sources panel, the copy store, no pending
-        question and the Stop button disabled.
-        """
-        history = list(history or [])
-        conversation = list(conversation or [])
-        if pending and history and history[-1].get("role") == "assistant":
-            last = _message_text(history[-1]["content"])
-            # A stage ("_Reading 5 passages…_") is replaced; text an LLM had begun to write stays, marked.
-            is_stage = last.startswith("_") and last.endswith("_")
-            note = f"_{STOPPED}_"
-            history[-1] = {"role": "assistant", "content": note if is_stage else f"{last}\n\n{note}"}
-            conversation.append(Answer(question=pending, text=STOPPED, abstained=True))
-        return (
-            history,
-            conversation,
-            sources_html(conversation),
-            _copy_store(conversation),
-            None,
-            gr.update(interactive=False),
-        )
+        Ending the answer itself, rather than cancelling Gradio's event, leaves no event half
+        ended: a question asked right after is taken, as the same session's next event."""
+        self._stops.add(request.session_hash if request is not None else None)
+        return gr.update(interactive=False)
 
     def timeline_view(self, topic, sources, since, until, as_of="", request: gr.Request | None = None) -> str:
         """The Timeline tab's view of ``topic`` under the Settings tab's filters, or the one line of what was wrong."""
@@ -561,26 +567,17 @@ class NewsQAUI:
             copy_store = gr.Textbox(visible="hidden", elem_id="copy-store")
             conversation = gr.State([])
             selected = gr.State(None)
-            # The question being answered, for Stop to add to the conversation.
-            pending = gr.State(None)
             corpus_stamp = gr.State(NOT_SEEN)
 
             inputs = [question, chat, conversation, k, engine, source_filter, since, until, as_of]
-            outputs = [chat, sources_panel, question, conversation, copy_store, unfiltered, pending, stop]
+            outputs = [chat, sources_panel, question, conversation, copy_store, unfiltered, stop]
 
-            asked: list[dict[str, Any]] = []
             for trigger in (question.submit, send.click):
-                # A question asked while the last is still ending (a moment after Stop, when the machine is
-                # busy) runs once that one is done, instead of being dropped as Gradio drops it by default.
-                asked.append(trigger(self.ask, inputs, outputs, api_visibility="private", trigger_mode="always_last"))
-            # The answer is cancelled first, then the chat says so: the other order lets a stage the cancelled
-            # answer had already sent land after the note, and enable Stop again.
-            stop.click(None, None, None, cancels=asked, api_visibility="private").then(
-                self.stopped,
-                [chat, conversation, pending],
-                [chat, conversation, sources_panel, copy_store, pending, stop],
-                api_visibility="private",
-            )
+                # A question asked while the last is still ending runs once that one is done, instead of
+                # being dropped as Gradio drops a trigger of an event still running by default.
+                trigger(self.ask, inputs, outputs, api_visibility="private", trigger_mode="always_last")
+            # Not Gradio's cancel: a cancelled event could leave the next question's trigger dropped.
+            stop.click(self.stop, None, stop, api_visibility="private", queue=False)
             # On every change, typed, pasted, an example chosen or the box emptied by asking.
             question.change(
                 lambda text: gr.update(interactive=bool(text.strip())), question, send, api_visibility="private"
@@ -603,14 +600,12 @@ class NewsQAUI:
                 last = answers[-1].understood_as or answers[-1].question if answers else ""
                 return last, [], "", "", gr.update(visible=False)
 
-            asked.append(
-                unfiltered.click(
-                    unfiltered_question,
-                    conversation,
-                    [question, source_filter, since, until, unfiltered],
-                    api_visibility="private",
-                ).then(self.ask, inputs, outputs, api_visibility="private")
-            )
+            unfiltered.click(
+                unfiltered_question,
+                conversation,
+                [question, source_filter, since, until, unfiltered],
+                api_visibility="private",
+            ).then(self.ask, inputs, outputs, api_visibility="private")
 
             corpus_outputs = [stats_view, source_filter, examples, table]
             search.change(self.article_table, [search, selected], table, api_visibility="private")

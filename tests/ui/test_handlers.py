@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
+import gradio as gr
 import pytest
 
 from ui.app import NOT_SEEN, NewsQAUI
@@ -25,7 +26,7 @@ def test_the_question_shows_at_once_then_each_stage_then_the_answer(sample_setti
     shown = [history[-1]["content"] for history, *_ in steps]
     assert steps[0][0][0]["content"] == "Who led the loyalists in Balqasah?"
     assert "_Searching 3 passages…_" in shown and "_Reading 3 passages…_" in shown
-    history, sources, _, conversation, copy_store, offer_unfiltered, pending, stop = steps[-1]
+    history, sources, _, conversation, copy_store, offer_unfiltered, stop = steps[-1]
     assert "Shujaa al-Ali" in history[-1]["content"] and 'href="#cite-1-1"' in history[-1]["content"]
     assert (
         '<mark class="quote">An unspecified number of Assad’s supporters, led by a wanted man known as Shujaa al-Ali'
@@ -36,9 +37,8 @@ def test_the_question_shows_at_once_then_each_stage_then_the_answer(sample_setti
     assert conversation[-1].question == "Who led the loyalists in Balqasah?"
     assert json.loads(copy_store)["1"].startswith("Shujaa al-Ali [1]\n\nReferences\n[1] ")
     assert not offer_unfiltered["visible"]
-    # Stop is enabled, knowing the question, while the answer is on its way; not after.
-    assert steps[0][6] == "Who led the loyalists in Balqasah?" and steps[0][7]["interactive"]
-    assert pending is None and not stop["interactive"]
+    # Stop is enabled while the answer is on its way; not after.
+    assert steps[0][6]["interactive"] and not stop["interactive"]
 
 
 def test_a_follow_up_is_understood_by_substitution_and_older_sources_stay(sample_settings):
@@ -214,23 +214,26 @@ def test_a_date_that_is_none_shows_on_its_chip_at_once(sample_settings):
     assert dates["value"].startswith("⚠ Published to '2025-13-01' is not a date")
 
 
-def test_stop_says_so_and_a_follow_up_refers_to_the_stopped_question(sample_settings):
+def test_stop_ends_the_answer_at_its_next_step_and_a_follow_up_refers_to_the_stopped_question(sample_settings):
     ui = NewsQAUI(sample_settings)
+    mine, other = gr.Request(session_hash="mine"), gr.Request(session_hash="other")
     *_, (history, _, _, conversation, *_) = _run_ask(ui, "Who led the loyalists in Balqasah?")
-    asked = [*history, {"role": "user", "content": "What did SANA report about the clashes?"}]
-    # The browser sends a message back as a list of typed parts.
-    asked.append({"role": "assistant", "content": [{"type": "text", "text": "_Reading 3 passages…_"}]})
-    chat, conversation, sources, _, pending, stop = ui.stopped(
-        asked, conversation, "What did SANA report about the clashes?"
-    )
-    assert chat[-1]["content"] == "_Stopped before an answer._" and chat[:-1] == asked[:-1]
-    assert pending is None and not stop["interactive"]
-    assert conversation[-1].question == "What did SANA report about the clashes?" and conversation[-1].abstained
-    assert "No source: stopped before an answer." in sources
+    question = "What did SANA report about the clashes?"
+    steps = ui.ask(question, history, conversation, 5, "extractive", [], "", "", request=mine)
+    started = copy.deepcopy(next(steps))
+    assert started[0][-1]["content"] == "_Starting…_" and started[6]["interactive"]
+    ui.stop(other)  # another browser's Stop stops only its own answer
+    assert not ui.stop(mine)["interactive"]
+    *_, (chat, sources, _, conversation, _, _, stop) = [copy.deepcopy(step) for step in steps]
+    assert chat[-1]["content"] == "_Stopped before an answer._" and chat[-2]["content"] == question
+    assert not stop["interactive"] and "No source: stopped before an answer." in sources
+    assert conversation[-1].question == question and conversation[-1].abstained
     *_, (history, *_) = _run_ask(ui, "Who confirmed them?", conversation)
     assert "_Understood as: Who confirmed the clashes?_" in history[-1]["content"]
-    # Stop after the answer came (a click racing it) changes nothing.
-    assert ui.stopped(chat, conversation, None)[:2] == (chat, conversation)
+    # A Stop that came after the answer was done stops nothing: the next question is answered.
+    ui.stop(mine)
+    *_, (chat, *_) = ui.ask("Who led the loyalists in Balqasah?", [], [], 5, "extractive", [], "", "", request=mine)
+    assert "Shujaa al-Ali" in chat[-1]["content"]
 
 
 def test_a_question_too_long_stays_in_the_box_and_is_echoed_short(sample_settings):
