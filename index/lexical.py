@@ -595,10 +595,9 @@ def _unwritable(error: OSError, store: VectorStore) -> IndexUnavailableError:
 def saved_version(store: VectorStore) -> int | None:
     """The index's generation: when BM25 was last saved, which every committed write ends with;
     None while it must be rebuilt before use (missing, or marked stale by a write in progress)."""
-    saved = lexical_folder(store) / "manifest.json"
-    if _dirty_marker(store).exists() or not saved.exists():
+    if _dirty_marker(store).exists():
         return None
-    return saved.stat().st_mtime_ns
+    return written_at(store.settings)
 
 
 def _loaded(store: VectorStore, known: dict[str, _Segment] | None = None) -> LexicalIndex | None:

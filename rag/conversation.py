@@ -218,7 +218,7 @@ def _proposition(doc: Doc, wh: Token | None, answered: str) -> tuple[str, str, s
     "How many people were killed in Homs?" + "4" → ("were", "4 people", "killed in Homs"); or for a
     circumstance of it, answered or not: "When did police arrest him?" → ("did", "police", "arrest him")."""
     # "how" of "how many" modifies the count, not the verb: that is the subject case below.
-    if wh is not None and wh.lower_ in ("when", "where", "why", "how") and wh.dep_ == "advmod":
+    if wh is not None and wh.lower_ in _CIRCUMSTANCES | {"where"} and wh.dep_ == "advmod":
         clause = _clause(wh.head)
         if clause is not None:
             return clause
