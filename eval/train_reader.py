@@ -29,6 +29,8 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -40,6 +42,9 @@ import numpy as np
 from eval import metrics as m
 from eval.data import Question, load_questions, relative_path
 from eval.pools import PooledQuestion, pools
+from eval.train_support import PooledSentences, pooled_sentences, sentence_precision
+from eval.train_support import export as export_support
+from eval.train_support import train as train_support
 from newsqa.dates import end_of_day
 from newsqa.errors import InputError
 from newsqa.settings import Settings
@@ -48,8 +53,11 @@ from rag.extractive.candidates import Candidate
 from rag.extractive.features import FEATURES
 from rag.extractive.model import ReaderModel, Tree
 from rag.extractive.pool import Reader
+from rag.extractive.support import SUPPORT_FEATURES, SupportScorer
 
 MATCH_F1 = 0.5
+# The features a model reads unless the support model is learned too (--support).
+WITHOUT_SUPPORT = tuple(n for n in FEATURES if n not in SUPPORT_FEATURES)
 # L2 strength of the logistic regression (sklearn's C): chosen by grouped 5-fold
 # cross-validation on realtimeqa-dev among 0.1, 1 and 10 (see eval/results/README.md).
 REGULARISATION_C = 1.0
@@ -72,6 +80,7 @@ class ChoiceRows:
     coverage: np.ndarray  # share of the option's words the mention names
     count: int  # options, named or not
     gold: int  # the right option's index, -1 when none is
+    sentences: np.ndarray | None = None  # per row: the pooled sentence naming it
 
 
 @dataclass
@@ -94,6 +103,7 @@ class QuestionRows:
     answerable: bool | None = None  # a gold answer is written in the passages read
     date: str = ""
     choices: ChoiceRows | None = None
+    sentences: np.ndarray | None = None  # per row: the pooled sentence naming it
 
 
 def is_right(candidate: str, answers) -> bool:
@@ -145,9 +155,11 @@ def collect_pooled(reader: Reader, pooled: PooledQuestion) -> QuestionRows:
             np.array([mention.coverage for _, mention in named]),
             len(choices),
             gold[0] if gold else -1,
+            np.array([mention.sentence for _, mention in named], dtype=int),
         )
         if choices
         else None,
+        sentences=np.array([mention.sentence for _, mention in mentions], dtype=int),
     )
 
 
@@ -169,11 +181,19 @@ def pooled_rows(questions: Path, corpus: Path, settings: Settings, cache: Path |
     return rows
 
 
+def support_pools(questions: Path, corpus: Path, settings: Settings) -> list[PooledSentences]:
+    """Every pooled question's sentences as the reader pools them, labelled by whether they contain a gold answer."""
+    from index.embed import get_embedder
+
+    reader = Reader(get_embedder(settings.index), settings.answer)
+    return [pooled_sentences(reader, pooled, contains_gold) for pooled in pools(questions, corpus, settings)]
+
+
 def save_rows(rows: list[QuestionRows], path: Path) -> None:
     """Rows as numbers only (an .npz of arrays and a JSON of per-question facts): no text of the questions."""
     meta = []
-    arrays: dict[str, list[np.ndarray]] = {key: [] for key in ("x", "y", "w", "c", "contains", "coverage", "q")}
-    choice_arrays: dict[str, list[np.ndarray]] = {key: [] for key in ("x", "of", "coverage", "q")}
+    arrays: dict[str, list[np.ndarray]] = {key: [] for key in ("x", "y", "w", "c", "contains", "coverage", "s", "q")}
+    choice_arrays: dict[str, list[np.ndarray]] = {key: [] for key in ("x", "of", "coverage", "s", "q")}
     for n, r in enumerate(rows):
         meta.append(
             {
@@ -186,16 +206,17 @@ def save_rows(rows: list[QuestionRows], path: Path) -> None:
         )
         size = len(r.labels)
         for key, value in zip(
-            ("x", "y", "w", "c", "contains", "coverage"),
-            (r.features, r.labels, r.weights, r.candidates, r.contains, r.coverage),
+            ("x", "y", "w", "c", "contains", "coverage", "s"),
+            (r.features, r.labels, r.weights, r.candidates, r.contains, r.coverage, r.sentences),
         ):
             arrays[key].append(value if value is not None else np.zeros(size))
         arrays["q"].append(np.full(size, n))
         if r.choices:
             for key, value in zip(
-                ("x", "of", "coverage"), (r.choices.features, r.choices.choice_of, r.choices.coverage)
+                ("x", "of", "coverage", "s"),
+                (r.choices.features, r.choices.choice_of, r.choices.coverage, r.choices.sentences),
             ):
-                choice_arrays[key].append(value)
+                choice_arrays[key].append(value if value is not None else np.zeros(len(r.choices.choice_of)))
             choice_arrays["q"].append(np.full(len(r.choices.choice_of), n))
     columns: dict[str, Any] = {key: np.concatenate(v) if v else np.zeros(0) for key, v in arrays.items()}
     columns |= {f"choice_{key}": np.concatenate(v) if v else np.zeros(0) for key, v in choice_arrays.items()}
@@ -235,12 +256,61 @@ def load_rows(path: Path) -> list[QuestionRows]:
                     data["choice_coverage"][ca:cb],
                     facts["choices"],
                     facts["gold_choice"],
+                    data["choice_s"][ca:cb].astype(int),
                 )
                 if facts["choices"]
                 else None,
+                data["s"][a:b].astype(int),
             )
         )
     return rows
+
+
+def with_support(rows: list[QuestionRows], support: dict[str, np.ndarray]) -> list[QuestionRows]:
+    """``rows`` whose support features are read from each question's pool scores (by question id)."""
+    columns = [FEATURES.index(name) for name in SUPPORT_FEATURES]
+
+    def filled(features: np.ndarray, sentences: np.ndarray | None, scores: np.ndarray) -> np.ndarray:
+        if not len(features):
+            return features
+        assert sentences is not None and len(scores) > int(sentences.max()), "rows of another pool"
+        done = features.copy()
+        done[:, columns[0]] = scores[sentences]
+        done[:, columns[1]] = scores[sentences] / (scores.max() or 1.0)
+        return done
+
+    supported = []
+    for r in rows:
+        scores = support.get(r.question_id, np.zeros(0))
+        choices = r.choices and dataclasses.replace(
+            r.choices, features=filled(r.choices.features, r.choices.sentences, scores)
+        )
+        supported.append(dataclasses.replace(r, features=filled(r.features, r.sentences, scores), choices=choices))
+    return supported
+
+
+def learn_support(
+    pools: list[PooledSentences], validate_from: str | None, graph: Path, progress: bool = True
+) -> tuple[dict[str, np.ndarray], frozenset[str], dict]:
+    """The support model learned from half the questions, written to ``graph``, and what it says of the rest.
+
+    The questions before ``validate_from`` (all, without it) are split in two by
+    :func:`fold_of`: the support model learns from the first half, and the reader's model
+    from the second (and from the questions from ``validate_from`` once validation is
+    done), so the reader's model learns how far to trust the support model's scores on
+    questions it did not learn from. Returns every question's pool scores by id, the ids
+    the support model learned from (to leave out of the reader's rows), and its figures
+    on the questions from ``validate_from``.
+    """
+    learn = [p for p in pools if not validate_from or p.date < validate_from]
+    taught = [p for p in learn if fold_of(f"support:{p.question_id}", 2) == 0]
+    model = train_support(taught, progress="support model" if progress else "")
+    trained_on = {"questions": len(taught), "pools_holding_the_answer": sum(any(p.labels) for p in taught)}
+    scorer = SupportScorer(export_support(model, graph, trained_on))
+    taught_ids = frozenset(p.question_id for p in taught)
+    scores = {p.question_id: scorer.scores(p.question, p.sentences) for p in pools if p.question_id not in taught_ids}
+    held = [p for p in pools if validate_from and p.date >= validate_from]
+    return scores, taught_ids, sentence_precision(scorer, held) if held else {}
 
 
 def collect(reader: Reader, question: Question, query: Query, passages: list[Passage]) -> QuestionRows:
@@ -418,12 +488,14 @@ class Form:
     """A form of model and its settings: what validation chooses among.
 
     ``logistic``: a logistic regression on the standardised features, L2 strength ``c``
-    (sklearn's C). ``boosted``: gradient-boosted trees (sklearn's HistGradientBoosting),
-    ``trees`` rounds of at most ``leaves`` leaves of at least ``min_leaf`` mentions each.
+    (sklearn's C). ``listwise``: the same linear form learned to rank each question's right
+    mentions first among its own (:func:`_listwise`). ``boosted``: gradient-boosted trees
+    (sklearn's HistGradientBoosting), ``trees`` rounds of at most ``leaves`` leaves of at
+    least ``min_leaf`` mentions each.
     """
 
     kind: str = "logistic"
-    features: tuple[str, ...] = FEATURES
+    features: tuple[str, ...] = WITHOUT_SUPPORT
     keep: float | None = None  # None: abstain by answerability; else keep this share of right answers
     c: float = REGULARISATION_C
     trees: int = 200
@@ -432,15 +504,17 @@ class Form:
     min_leaf: int = 50
 
     def __str__(self) -> str:
-        left_out = [name for name in FEATURES if name not in self.features]
+        left_out = [name for name in WITHOUT_SUPPORT if name not in self.features]
         without = f", without {' '.join(left_out)}" if left_out else ""
+        if set(SUPPORT_FEATURES) & set(self.features):
+            without += ", with the support model"
         keeps = (
             ", abstains where the passages likely lack the answer"
             if self.keep is None
             else f", keeps {self.keep:g} of right answers"
         )
-        if self.kind == "logistic":
-            return f"logistic C={self.c:g}{without}{keeps}"
+        if self.kind in ("logistic", "listwise"):
+            return f"{self.kind} C={self.c:g}{without}{keeps}"
         return (
             f"boosted {self.trees} trees x {self.leaves} leaves, rate {self.learning_rate:g}, "
             f"leaf >= {self.min_leaf}{without}{keeps}"
@@ -484,16 +558,56 @@ def _fitted(rows: list[QuestionRows], generated: Sequence[QuestionRows], form: F
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    regression = LogisticRegression(C=form.c, max_iter=2000)
-    regression.fit((x - mean) / scale, y, sample_weight=weights)
+    standard = (x - mean) / scale
+    if form.kind == "listwise":
+        questions = np.concatenate([np.full(len(r.labels), n) for n, r in enumerate(used)])
+        coef, intercept = _listwise(standard, y, questions, form.c)
+    else:
+        regression = LogisticRegression(C=form.c, max_iter=2000)
+        regression.fit(standard, y, sample_weight=weights)
+        coef, intercept = regression.coef_[0], float(regression.intercept_[0])
     return ReaderModel(
         form.features,
         tuple(float(v) for v in mean),
         tuple(float(v) for v in scale),
-        tuple(float(v) for v in regression.coef_[0]),
-        float(regression.intercept_[0]),
+        tuple(float(v) for v in coef),
+        intercept,
         0.0,
     )
+
+
+def _listwise(x: np.ndarray, y: np.ndarray, questions: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+    """Weights that put a question's right mentions first among its own, then scaled to probabilities.
+
+    The loss is each question's -log of the softmax mass on its right mentions (a question
+    with none teaches nothing here), plus an L2 penalty of 1 / (2c) as sklearn's logistic
+    has: a mention competes with the others of its question, not with every mention of
+    every question. The scores are then calibrated as probabilities of being right (Platt:
+    a logistic regression on the score alone), which folds into the same linear form.
+    """
+    from scipy.optimize import minimize
+    from sklearn.linear_model import LogisticRegression
+
+    every, labels = x, y
+    answered = np.isin(questions, questions[y > 0])
+    order = np.argsort(questions[answered], kind="stable")
+    x, right, questions = x[answered][order], y[answered][order] > 0, questions[answered][order]
+    first = np.r_[True, questions[1:] != questions[:-1]]
+    starts, group = np.flatnonzero(first), np.cumsum(first) - 1
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = x @ w
+        top = np.maximum.reduceat(s, starts)
+        e = np.exp(s - top[group])
+        z_all = np.add.reduceat(e, starts)
+        z_right = np.add.reduceat(np.where(right, e, 0.0), starts)
+        value = float(np.sum(np.log(z_all) - np.log(z_right))) + float(w @ w) / (2 * c)
+        gradient = (e / z_all[group] - np.where(right, e / z_right[group], 0.0)) @ x + w / c
+        return value, gradient
+
+    w = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
+    platt = LogisticRegression(C=1e6, max_iter=1000).fit((every @ w).reshape(-1, 1), labels)
+    return platt.coef_[0, 0] * w, float(platt.intercept_[0])
 
 
 def _boosted(x: np.ndarray, y: np.ndarray, weights: np.ndarray, form: Form) -> ReaderModel:
@@ -541,17 +655,23 @@ def _boosted(x: np.ndarray, y: np.ndarray, weights: np.ndarray, form: Form) -> R
 
 # The forms validation chooses among (see eval/results/reader/README.md): the logistic model
 # on the features it had, with the parse's and the unit's features, and with the sentence's
-# embedding similarity too; then two strengths of regularisation and two sizes of boosted trees.
-_FIRST_FEATURES = tuple(n for n in FEATURES if n not in ("head_tie", "measure", "semantic", "semantic_share"))
-_WITHOUT_SEMANTIC = tuple(n for n in FEATURES if n not in ("semantic", "semantic_share"))
+# embedding similarity too; a stronger regularisation; the same linear form learned to rank;
+# two sizes of boosted trees (without the embedding similarity, which never paid its 100 ms).
+_SEMANTIC = ("semantic", "semantic_share")
+_FIRST_FEATURES = tuple(n for n in WITHOUT_SUPPORT if n not in ("head_tie", "measure", *_SEMANTIC))
+_PARSED = tuple(n for n in WITHOUT_SUPPORT if n not in _SEMANTIC)
 FORMS = (
     Form("logistic", _FIRST_FEATURES),
-    Form("logistic", _WITHOUT_SEMANTIC),
+    Form("logistic", _PARSED),
     Form("logistic"),
-    Form("logistic", c=0.1),
-    Form("boosted", trees=100, leaves=7, learning_rate=0.1),
-    Form("boosted"),
+    Form("logistic", _PARSED, c=0.1),
+    Form("listwise", _PARSED),
+    Form("boosted", _PARSED, trees=100, leaves=7, learning_rate=0.1),
+    Form("boosted", _PARSED),
 )
+# With --support, the forms above are measured beside these, which read the support model.
+_SUPPORTED = (*_PARSED, *SUPPORT_FEATURES)
+SUPPORT_FORMS = (Form("logistic", _SUPPORTED), Form("listwise", _SUPPORTED), Form("boosted", _SUPPORTED))
 # Shares of right answers a threshold could keep instead, measured beside the answerability
 # rule for each form; reported, not chosen among.
 KEEPS = (0.9, 0.97)
@@ -637,6 +757,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=Path, help="with --pools: keep the described candidates here, and reuse them")
     parser.add_argument("--report", type=Path, help="write the validation figures of every form here (JSON)")
     parser.add_argument("--out", type=Path, default=Path("rag/extractive/reader_model.json"))
+    parser.add_argument(
+        "--support",
+        action="store_true",
+        help="with --pools: learn the support model (a cross-encoder, ~20 minutes more) and measure forms reading it",
+    )
+    parser.add_argument(
+        "--support-out",
+        type=Path,
+        default=Path("rag/extractive/support_model.onnx"),
+        help="with --support: where the support model goes",
+    )
     args = parser.parse_args(argv)
     for path in [args.corpus or args.pools, *args.questions, *args.generated]:
         if not path.is_file():
@@ -654,13 +785,26 @@ def main(argv: list[str] | None = None) -> None:
         generated: list[QuestionRows] = []
         form = Form()
         trained_on: dict = {"question_sets": names, "read_in": f"their own pools ({relative_path(args.pools)})"}
+        forms: tuple[Form, ...] = FORMS
+        support_figures: dict = {}
+        workspace = tempfile.TemporaryDirectory()
+        support_graph = Path(workspace.name) / "support.onnx"
+        if args.support:
+            scores, taught, support_figures = learn_support(
+                support_pools(args.questions[0], args.pools, settings), args.validate_from, support_graph
+            )
+            asked = with_support([r for r in asked if r.question_id not in taught], scores)
+            forms = (*FORMS, *SUPPORT_FORMS)
         if args.validate_from:
-            report = choose(asked, args.validate_from)
+            report = choose(asked, args.validate_from, forms) | {"support_model": support_figures}
             form = report.pop("_form")
             trained_on["validation"] = {k: report[k] for k in ("validate_from", "learned_from", "validated_on")}
             if args.report:
                 args.report.parent.mkdir(parents=True, exist_ok=True)
                 args.report.write_text(json.dumps(report, indent=2) + "\n")
+        if set(SUPPORT_FEATURES) & set(form.features):
+            shutil.copyfile(support_graph, args.support_out)
+            trained_on["support_model"] = relative_path(args.support_out)
     else:
         asked, generated = _index_rows(args.corpus, args.questions, args.generated, settings)
         form = Form()

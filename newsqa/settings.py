@@ -246,6 +246,14 @@ class AnswerSettings(_Section):
             "Its threshold says when to abstain."
         ),
     )
+    support_model: Path | None = Field(
+        default=None,
+        description=(
+            "ONNX graph of the support model (rag.extractive.support), made with the reader model by "
+            "`python -m eval.train_reader`; unset means the one shipped in rag/extractive/support_model.onnx. "
+            "Read only when the reader model uses its features."
+        ),
+    )
     neighbour_weight: float = Field(
         default=0.3, description="Share of a neighbouring sentence's overlap a sentence inherits."
     )

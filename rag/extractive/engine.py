@@ -39,6 +39,7 @@ from rag.engine import Engine, Reply
 from rag.extractive import sources
 from rag.extractive.model import ReaderModel, load_model
 from rag.extractive.pool import Reader, Reading, Scored
+from rag.extractive.support import SUPPORT_FEATURES, load_support
 from rag.nlp.sentences import cite
 
 BLANK = re.compile(r"_{3,}")
@@ -119,7 +120,8 @@ class ExtractiveEngine(Engine):
         self.embedder = embedder
         self.settings = settings
         self.model = model or load_model(settings.reader_model)
-        self.reader = Reader(embedder, settings, self.model.features)
+        support = load_support(settings.support_model) if set(SUPPORT_FEATURES) & set(self.model.features) else None
+        self.reader = Reader(embedder, settings, self.model.features, support)
 
     def execute(self, query: Query, passages: list[Passage]) -> Generator[str, None, Reply]:
         """The answer to ``query`` from ``passages``, its text streamed word by word."""

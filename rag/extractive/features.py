@@ -57,6 +57,8 @@ FEATURES = (
     "measure",  # a figure in the unit asked for (1: "$412 million" for "how much ... cost"), another (-1), or 0
     "semantic",  # embedding similarity of its sentence to the question: the sentence says what is asked
     "semantic_share",  # that similarity over the best of any pooled sentence
+    "support",  # the support model's probability that its sentence contains the answer (rag.extractive.support)
+    "support_share",  # that probability over the best of any pooled sentence
 )
 
 
@@ -75,6 +77,7 @@ class SentenceEvidence:
     ranks: dict[str, int]  # passage id -> retrieval rank (0 = first)
     top_score: float  # the best passage's fused retrieval score
     semantic: Sequence[float] = ()  # embedding similarity to the question, by pool index (filled by describe)
+    support: Sequence[float] = ()  # the support model's probability, by pool index; zeros without one
 
 
 def describe(
@@ -98,6 +101,8 @@ def describe(
         evidence = dataclasses.replace(evidence, semantic=[float(v) for v in vectors[1:] @ vectors[0]])
     else:
         evidence = dataclasses.replace(evidence, semantic=[0.0] * len(sentences))
+    if not evidence.support:
+        evidence = dataclasses.replace(evidence, support=[0.0] * len(sentences))
     mentions: list[Mention] = []
     named: list[list[Mention]] = [[] for _ in choices]
     for i, doc in enumerate(docs):
@@ -180,6 +185,8 @@ def _mention_features(mention: Mention, analysis, sentence: Sentence, evidence: 
         "lexical_share": lexical / (max(evidence.lexical, default=0.0) or 1.0),
         "semantic": evidence.semantic[mention.sentence],
         "semantic_share": evidence.semantic[mention.sentence] / (max(evidence.semantic) or 1.0),
+        "support": evidence.support[mention.sentence],
+        "support_share": evidence.support[mention.sentence] / (max(evidence.support) or 1.0),
         "near": mention.near,
         "window": mention.window,
         "tied": mention.tied,

@@ -26,6 +26,7 @@ from newsqa.types import Passage
 from rag.extractive.candidates import Candidate
 from rag.extractive.features import FEATURES, SentenceEvidence, describe
 from rag.extractive.question import QuestionAnalysis, QuestionAnalyzer
+from rag.extractive.support import SUPPORT_FEATURES, SupportScorer
 from rag.nlp.sentences import Sentence, split_sentences
 
 # A question's named things say which story it is about: their terms weigh this many times
@@ -69,21 +70,25 @@ class Reading:
 class Reader:
     """Pools the sentences that bear on a question and describes every candidate answer in them."""
 
-    def __init__(self, embedder: Embedder, settings: AnswerSettings, features: Collection[str] = FEATURES) -> None:
-        """``features`` are those the model reading the candidates uses: only they need measuring."""
+    def __init__(
+        self,
+        embedder: Embedder,
+        settings: AnswerSettings,
+        features: Collection[str] = FEATURES,
+        support: SupportScorer | None = None,
+    ) -> None:
+        """``features`` are those the model reading the candidates uses: only they need measuring.
+
+        ``support`` measures the ``support`` features; without it they read 0.
+        """
         self.embedder = embedder
         self.settings = settings
         self.semantic = "semantic" in features
+        self.support = support if set(SUPPORT_FEATURES) & set(features) else None
         self.analyzer = QuestionAnalyzer(embedder)
 
-    def read(
-        self,
-        question_text: str,
-        passages: list[Passage],
-        as_of: datetime | None = None,
-        choices: tuple[str, ...] = (),
-    ) -> Reading:
-        """The pool and its described (unscored) candidates; ``choices`` are candidates too, named or not."""
+    def pooled(self, question_text: str, passages: list[Passage]) -> Reading:
+        """The question's analysis and its pool of sentences, best by overlap first; no candidates yet."""
         analysis = self.analyzer.analyze(question_text)
         seen: set[tuple[str, int]] = set()
         unique = []
@@ -99,11 +104,27 @@ class Reader:
         if not scored:
             missing = ", ".join(analysis.entities)
             return Reading(analysis, abstain_reason=f"no retrieved passage mentions {missing}")
-        pool = sorted(scored, key=lambda s: s.lexical, reverse=True)[: self.settings.sentence_pool]
+        best_first = sorted(scored, key=lambda s: s.lexical, reverse=True)
+        return Reading(analysis, tuple(best_first[: self.settings.sentence_pool]))
+
+    def read(
+        self,
+        question_text: str,
+        passages: list[Passage],
+        as_of: datetime | None = None,
+        choices: tuple[str, ...] = (),
+    ) -> Reading:
+        """The pool and its described (unscored) candidates; ``choices`` are candidates too, named or not."""
+        pooled = self.pooled(question_text, passages)
+        if not pooled.pool:
+            return pooled
+        analysis, pool = pooled.analysis, pooled.pool
+        texts = [s.sentence.text for s in pool]
         evidence = SentenceEvidence(
             lexical=[s.lexical for s in pool],
             ranks={p.id: rank for rank, p in enumerate(passages)},
             top_score=max(p.score for p in passages),
+            support=self.support.scores(question_text, texts).tolist() if self.support else (),
         )
         candidates, choice_candidates = describe(
             analysis, [s.sentence for s in pool], evidence, self.embedder, as_of, choices, self.semantic

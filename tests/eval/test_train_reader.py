@@ -19,8 +19,10 @@ from eval.train_reader import (
     fold_of,
     load_rows,
     outcome,
+    probabilities,
     save_rows,
     top_choices,
+    with_support,
 )
 from newsqa.errors import ModelMissingError
 from newsqa.settings import Settings
@@ -56,7 +58,7 @@ def test_the_learned_model_ranks_by_what_tells_right_from_wrong_and_survives_its
         "right": 80,
     }
     held_out = _rows(rng, 40)
-    right = sum(int(np.argmax(model.probabilities(q.features))) == int(np.argmax(q.labels)) for q in held_out)
+    right = sum(int(np.argmax(probabilities(model, q.features))) == int(np.argmax(q.labels)) for q in held_out)
     assert right >= 36
     # The threshold is set on questions the model did not learn from, so new ones it answers right clear it.
     kept = [top.score >= model.threshold for top in top_choices(model, held_out) if top.right]
@@ -92,7 +94,7 @@ def test_boosted_trees_learn_an_interaction_a_logistic_model_cannot_and_survive_
     def accuracy(model) -> float:
         x = np.vstack([r.features for r in held])
         y = np.concatenate([r.labels for r in held])
-        return float(((model.probabilities(x) > 0.5) == (y > 0)).mean())
+        return float(((probabilities(model, x) > 0.5) == (y > 0)).mean())
 
     assert accuracy(boosted) > accuracy(logistic) + 0.1
     path = tmp_path / "boosted.json"
@@ -201,6 +203,7 @@ def test_pooled_rows_know_what_validation_measures_and_survive_their_file(tmp_pa
     assert [r.question_id for r in again] == [r.question_id for r in rows]
     for before, after in zip(rows, again):
         assert np.array_equal(before.features, after.features) and np.array_equal(before.labels, after.labels)
+        assert np.array_equal(before.sentences, after.sentences)
         assert (before.answerable, before.date) == (after.answerable, after.date)
     model = fit(_rows(np.random.default_rng(3), 40), {})
     assert outcome(model, by_id["s2"]).answerable is False
@@ -246,3 +249,21 @@ def test_the_threshold_parts_questions_whose_passages_hold_an_answer_from_those_
     assert threshold_at(tops, 1.0) == 0.6, "keeping every right answer: the lowest right score"
     unknown = [t._replace(answerable=None) for t in tops]
     assert threshold_at(unknown, None) == threshold_at(unknown, 0.97), "no answerability known: keep 0.97"
+
+
+def test_support_features_are_read_from_the_pool_score_of_each_rows_sentence():
+    support, share = FEATURES.index("support"), FEATURES.index("support_share")
+    row = QuestionRows(
+        "q1",
+        np.zeros((3, len(FEATURES))),
+        np.array([1.0, 0.0, 0.0]),
+        np.ones(3),
+        np.array([0, 1, 1]),
+        sentences=np.array([2, 0, 1]),
+        choices=ChoiceRows(np.zeros((1, len(FEATURES))), np.array([0]), np.ones(1), 2, 0, np.array([1])),
+    )
+    (filled,) = with_support([row], {"q1": np.array([0.2, 0.1, 0.8])})
+    assert filled.features[:, support].tolist() == [0.8, 0.2, 0.1]
+    assert filled.features[:, share].tolist() == pytest.approx([1.0, 0.25, 0.125])
+    assert filled.choices.features[:, support].tolist() == [0.1]
+    assert not row.features.any(), "the rows given are left as they were"
