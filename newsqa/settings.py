@@ -250,8 +250,8 @@ class AnswerSettings(_Section):
         default=None,
         description=(
             "ONNX graph of the support model (rag.extractive.support), made with the reader model by "
-            "`python -m eval.train_reader`; unset means the one shipped in rag/extractive/support_model.onnx. "
-            "Read only when the reader model uses its features."
+            "`python -m eval.train_reader --support`; unset means rag/extractive/support_model.onnx, where that "
+            "command writes it. Read only when the reader model uses its features (the shipped one does not)."
         ),
     )
     neighbour_weight: float = Field(

@@ -1,19 +1,20 @@
 """Whether a sentence says what a question asks: a small cross-encoder learned on realtimeqa-train.
 
 The reader's other features see a sentence through the question's words (overlap, parse
-distance); a cross-encoder reads the question and the sentence together, so "the bill
-would cost 412 million euros" supports "How much will the tram extension cost?" although
-the sentence shares one word with it. :class:`SupportScorer` gives each (question,
+distance); a cross-encoder reads the question and the sentence together, so it can tell
+that "the bill would come to 412 million euros" answers "How much will the tram extension
+cost?" though they share no word. :class:`SupportScorer` gives each (question,
 sentence) pair the probability that the sentence contains the answer; the reader's model
 takes it as the features ``support`` and ``support_share``.
 
 The model is the first layers of the installed MiniLM, fine-tuned by ``python -m
-eval.train_reader`` (:mod:`eval.train_support`) with a linear head over the mean of its
-token vectors. ``support_model.onnx`` holds what was learned (the layers, the position and
-type embeddings, the head; weights stored as float16 and cast up inside the graph), not
-MiniLM's word-piece table, which stayed frozen and is read from the installed model: the
-graph takes each token's word vector as input. ONNX Runtime runs it, so answering loads no
-torch.
+eval.train_reader --support`` (:mod:`eval.train_support`) with a linear head over the mean
+of its token vectors; none is shipped, since on realtimeqa-train's validation weeks it did
+not make the reader's answers better (eval/results/reader/README.md). Its graph holds what
+was learned (the layers, the position and type embeddings, the head; weights stored as
+float16 and cast up inside the graph), not MiniLM's word-piece table, which stayed frozen
+and is read from the installed model: the graph takes each token's word vector as input.
+ONNX Runtime runs it, so answering loads no torch.
 """
 
 from __future__ import annotations
