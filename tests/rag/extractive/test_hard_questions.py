@@ -2,7 +2,8 @@
 
 Each is read by the shipped model with the real embedding model, over passages of its own:
 a role asked about with a short subject ("Who replaced X?"), "how much" asked in money
-where a length stands nearer, and "where" answered by the place a smaller one lies in.
+where a length stands nearer, "where" answered by the place a smaller one lies in, and a
+"who" whose answer is no name but a group ("security forces arrested X").
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ TRAM = (
     "The city council approved the tram extension on Tuesday. "
     "The 6.4-kilometre line will add nine stops between the station and the harbour. "
     "The extension will cost 412 million euros, mayor Ana Ruiz said, and open in 2029."
+)
+ARREST = (
+    "Police in Varno said on Friday that three men had been detained after the protest. "
+    "Earlier Thursday, security forces arrested General Ivo Marek in the hills outside Varno. "
+    "Marek led the army's northern command until 2021, President Dana Roth said."
 )
 BALQASAH = (
     "Clashes broke out on Thursday in Balqasah, a village west of Homs in central Syria. "
@@ -77,3 +83,11 @@ _CONFIRMED = pytest.param(
 @pytest.mark.parametrize(("question", "expected"), [("Where is Balqasah?", "Homs"), _CONFIRMED])
 def test_where_is_answered_with_the_place_nearest_the_one_asked_about(reader, question, expected):
     assert expected in _short(reader, question, BALQASAH, "Clashes in Balqasah")
+
+
+# Still wrong with both the shipped model and the one learned from realtimeqa-train (found on the
+# sample's "Who arrested Major-General Mohammed Kingo al-Hassan?"): "security forces" is a noun
+# phrase, typed as a thing, so a place of the same sentence outranks the agent of "arrested".
+@pytest.mark.xfail(strict=True, reason="an agent that is no name loses to a named place")
+def test_who_did_it_is_answered_with_the_group_that_did_it_when_no_person_did(reader):
+    assert _short(reader, "Who arrested General Ivo Marek?", ARREST, "General arrested near Varno") == "security forces"
