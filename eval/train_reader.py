@@ -17,9 +17,11 @@ under the RealTime QA paper's normalisation).
 With ``--validate-from DATE``, every form in :data:`FORMS` (logistic or boosted trees,
 feature sets) and every abstention rule in :data:`KEEPS` is learned from the questions
 before DATE and measured on the rest (:func:`choose`); the best is then learned from all of
-them. The abstention threshold (:func:`calibrate_threshold`) comes from the asked questions
-only, each scored by a model fitted without it: ``--generated`` questions teach the weights
-but are too easy to say where to abstain. To score a model on a benchmark it learned from,
+them. With ``--support`` the support model (:mod:`eval.train_support`) is learned too, and
+the forms in :data:`SUPPORT_FORMS` that read it are measured beside the others. The
+abstention threshold (:func:`calibrate_threshold`) comes from the asked questions only,
+each scored by a model fitted without it: ``--generated`` questions teach the weights but
+are too easy to say where to abstain. To score a model on a benchmark it learned from,
 use ``newsqa eval run --folds 5`` so that no figure comes from a model that saw its question.
 """
 

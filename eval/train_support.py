@@ -7,9 +7,9 @@ MiniLM with a linear head on the mean of its token vectors (binary cross-entropy
 word-piece table frozen so that the shipped graph need not hold it), on the questions whose
 pool holds the answer. :func:`export` writes the graph for ONNX Runtime.
 
-``eval.train_reader`` calls these: the support model is learned first, and every question
-the reader's model learns from is given the support of a model that did not learn from it
-(two folds), so the reader's model does not learn to trust a support that knew the answer.
+``eval.train_reader --support`` calls these: the support model learns from half the
+questions and the reader's model from the other half, so the reader's model does not learn
+to trust a support that knew the answer (:func:`eval.train_reader.learn_support`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from eval.pools import PooledQuestion
 from rag.extractive.pool import Reader
 from rag.extractive.support import MAX_TOKENS
 
-#: MiniLM's first layers kept: three read a pool of 24 sentences in ~40 ms on 2 cores; all six
-#: took twice that, more than the rest of an answer.
+#: MiniLM's first layers kept: three cost half of six, and a pool of 20-odd sentences still
+#: took ~240 ms on 2 cores (p50), more than the rest of an answer.
 LAYERS = 3
 #: Passes over the pairs, examples a step, peak learning rate (linear warm-up then decay):
 #: the usual fine-tuning settings for a BERT-sized encoder.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -109,3 +111,17 @@ def test_a_reader_model_reading_support_makes_the_engine_measure_it_and_one_that
     assert not set(shipped.features) & {"support", "support_share"} and set(names) <= set(FEATURES)
     missing = sample_settings.answer.model_copy(update={"support_model": graph.with_name("none.onnx")})
     assert ExtractiveEngine(index.embedder, missing).reader.support is None, "never loaded when not read"
+
+
+@pytest.mark.slow
+def test_the_support_model_learns_from_half_the_earlier_questions_and_scores_only_the_others(tmp_path):
+    from eval.train_reader import learn_support
+
+    earlier = [dataclasses.replace(p, question_id=f"{p.question_id}-{n}") for n in range(4) for p in _POOLS]
+    later = [dataclasses.replace(p, question_id=f"{p.question_id}-late", date="2024-09-01") for p in _POOLS]
+    scores, taught, figures = learn_support([*earlier, *later], "2024-07-01", tmp_path / "support.onnx", False)
+    assert taught and taught < {p.question_id for p in earlier}, "half the earlier questions, by their ids"
+    assert set(scores) == {p.question_id for p in [*earlier, *later]} - taught
+    assert all(len(scores[p.question_id]) == len(p.sentences) for p in later)
+    assert figures["pools_holding_the_answer"] == 2
+    assert SupportScorer(tmp_path / "support.onnx").trained_on["questions"] == len(taught)
