@@ -55,7 +55,7 @@ from rag.extractive.candidates import Candidate
 from rag.extractive.features import FEATURES
 from rag.extractive.model import ReaderModel, Tree
 from rag.extractive.pool import Reader
-from rag.extractive.support import SUPPORT_FEATURES, SupportScorer
+from rag.extractive.support import SUPPORT_FEATURES, SupportScorer, reads_support
 
 MATCH_F1 = 0.5
 # The features a model reads unless the support model is learned too (--support).
@@ -312,7 +312,7 @@ def learn_support(
     taught_ids = frozenset(p.question_id for p in taught)
     scores = {p.question_id: scorer.scores(p.question, p.sentences) for p in pools if p.question_id not in taught_ids}
     held = [p for p in pools if validate_from and p.date >= validate_from]
-    return scores, taught_ids, sentence_precision(scorer, held) if held else {}
+    return scores, taught_ids, sentence_precision(held, scores) if held else {}
 
 
 def collect(reader: Reader, question: Question, query: Query, passages: list[Passage]) -> QuestionRows:
@@ -508,7 +508,7 @@ class Form:
     def __str__(self) -> str:
         left_out = [name for name in WITHOUT_SUPPORT if name not in self.features]
         without = f", without {' '.join(left_out)}" if left_out else ""
-        if set(SUPPORT_FEATURES) & set(self.features):
+        if reads_support(self.features):
             without += ", with the support model"
         keeps = (
             ", abstains where the passages likely lack the answer"
@@ -804,7 +804,7 @@ def main(argv: list[str] | None = None) -> None:
             if args.report:
                 args.report.parent.mkdir(parents=True, exist_ok=True)
                 args.report.write_text(json.dumps(report, indent=2) + "\n")
-        if set(SUPPORT_FEATURES) & set(form.features):
+        if reads_support(form.features):
             shutil.copyfile(support_graph, args.support_out)
             trained_on["support_model"] = relative_path(args.support_out)
     else:

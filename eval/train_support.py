@@ -194,10 +194,13 @@ def export(model, path: Path, trained_on: dict) -> Path:
     return path
 
 
-def sentence_precision(scorer, pools: Sequence[PooledSentences]) -> dict:
-    """How often the best-scored sentence contains the answer, against the pool's own first (best by overlap)."""
+def sentence_precision(pools: Sequence[PooledSentences], scores: dict[str, np.ndarray]) -> dict:
+    """How often the best-scored sentence contains the answer, against the pool's own first (best by overlap).
+
+    ``scores`` are the support model's, by question id, as it scored the pools already.
+    """
     held = [p for p in pools if any(p.labels)]
-    best = [p.labels[int(np.argmax(scorer.scores(p.question, p.sentences)))] for p in held]
+    best = [p.labels[int(np.argmax(scores[p.question_id]))] for p in held]
     return {
         "pools_holding_the_answer": len(held),
         "support_first_contains": round(float(np.mean(best)), 3) if best else None,

@@ -39,7 +39,7 @@ from rag.engine import Engine, Reply
 from rag.extractive import sources
 from rag.extractive.model import ReaderModel, load_model
 from rag.extractive.pool import Reader, Reading, Scored
-from rag.extractive.support import SUPPORT_FEATURES, load_support
+from rag.extractive.support import load_support, reads_support
 from rag.nlp.sentences import cite
 
 BLANK = re.compile(r"_{3,}")
@@ -120,7 +120,7 @@ class ExtractiveEngine(Engine):
         self.embedder = embedder
         self.settings = settings
         self.model = model or load_model(settings.reader_model)
-        support = load_support(settings.support_model) if set(SUPPORT_FEATURES) & set(self.model.features) else None
+        support = load_support(settings.support_model) if reads_support(self.model.features) else None
         self.reader = Reader(embedder, settings, self.model.features, support)
 
     def execute(self, query: Query, passages: list[Passage]) -> Generator[str, None, Reply]:

@@ -26,7 +26,7 @@ from newsqa.types import Passage
 from rag.extractive.candidates import Candidate
 from rag.extractive.features import FEATURES, SentenceEvidence, describe
 from rag.extractive.question import QuestionAnalysis, QuestionAnalyzer
-from rag.extractive.support import SUPPORT_FEATURES, SupportScorer
+from rag.extractive.support import SupportScorer
 from rag.nlp.sentences import Sentence, split_sentences
 
 # A question's named things say which story it is about: their terms weigh this many times
@@ -79,12 +79,13 @@ class Reader:
     ) -> None:
         """``features`` are those the model reading the candidates uses: only they need measuring.
 
-        ``support`` measures the ``support`` features; without it they read 0.
+        ``support`` measures the ``support`` features; without it they read 0. Give it only to
+        a model that reads them (:func:`rag.extractive.support.reads_support`): it costs ~240 ms a question.
         """
         self.embedder = embedder
         self.settings = settings
         self.semantic = "semantic" in features
-        self.support = support if set(SUPPORT_FEATURES) & set(features) else None
+        self.support = support
         self.analyzer = QuestionAnalyzer(embedder)
 
     def pooled(self, question_text: str, passages: list[Passage]) -> Reading:

@@ -31,6 +31,13 @@ from newsqa.errors import ModelMissingError
 SHIPPED_SUPPORT = Path(__file__).with_name("support_model.onnx")
 #: The reader's features this model measures (rag.extractive.features).
 SUPPORT_FEATURES = ("support", "support_share")
+
+
+def reads_support(features) -> bool:
+    """Whether a reader model over ``features`` reads this model's scores (so it must be loaded and run)."""
+    return bool(set(SUPPORT_FEATURES) & set(features))
+
+
 #: The word-piece table the graph's inputs come from, inside the installed MiniLM.
 WORD_TABLE = "embeddings.word_embeddings.weight"
 #: Pairs cut to this many tokens (the longer of question and sentence first): news sentences

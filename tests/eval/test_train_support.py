@@ -73,7 +73,7 @@ def test_the_exported_support_model_scores_as_the_trained_one_and_says_what_it_l
         assert np.abs(scorer.scores(pool.question, pool.sentences) - expected).max() < 0.02
     assert scorer.scores("Who won?", ()).shape == (0,)
     assert scorer.scores("x " * 300, ("A long question is cut, never refused.",)).shape == (1,)
-    figures = sentence_precision(scorer, _POOLS)
+    figures = sentence_precision(_POOLS, {p.question_id: scorer.scores(p.question, p.sentences) for p in _POOLS})
     assert figures["pools_holding_the_answer"] == 2 and figures["overlap_first_contains"] == 0.5
 
 
