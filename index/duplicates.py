@@ -20,9 +20,9 @@ failures.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -94,7 +94,12 @@ class Fingerprints:
         )
 
     def only(self, keep: set[str]) -> Fingerprints:
-        rows = [i for i, a in enumerate(self.articles) if a in keep]
+        return self._rows([i for i, a in enumerate(self.articles) if a in keep])
+
+    def without(self, leave: set[str]) -> Fingerprints:
+        return self._rows([i for i, a in enumerate(self.articles) if a not in leave])
+
+    def _rows(self, rows: list[int]) -> Fingerprints:
         return Fingerprints(
             [self.articles[i] for i in rows],
             [self.titles[i] for i in rows],
@@ -110,47 +115,76 @@ def _shingles(text: str) -> set[bytes]:
     return {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
+@lru_cache(maxsize=8)
+def _band_shape(threshold: float) -> tuple[int, int]:
+    """datasketch's band count and width for the threshold (it integrates to find them: worth keeping)."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=PERMUTATIONS)
+    return lsh.b, lsh.r
+
+
 def _bands(signatures: np.ndarray, threshold: float) -> np.ndarray:
     """One key per band of each signature (rows × bands), with datasketch's band count and width for the
     threshold. Two articles sharing a key are candidates; a rare key collision only adds a candidate,
     which the Jaccard check then refuses."""
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=threshold, num_perm=PERMUTATIONS)
-    bands = signatures[:, : lsh.b * lsh.r].reshape(len(signatures), lsh.b, lsh.r)
+    count, width = _band_shape(threshold)
+    bands = signatures[:, : count * width].reshape(len(signatures), count, width)
     # Odd multipliers mix a band's values into one word (uint64 arithmetic wraps, as a hash should).
-    mix = np.random.default_rng(0).integers(1, 2**63, size=lsh.r, dtype=np.uint64) | np.uint64(1)
+    mix = np.random.default_rng(0).integers(1, 2**63, size=width, dtype=np.uint64) | np.uint64(1)
     with np.errstate(over="ignore"):
         return (bands * mix).sum(axis=2, dtype=np.uint64)
 
 
-def copy_pairs(new: Fingerprints, old: Fingerprints, threshold: float) -> list[tuple[str, str]]:
-    """The pairs of copies among ``new`` and between ``new`` and ``old`` (each pair sorted).
+@dataclass(frozen=True)
+class BandIndex:
+    """Some signatures' band keys, each band sorted once: the signatures sharing a band with a new one are
+    found by bisection, so a new article costs O(log n) a band, not a sort of every indexed band."""
 
-    The cost grows with ``old`` only through sorting its band keys: no pair of old articles is looked at.
+    keys: np.ndarray  # (bands, rows): each band's keys in order
+    rows: np.ndarray  # (bands, rows): the signature row of each of those keys
+
+    @classmethod
+    def of(cls, signatures: np.ndarray, threshold: float) -> BandIndex:
+        bands = _bands(signatures, threshold).T
+        rows = np.argsort(bands, axis=1, kind="stable")
+        return cls(np.take_along_axis(bands, rows, axis=1), rows)
+
+    def sharing(self, bands: np.ndarray) -> np.ndarray:
+        """The rows that share at least one key with ``bands`` (one signature's band keys)."""
+        found = [
+            self.rows[band, np.searchsorted(keys, key, "left") : np.searchsorted(keys, key, "right")]
+            for band, (keys, key) in enumerate(zip(self.keys, bands))
+        ]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+
+def copies_in(
+    new: Fingerprints, old: Fingerprints, index: BandIndex, threshold: float, keep: Callable[[str], bool]
+) -> set[tuple[str, str]]:
+    """The pairs (sorted) of a ``new`` article and a copy of it among ``old``'s articles that ``keep`` accepts;
+    ``index`` is ``old``'s. Candidates share a band; a pair is confirmed by estimated Jaccard similarity."""
+    pairs = set()
+    for row, bands in enumerate(_bands(new.signatures, threshold)):
+        for other in index.sharing(bands):
+            article = old.articles[other]
+            if article == new.articles[row] or not keep(article):
+                continue
+            if np.count_nonzero(new.signatures[row] == old.signatures[other]) / PERMUTATIONS >= threshold:
+                low, high = sorted((new.articles[row], article))
+                pairs.add((low, high))
+    return pairs
+
+
+def copy_pairs(new: Fingerprints, old: Fingerprints, threshold: float) -> list[tuple[str, str]]:
+    """The pairs of copies among ``new`` and between ``new`` and ``old`` (each pair sorted, in order).
+
+    No pair of old articles is looked at.
     """
     if not new.articles:
         return []  # an update that only removes: no band of the old articles needs sorting
     both = Fingerprints.joined([old, new])
-    bands = _bands(both.signatures, threshold)
-    first_new = len(old.articles)
-    candidates: set[tuple[int, int]] = set()
-    for column in bands.T:
-        order = np.argsort(column, kind="stable")
-        keys = column[order]
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        sizes = np.diff(np.r_[starts, len(keys)])
-        for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
-            members = order[start : start + size]
-            for article in members[members >= first_new]:
-                candidates.update((min(article, other), max(article, other)) for other in members if other != article)
-    pairs = []
-    for a, b in sorted(candidates):
-        similarity = np.count_nonzero(both.signatures[a] == both.signatures[b]) / PERMUTATIONS
-        if similarity >= threshold:
-            low, high = sorted((both.articles[a], both.articles[b]))
-            pairs.append((low, high))
-    return pairs
+    return sorted(copies_in(new, both, BandIndex.of(both.signatures, threshold), threshold, lambda _: True))
 
 
 def groups_of(fingerprints: Fingerprints, pairs: Iterable[tuple[str, str]]) -> DuplicateGroups:

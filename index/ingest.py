@@ -321,8 +321,9 @@ def ingest(
             store.delete(stale)
             report.chunks_deleted = len(stale)
             store.bump_generation()
-            duplicates = update(store, before, *_lexical(pending, articles), stale).duplicates
-            report.same_text_other_titles = sum(len(same) for same in duplicates.same_text_other_titles)
+            after = update(store, before, *_lexical(pending, articles), stale)
+            written = {c.metadata["article_id"] for c in pending}
+            report.same_text_other_titles = sum(len(same) for same in after.same_text_other_titles(written))
         # Only now that the index holds the entries: an interrupted run fetches their pages again.
         FeedMemory(settings.store.data_dir).write(learned)
     report.seconds = timer.seconds

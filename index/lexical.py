@@ -28,14 +28,14 @@ import shutil
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from index.duplicates import DuplicateGroups, Fingerprints, copy_pairs, groups_of
+from index.duplicates import BandIndex, DuplicateGroups, Fingerprints, copies_in, copy_pairs, groups_of
 from index.store import VectorStore, article_of, storage_error, write_lock
 from newsqa.errors import IndexUnavailableError
 from newsqa.settings import Settings
@@ -49,8 +49,8 @@ def lexical_text(title: str, text: str) -> str:
 
 
 # Saved in the manifest; an index of another format is rebuilt. Bump it when the tokenizer or the files
-# change (5: words of every script, CJK as character pairs; 6: segments).
-_FORMAT = 6
+# change (5: words of every script, CJK as character pairs; 6: segments; 7: near-copy pairs in segments).
+_FORMAT = 7
 # A merge never writes a segment larger than this, so no update rewrites more (a full rebuild cuts the
 # index into segments of this size). At ~100 postings a chunk, such a merge takes about a second.
 SEGMENT_CHUNKS = 50_000
@@ -97,13 +97,51 @@ class _Segment:
     docs: np.ndarray
     tf: np.ndarray
     copies: Fingerprints
+    # Near-copy pairs found when this segment's articles were added; a pair holds while both its articles
+    # live in this segment or an older one (see LexicalIndex.duplicates).
+    pairs: list[tuple[str, str]]
+    _band_indexes: dict[float, BandIndex] = field(default_factory=dict, compare=False, repr=False)
+
+    def band_index(self, threshold: float) -> BandIndex:
+        """The segment's signatures' bands, sorted once per threshold."""
+        if threshold not in self._band_indexes:
+            self._band_indexes[threshold] = BandIndex.of(np.asarray(self.copies.signatures), threshold)
+        return self._band_indexes[threshold]
+
+    def lives_here(self, article: str, position: np.ndarray) -> bool:
+        """Whether the article has a live chunk in this segment (``position``: -1 for a deleted chunk)."""
+        rows = self.article_rows.get(article)
+        return rows is not None and bool((position[rows] >= 0).any())
 
     @cached_property
     def vocabulary(self) -> dict[str, int]:
         return {term: i for i, term in enumerate(self.terms)}
 
+    # Built once per segment: an index made of segments it has seen before gathers these in C, not per chunk.
+    @cached_property
+    def id_array(self) -> np.ndarray:
+        return np.array(self.ids, dtype=object)
+
+    @cached_property
+    def article_array(self) -> np.ndarray:
+        return np.array([article_of(i) for i in self.ids], dtype=object)
+
+    @cached_property
+    def source_array(self) -> np.ndarray:
+        return np.array(self.sources, dtype=object)
+
+    @cached_property
+    def article_rows(self) -> dict[str, np.ndarray]:
+        """Each article's chunks in this segment (an article's chunks all live in one segment)."""
+        rows: dict[str, list[int]] = {}
+        for i, article in enumerate(self.article_array):
+            rows.setdefault(article, []).append(i)
+        return {article: np.array(found) for article, found in rows.items()}
+
     @classmethod
-    def build(cls, name: str, chunks: list[LexicalChunk], copies: Fingerprints) -> _Segment:
+    def build(
+        cls, name: str, chunks: list[LexicalChunk], copies: Fingerprints, pairs: Iterable[tuple[str, str]] = ()
+    ) -> _Segment:
         vocabulary: dict[str, int] = {}
         tokens = [[vocabulary.setdefault(t, len(vocabulary)) for t in content_terms(c.text)] for c in chunks]
         lengths = np.array([len(t) for t in tokens], dtype=np.int32)
@@ -120,21 +158,25 @@ class _Segment:
             doc,
             np.ones(len(term), dtype=np.int32),
             copies,
+            sorted(pairs),
         )
 
     @classmethod
-    def _from_postings(cls, name, ids, sources, days, lengths, terms, term, doc, tf, copies) -> _Segment:
+    def _from_postings(cls, name, ids, sources, days, lengths, terms, term, doc, tf, copies, pairs) -> _Segment:
         """A segment from (term, doc, count) triples in any order; a (term, doc) pair given twice is summed."""
         width = max(len(ids), 1)  # a key per (term, doc): term * width + doc sorts by term, then doc
         unique, where = np.unique(term * width + doc, return_inverse=True)
         counts = np.bincount(where, weights=tf, minlength=len(unique)).astype(np.int32)
         indptr = np.searchsorted(unique // width, np.arange(len(terms) + 1)).astype(np.int64)
         docs = (unique % width).astype(np.int32)
-        return cls(name, ids, sources, days, lengths, terms, indptr, docs, counts, copies)
+        return cls(name, ids, sources, days, lengths, terms, indptr, docs, counts, copies, pairs)
 
     @classmethod
     def merged(cls, name: str, parts: list[tuple[_Segment, np.ndarray]]) -> _Segment:
-        """One segment of the live chunks (``keep``) of several, in their order."""
+        """One segment of the live chunks (``keep``) of several, in their order.
+
+        A part's near-copy pairs go with it unless they name an article deleted here or living in a later
+        part (indexed again since the pair was found: the pair no longer holds)."""
         vocabulary: dict[str, int] = {}
         ids: list[str] = []
         sources: list[str] = []
@@ -155,6 +197,13 @@ class _Segment:
             tfs.append(segment.tf[alive])
             live_articles.update(article_of(segment.ids[i]) for i in kept)
         copies = Fingerprints.joined(segment.copies for segment, _ in parts).only(live_articles)
+        here = {a for segment, _ in parts for a in segment.article_rows}
+        pairs: set[tuple[str, str]] = set()
+        for i, (segment, _) in enumerate(parts):
+            later = {a for part, keep in parts[i + 1 :] for a in part.article_array[keep].tolist()}
+            pairs.update(
+                p for p in segment.pairs if not any(a in later or (a in here and a not in live_articles) for a in p)
+            )
         return cls._from_postings(
             name,
             ids,
@@ -166,6 +215,7 @@ class _Segment:
             np.concatenate(docs).astype(np.int64),
             np.concatenate(tfs),
             copies,
+            sorted(pairs),
         )
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -182,6 +232,7 @@ class _Segment:
         staging.mkdir(parents=True)
         (staging / "chunks.json").write_text(json.dumps({"ids": self.ids, "sources": self.sources}))
         (staging / "terms.json").write_text(json.dumps(self.terms))
+        (staging / "pairs.json").write_text(json.dumps(self.pairs))
         (staging / "copies.json").write_text(
             json.dumps({"articles": self.copies.articles, "titles": self.copies.titles, "keys": self.copies.text_keys})
         )
@@ -210,6 +261,7 @@ class _Segment:
             array("docs"),
             array("tf"),
             Fingerprints(copies["articles"], copies["titles"], copies["keys"], np.asarray(array("signatures"))),
+            [(str(a), str(b)) for a, b in json.loads((folder / "pairs.json").read_text())],
         )
         if not (len(segment.ids) == len(segment.sources) == len(segment.days) == len(segment.lengths)):
             raise ValueError(f"segment {folder.name} is damaged")
@@ -227,7 +279,6 @@ class _Segment:
 class _Manifest:
     segments: list[str]
     deleted: dict[str, list[int]]  # per segment, its deleted chunks' positions
-    pairs: list[tuple[str, str]]  # near-copy pairs (index.duplicates), of live articles or not
     generation: int
     threshold: float
 
@@ -239,7 +290,6 @@ class _Manifest:
                     "format": _FORMAT,
                     "segments": self.segments,
                     "deleted": self.deleted,
-                    "pairs": self.pairs,
                     "generation": self.generation,
                     "threshold": self.threshold,
                 }
@@ -253,10 +303,9 @@ class _Manifest:
         meta = json.loads((folder / "manifest.json").read_text())
         if meta.get("format") != _FORMAT:
             return None
-        pairs = [(str(a), str(b)) for a, b in meta["pairs"]]
         deleted = {str(k): [int(i) for i in v] for k, v in meta["deleted"].items()}
         segments = [str(s) for s in meta["segments"]]
-        return cls(segments, deleted, pairs, int(meta["generation"]), float(meta["threshold"]))
+        return cls(segments, deleted, int(meta["generation"]), float(meta["threshold"]))
 
 
 class LexicalIndex:
@@ -272,31 +321,43 @@ class LexicalIndex:
         self.generation = manifest.generation
         # Where each segment's chunks sit among the live ones (-1: deleted).
         self._positions: list[np.ndarray] = []
-        live: list[np.ndarray] = []  # each segment's live chunks
+        self._live: list[np.ndarray] = []  # each segment's live chunks
         count = 0
         for segment in segments:
             keep = _kept(segment, manifest.deleted)
             self._positions.append(np.where(keep, np.cumsum(keep) - 1 + count, -1))
-            live.append(np.flatnonzero(keep))
-            count += len(live[-1])
-        self.ids = [s.ids[i] for s, rows in zip(segments, live) for i in rows]
-        self.article_ids = np.array([article_of(i) for i in self.ids], dtype=object)
-        self.sources = np.array([s.sources[i] for s, rows in zip(segments, live) for i in rows], dtype=object)
-
-        def concatenated(attribute: str, dtype) -> np.ndarray:
-            parts = [np.asarray(getattr(s, attribute))[rows] for s, rows in zip(segments, live)]
-            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
-
-        self.days = concatenated("days", np.int64)
-        self._lengths = concatenated("lengths", np.float32)
+            self._live.append(np.flatnonzero(keep))
+            count += len(self._live[-1])
+        self._count = count
+        self.days = self._concatenated("days", np.int64)
+        self._lengths = self._concatenated("lengths", np.float32)
         self._mean_length = float(self._lengths.mean()) if len(self._lengths) else 0.0
+
+    def _concatenated(self, attribute: str, dtype) -> np.ndarray:
+        """A per-chunk attribute of the live chunks, in segment order."""
+        parts = [np.asarray(getattr(s, attribute))[rows] for s, rows in zip(self._segments, self._live)]
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+    # Gathered when first asked: a writer adding articles never needs them, a reader once per reopening.
+    @cached_property
+    def ids(self) -> np.ndarray:
+        return self._concatenated("id_array", object)
+
+    @cached_property
+    def article_ids(self) -> np.ndarray:
+        return self._concatenated("article_array", object)
+
+    @cached_property
+    def sources(self) -> np.ndarray:
+        return self._concatenated("source_array", object)
 
     @classmethod
     def from_chunks(
         cls, chunks: list[LexicalChunk], copies: Fingerprints, *, threshold: float, generation: int
     ) -> LexicalIndex:
         """An index of these chunks (ordered by article), cut into segments of at most SEGMENT_CHUNKS."""
-        segments: list[_Segment] = []
+        pairs = copy_pairs(copies, Fingerprints.empty(), threshold)
+        parts: list[list[LexicalChunk]] = []
         start = 0
         while start < len(chunks):
             end = min(start + SEGMENT_CHUNKS, len(chunks))
@@ -305,13 +366,20 @@ class LexicalIndex:
                 end < len(chunks) and end > start + 1 and article_of(chunks[end].id) == article_of(chunks[end - 1].id)
             ):
                 end -= 1
-            part = chunks[start:end]
-            articles = {article_of(c.id) for c in part}
-            segments.append(_Segment.build(_new_name(), part, copies.only(articles)))
+            parts.append(chunks[start:end])
             start = end
-        pairs = copy_pairs(copies, Fingerprints.empty(), threshold)
-        manifest = _Manifest([s.name for s in segments], {}, pairs, generation, threshold)
-        return cls(segments, manifest)
+        where = {article_of(c.id): i for i, part in enumerate(parts) for c in part}
+        # A pair goes with the later of its articles' segments, as if that article had been added last.
+        segments = [
+            _Segment.build(
+                _new_name(),
+                part,
+                copies.only({article_of(c.id) for c in part}),
+                [p for p in pairs if max(where.get(p[0], -1), where.get(p[1], -1)) == i],
+            )
+            for i, part in enumerate(parts)
+        ]
+        return cls(segments, _Manifest([s.name for s in segments], {}, generation, threshold))
 
     @classmethod
     def build(cls, store: VectorStore) -> LexicalIndex:
@@ -348,23 +416,43 @@ class LexicalIndex:
         a rebuild from the store then knows the article's whole text)."""
         removed = set(removed)
         deleted = {name: list(positions) for name, positions in self._manifest.deleted.items()}
-        for segment, position in zip(self._segments, self._positions):
-            gone = [i for i, chunk in enumerate(segment.ids) if chunk in removed and position[i] >= 0]
-            if gone:
-                deleted[segment.name] = sorted(deleted.get(segment.name, []) + gone)
-        still = {article for chunk, article in zip(self.ids, self.article_ids) if chunk not in removed}
         new_articles = {article_of(c.id) for c in added}
-        if new_articles & still:
-            return None
-        dropped = set(self.article_ids.tolist()) - still
-        old_copies = Fingerprints.joined(s.copies for s in self._segments).only(still)
-        pairs = [p for p in self._manifest.pairs if not (set(p) & (dropped | new_articles))]
-        pairs += copy_pairs(copies, old_copies, self._manifest.threshold)
+        dropped: set[str] = set()  # articles whose every live chunk goes
+        # Only the articles this write touches are looked at: the cost is the write's, not the index's.
+        for article in {article_of(c) for c in removed} | new_articles:
+            for segment, position in zip(self._segments, self._positions):
+                rows = segment.article_rows.get(article)
+                if rows is None:
+                    continue
+                rows = rows[position[rows] >= 0]
+                gone = [int(i) for i in rows if segment.ids[i] in removed]
+                if gone:
+                    deleted[segment.name] = sorted(deleted.get(segment.name, []) + gone)
+                if len(gone) < len(rows):
+                    if article in new_articles:
+                        return None
+                elif len(rows):
+                    dropped.add(article)
         segments = list(self._segments)
         if added:
-            segments.append(_Segment.build(_new_name(), sorted(added, key=lambda c: article_of(c.id)), copies))
-        manifest = _Manifest([s.name for s in segments], deleted, pairs, generation, self._manifest.threshold)
+            pairs = self._copy_pairs(copies, dropped | new_articles)
+            segments.append(_Segment.build(_new_name(), sorted(added, key=lambda c: article_of(c.id)), copies, pairs))
+        manifest = _Manifest([s.name for s in segments], deleted, generation, self._manifest.threshold)
         return LexicalIndex(segments, manifest)._merged()
+
+    def _copy_pairs(self, copies: Fingerprints, retired: set[str]) -> list[tuple[str, str]]:
+        """The near-copy pairs among new articles (``copies``) and between them and the live articles but
+        ``retired`` ones (removed or indexed again by this write). Each segment's sorted bands are searched,
+        none sorted again: the cost is the new articles' times the segments' count."""
+        threshold = self._manifest.threshold
+        pairs = set(copy_pairs(copies, Fingerprints.empty(), threshold))
+        for segment, position in zip(self._segments, self._positions):
+
+            def keep(article: str, segment: _Segment = segment, position: np.ndarray = position) -> bool:
+                return article not in retired and segment.lives_here(article, position)
+
+            pairs |= copies_in(copies, segment.copies, segment.band_index(threshold), threshold, keep)
+        return sorted(pairs)
 
     def _merged(self) -> LexicalIndex:
         """This index after the merges its segment sizes call for (see MERGE_SHARE and PURGE_SHARE)."""
@@ -386,9 +474,7 @@ class LexicalIndex:
             segments[-2:] = [rewrite(segments[-2:])]
         if [s.name for s in segments] == self._manifest.segments:
             return self
-        manifest = _Manifest(
-            [s.name for s in segments], deleted, self._manifest.pairs, self.generation, self._manifest.threshold
-        )
+        manifest = _Manifest([s.name for s in segments], deleted, self.generation, self._manifest.threshold)
         return LexicalIndex(segments, manifest)
 
     def save(self, folder: Path) -> None:
@@ -426,9 +512,53 @@ class LexicalIndex:
         return {s.name: s for s in self._segments}
 
     @cached_property
+    def _homes(self) -> dict[str, int]:
+        """The segment (its place in order) holding each live article's chunks."""
+        return {
+            article: place
+            for place, (segment, rows) in enumerate(zip(self._segments, self._live))
+            for article in set(segment.article_array[rows].tolist())
+        }
+
+    def _home(self, article: str) -> int | None:
+        """Where one article lives, found without :attr:`_homes` (which costs every article of the index)."""
+        for place in reversed(range(len(self._segments))):
+            if self._segments[place].lives_here(article, self._positions[place]):
+                return place
+        return None
+
+    def _pairs(self, segments: Iterable[int], home: Callable[[str], int | None]) -> Iterable[tuple[str, str]]:
+        """The near-copy pairs kept by these segments that still hold: both articles live (``home`` says
+        where), neither indexed again (into a later segment) since the pair was found."""
+        for place in segments:
+            for a, b in self._segments[place].pairs:
+                if all((where := home(x)) is not None and where <= place for x in (a, b)):
+                    yield a, b
+
+    def _copies(self, articles: Iterable[str], home: Callable[[str], int | None]) -> Fingerprints:
+        """These live articles' signatures, each from the segment it lives in (one indexed again also has a
+        row where it was deleted)."""
+        living: dict[int, set[str]] = {}
+        for article in articles:
+            if (place := home(article)) is not None:
+                living.setdefault(place, set()).add(article)
+        return Fingerprints.joined(self._segments[place].copies.only(held) for place, held in sorted(living.items()))
+
+    @cached_property
     def duplicates(self) -> DuplicateGroups:
-        live = set(self.article_ids.tolist())
-        return groups_of(Fingerprints.joined(s.copies for s in self._segments).only(live), self._manifest.pairs)
+        homes = self._homes
+        return groups_of(self._copies(homes, homes.get), self._pairs(range(len(self._segments)), homes.get))
+
+    def same_text_other_titles(self, articles: Collection[str]) -> list[list[str]]:
+        """The sets of articles with one text under several headlines that hold one of ``articles`` (which
+        were just added): found among the pairs kept where those articles live, not over the whole index."""
+        home = lru_cache(maxsize=None)(self._home)
+        places = [p for p in map(home, articles) if p is not None]
+        if not places:
+            return []
+        pairs = list(self._pairs(range(min(places), len(self._segments)), home))
+        groups = groups_of(self._copies({a for pair in pairs for a in pair} | set(articles), home), pairs)
+        return [same for same in groups.same_text_other_titles if set(same) & set(articles)]
 
     @cached_property
     def latest_day(self) -> int:
@@ -441,13 +571,13 @@ class LexicalIndex:
         return dict(zip(self.article_ids.tolist(), self.sources.tolist()))
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self._count
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         """A 0/1 weight per chunk for the filters, or None when nothing is filtered."""
         if filters == Filters():
             return None
-        keep = np.ones(len(self.ids), dtype=bool)
+        keep = np.ones(len(self), dtype=bool)
         if filters.sources:
             keep &= np.isin(self.sources, list(filters.sources))
         if filters.since:
@@ -472,7 +602,7 @@ class LexicalIndex:
         return hits
 
     def _idf(self, df: int) -> float:
-        return math.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))
+        return math.log(1 + (len(self) - df + 0.5) / (df + 0.5))
 
     def idf(self, terms: Iterable[str]) -> dict[str, float]:
         """BM25's inverse document frequency of each term; a term no live chunk holds gets the highest."""
@@ -480,7 +610,7 @@ class LexicalIndex:
 
     def scores(self, terms: Iterable[str]) -> np.ndarray:
         """Each live chunk's BM25 score for these query terms (a term given twice counts twice)."""
-        scores = np.zeros(len(self.ids), dtype=np.float32)
+        scores = np.zeros(len(self), dtype=np.float32)
         for term, count in Counter(terms).items():
             hits = self._live_postings(term)
             df = sum(len(where) for where, _ in hits)
@@ -494,12 +624,12 @@ class LexicalIndex:
 
     def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[LexicalHit]:
         terms = content_terms(query)
-        if not terms or not self.ids:
+        if not terms or not len(self):
             return []
         scores = self.scores(terms)
         if mask is not None:
             scores *= mask
-        n = min(n, len(self.ids))
+        n = min(n, len(self))
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [LexicalHit(self.ids[d], float(scores[d]), int(self.days[d])) for d in top if scores[d] > 0]
@@ -554,6 +684,12 @@ def mark_dirty(store: VectorStore) -> None:
         raise _unwritable(e, store) from e
 
 
+# The segments this process last read or wrote, by folder. Segments never change once written, so a
+# process that writes again (watch, the UI's uploads, a benchmark) reads only the segments it has not
+# seen, as a LiveLexical reader does: an update's cost does not include reading the whole index again.
+_SEEN: dict[Path, dict[str, _Segment]] = {}
+
+
 def _saved(store: VectorStore, index: LexicalIndex) -> LexicalIndex:
     """Save the index and clear the marker. If the files cannot be written (a full disk), the marker
     stays: the next command rebuilds."""
@@ -562,6 +698,7 @@ def _saved(store: VectorStore, index: LexicalIndex) -> LexicalIndex:
         _dirty_marker(store).unlink(missing_ok=True)
     except OSError as e:
         raise _unwritable(e, store) from e
+    _SEEN[lexical_folder(store)] = index.segments()
     return index
 
 
@@ -602,10 +739,14 @@ def saved_version(store: VectorStore) -> int | None:
 
 def _loaded(store: VectorStore, known: dict[str, _Segment] | None = None) -> LexicalIndex | None:
     """The saved index as its files are, or None when they are missing, damaged or of another format."""
+    folder = lexical_folder(store)
     try:
-        return LexicalIndex.load(lexical_folder(store), known)
+        index = LexicalIndex.load(folder, known if known is not None else _SEEN.get(folder))
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
+    if index is not None:
+        _SEEN[folder] = index.segments()
+    return index
 
 
 def _current(store: VectorStore, known: dict[str, _Segment] | None = None) -> LexicalIndex | None:

@@ -77,6 +77,31 @@ def test_added_and_removed_articles_score_as_an_index_built_from_scratch():
     assert len(index.segments()) <= math.log2(len(names)) + 1
 
 
+def test_near_copy_groups_kept_through_updates_are_the_groups_of_a_rebuild():
+    rng = random.Random(3)
+    stories = [" ".join(rng.choice(WORDS) + str(rng.randint(0, 99)) for _ in range(60)) for _ in range(6)]
+    # Three outlets' copies of each story, one word changed: near-copies, not the same text.
+    texts = {f"s{s}o{o}": story.replace(story.split()[o], "edited", 1) for s, story in enumerate(stories) for o in range(3)}
+
+    def chunks(names):
+        return [LexicalChunk(f"{n}::h::0", texts[n], "Wire", 19000) for n in names]
+
+    def copies(names):
+        return Fingerprints.of({n: texts[n] for n in names}, dict.fromkeys(names, "News"))
+
+    names = sorted(texts)
+    index = LexicalIndex.from_chunks(chunks(names[:9]), copies(names[:9]), threshold=0.5, generation=0)
+    index = index.updated(chunks(names[9:]), copies(names[9:]), [], generation=0)
+    # An article removed, another removed and indexed again, then a copy of a removed one added.
+    index = index.updated([], NO_COPIES, ["s0o0::h::0", "s1o1::h::0"], generation=0)
+    index = index.updated(chunks(["s1o1"]), copies(["s1o1"]), [], generation=0)
+    live = [n for n in names if n != "s0o0"]
+    scratch = LexicalIndex.from_chunks(chunks(live), copies(live), threshold=0.5, generation=0)
+    assert index.duplicates.representative == scratch.duplicates.representative
+    assert set(index.duplicates.representative) == set(live)
+    assert sorted(index.article_ids) == sorted(live)
+
+
 def test_filters_apply_to_the_live_chunks_only():
     articles = _by_article(_corpus(30))
     index = _index([c for chunks in articles.values() for c in chunks])
