@@ -81,7 +81,9 @@ def test_near_copy_groups_kept_through_updates_are_the_groups_of_a_rebuild():
     rng = random.Random(3)
     stories = [" ".join(rng.choice(WORDS) + str(rng.randint(0, 99)) for _ in range(60)) for _ in range(6)]
     # Three outlets' copies of each story, one word changed: near-copies, not the same text.
-    texts = {f"s{s}o{o}": story.replace(story.split()[o], "edited", 1) for s, story in enumerate(stories) for o in range(3)}
+    texts = {
+        f"s{s}o{o}": story.replace(story.split()[o], "edited", 1) for s, story in enumerate(stories) for o in range(3)
+    }
 
     def chunks(names):
         return [LexicalChunk(f"{n}::h::0", texts[n], "Wire", 19000) for n in names]
