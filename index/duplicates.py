@@ -94,12 +94,7 @@ class Fingerprints:
         )
 
     def only(self, keep: set[str]) -> Fingerprints:
-        return self._rows([i for i, a in enumerate(self.articles) if a in keep])
-
-    def without(self, leave: set[str]) -> Fingerprints:
-        return self._rows([i for i, a in enumerate(self.articles) if a not in leave])
-
-    def _rows(self, rows: list[int]) -> Fingerprints:
+        rows = [i for i, a in enumerate(self.articles) if a in keep]
         return Fingerprints(
             [self.articles[i] for i in rows],
             [self.titles[i] for i in rows],
