@@ -9,6 +9,11 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+if [ "$(uname -m)" = x86_64 ] && [ -z "${CMAKE_ARGS:-}" ]; then
+  # llama.cpp compiled for the "native" CPU uses AMX where the CPU lists it, and some virtual machines list
+  # AMX without granting it: a general protection fault at the first matrix product. Build for AVX2.
+  export CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+fi
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 lint-imports --no-cache >/dev/null || lint-imports --no-cache
 ruff check --quiet .
