@@ -8,9 +8,10 @@ the citation lists the group's other outlets.
 
 Each article's signature is kept (:class:`Fingerprints`, saved with the BM25 segment that
 holds its chunks), so adding k articles compares only those k with what is indexed
-(:func:`copy_pairs`): candidates are the articles sharing a band of their signature
-(locality-sensitive hashing, with datasketch's bands for the threshold), confirmed by their
-estimated Jaccard similarity. Groups are the connected parts of the confirmed pairs.
+(:func:`copies_in`): candidates are the articles sharing a band of their signature
+(locality-sensitive hashing, with datasketch's bands for the threshold), found by bisection
+in each segment's bands, sorted once (:class:`BandIndex`), and confirmed by their estimated
+Jaccard similarity. Groups are the connected parts of the confirmed pairs.
 
 Identical text under different headlines is what a scraper produces when it extracts a
 site's boilerplate instead of the story: such articles are flagged as likely extraction
