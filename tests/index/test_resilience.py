@@ -187,6 +187,10 @@ def test_kill_9_at_seeded_points_never_leaves_the_index_inconsistent(settings, t
         k: v for k, v in env.items() if not k.startswith("NEWSQA_") or k.startswith(("NEWSQA_STORE", "NEWSQA_INDEX"))
     }
     ingest([folder], settings, progress=False)
+    # Each kind of command is killed at a point drawn inside how long it runs: at first a bound, then
+    # what a run that finished before its point took, so that a faster machine (or a cheaper update)
+    # does not leave the points past the end. A removal loads no model: it is over much sooner.
+    spans = {"ingest": 7.0, "replace": 7.0, "remove": 1.4}
     kills = attempts = 0
     while kills < KILL_POINTS:
         attempts += 1
@@ -203,12 +207,15 @@ def test_kill_9_at_seeded_points_never_leaves_the_index_inconsistent(settings, t
             command = [*newsqa_command(), "remove", *sorted(rng.sample(stems, k=12))]
         else:
             command = [*newsqa_command(), "ingest", str(folder), "-q"]
-        # A removal loads no model and is over about a second after the interpreter starts: aim earlier.
-        delay = rng.uniform(0.6, 1.4) if operation == "remove" else rng.uniform(2.5, 7.0)
+        delay = rng.uniform(0.4, 1.0) * spans[operation]
+        started = time.monotonic()
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        try:
+            process.wait(timeout=delay)
+            spans[operation] = time.monotonic() - started
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
         killed = process.returncode == -signal.SIGKILL
         kills += killed
         print(f"{operation} {'killed' if killed else 'finished before'} at {delay:.1f}s (exit {process.returncode})")
