@@ -181,7 +181,9 @@ class _Segment:
         ids: list[str] = []
         sources: list[str] = []
         days, lengths, terms, docs, tfs = [], [], [], [], []
-        live_articles: set[str] = set()
+        # Each part's live articles (a part's pairs lapse where a later part holds one of them again).
+        alive = [set(segment.article_array[keep].tolist()) for segment, keep in parts]
+        live_articles = set().union(*alive)
         for segment, keep in parts:
             position = np.cumsum(keep) - 1 + len(ids)
             kept = np.flatnonzero(keep)
@@ -191,16 +193,15 @@ class _Segment:
             lengths.append(segment.lengths[kept])
             column = np.array([vocabulary.setdefault(t, len(vocabulary)) for t in segment.terms], dtype=np.int64)
             term = np.repeat(column, np.diff(segment.indptr))
-            alive = keep[segment.docs]
-            terms.append(term[alive])
-            docs.append(position[segment.docs[alive]])
-            tfs.append(segment.tf[alive])
-            live_articles.update(article_of(segment.ids[i]) for i in kept)
+            live_postings = keep[segment.docs]
+            terms.append(term[live_postings])
+            docs.append(position[segment.docs[live_postings]])
+            tfs.append(segment.tf[live_postings])
         copies = Fingerprints.joined(segment.copies for segment, _ in parts).only(live_articles)
         here = {a for segment, _ in parts for a in segment.article_rows}
         pairs: set[tuple[str, str]] = set()
         for i, (segment, _) in enumerate(parts):
-            later = {a for part, keep in parts[i + 1 :] for a in part.article_array[keep].tolist()}
+            later = set().union(*alive[i + 1 :])
             pairs.update(
                 p for p in segment.pairs if not any(a in later or (a in here and a not in live_articles) for a in p)
             )
@@ -685,8 +686,9 @@ def mark_dirty(store: VectorStore) -> None:
 
 
 # The segments this process last read or wrote, by folder. Segments never change once written, so a
-# process that writes again (watch, the UI's uploads, a benchmark) reads only the segments it has not
-# seen, as a LiveLexical reader does: an update's cost does not include reading the whole index again.
+# process that opens the index again (a LiveLexical reader after another's write; watch, the UI's
+# uploads or a benchmark writing again) reads only the segments it has not seen: neither a reopening
+# nor an update costs reading the whole index again.
 _SEEN: dict[Path, dict[str, _Segment]] = {}
 
 
@@ -737,11 +739,11 @@ def saved_version(store: VectorStore) -> int | None:
     return written_at(store.settings)
 
 
-def _loaded(store: VectorStore, known: dict[str, _Segment] | None = None) -> LexicalIndex | None:
+def _loaded(store: VectorStore) -> LexicalIndex | None:
     """The saved index as its files are, or None when they are missing, damaged or of another format."""
     folder = lexical_folder(store)
     try:
-        index = LexicalIndex.load(folder, known if known is not None else _SEEN.get(folder))
+        index = LexicalIndex.load(folder, _SEEN.get(folder))
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
     if index is not None:
@@ -749,11 +751,11 @@ def _loaded(store: VectorStore, known: dict[str, _Segment] | None = None) -> Lex
     return index
 
 
-def _current(store: VectorStore, known: dict[str, _Segment] | None = None) -> LexicalIndex | None:
+def _current(store: VectorStore) -> LexicalIndex | None:
     """The saved index if it holds exactly the store's chunks as of its last write, else None."""
     if saved_version(store) is None:
         return None
-    index = _loaded(store, known)
+    index = _loaded(store)
     if index is None or len(index) != store.count() or index.generation != store.generation():
         return None
     if index._manifest.threshold != store.settings.index.duplicate_threshold:
@@ -766,13 +768,13 @@ def open_for_writing(store: VectorStore) -> LexicalIndex:
     return _current(store) or rebuild(store)
 
 
-def open_lexical(store: VectorStore, known: dict[str, _Segment] | None = None) -> LexicalIndex:
+def open_lexical(store: VectorStore) -> LexicalIndex:
     """The saved BM25 index, rebuilt first if it is missing, marked stale, out of step or unreadable.
 
     BM25 is derived data: whatever happened to its files, the vector store holds everything
     needed to build it again.
     """
-    index = _current(store, known)
+    index = _current(store)
     if index is not None:
         return index
     try:
@@ -781,7 +783,7 @@ def open_lexical(store: VectorStore, known: dict[str, _Segment] | None = None) -
     except IndexUnavailableError:
         # A writer is busy and saves when it is done; meanwhile search the index as it was before its write
         # (building one from the store would take as long as a rebuild, on every question until then).
-        return _loaded(store, known) or LexicalIndex.build(store)
+        return _loaded(store) or LexicalIndex.build(store)
 
 
 class LiveLexical:
@@ -798,7 +800,6 @@ class LiveLexical:
         version = saved_version(self.store)
         with self._lock:
             if self._index is None or version is None or version != self._version:
-                known = self._index.segments() if self._index is not None else None
-                self._index = open_lexical(self.store, known)
+                self._index = open_lexical(self.store)
                 self._version = saved_version(self.store)
             return self._index
