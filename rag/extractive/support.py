@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,16 +33,16 @@ SHIPPED_SUPPORT = Path(__file__).with_name("support_model.onnx")
 SUPPORT_FEATURES = ("support", "support_share")
 
 
-def reads_support(features) -> bool:
-    """Whether a reader model over ``features`` reads this model's scores (so it must be loaded and run)."""
-    return bool(set(SUPPORT_FEATURES) & set(features))
-
-
 #: The word-piece table the graph's inputs come from, inside the installed MiniLM.
 WORD_TABLE = "embeddings.word_embeddings.weight"
 #: Pairs cut to this many tokens (the longer of question and sentence first): news sentences
 #: are seldom longer, and every token costs every layer.
 MAX_TOKENS = 96
+
+
+def reads_support(features: Iterable[str]) -> bool:
+    """Whether a reader model over ``features`` reads this model's scores (so it must be loaded and run)."""
+    return bool(set(SUPPORT_FEATURES) & set(features))
 
 
 class SupportScorer:
