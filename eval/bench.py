@@ -79,7 +79,11 @@ def bench_ingest(corpus: Path, limit: int, questions_path: Path | None) -> dict:
     rows = _subset(read_corpus(corpus), questions, limit)
     settings = Settings()
     baseline = settings.model_copy(
-        update={"index": settings.index.model_copy(update={"embedding_runtime": "torch", "embed_batch_size": 64})}
+        update={
+            "index": settings.index.model_copy(
+                update={"embedding_runtime": "torch", "embed_batch_size": 64, "embedding_precision": "fp32"}
+            )
+        }
     )
     result: dict[str, Any] = {"articles": len(rows), "rounds": _ROUNDS}
     with tempfile.TemporaryDirectory() as tmp:

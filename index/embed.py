@@ -170,18 +170,36 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def get_embedder(settings: IndexSettings, *, documents: bool = False, precision: str | None = None) -> Embedder:
-    """The process-wide embedder these settings ask for.
+def document_precision(settings: IndexSettings) -> str:
+    """The precision of a new index's vectors: ``auto`` is int8 where articles are embedded on the CPU, fp32 on a GPU.
 
-    Questions (and the sentences an answer compares with them) are embedded through ONNX
-    Runtime on the CPU unless ``embedding_runtime`` is torch: one short text gains nothing
-    from a GPU, and loading torch costs seconds. With ``documents`` (ingestion),
-    ``embedding_device`` counts: on a GPU sentence-transformers runs there. The same model
-    gives the same vectors, to float precision, on any device and runtime: an index built on
-    a GPU answers on a CPU. ``precision`` (an index's own) overrides the settings' for a new
-    index; int8 runs through ONNX Runtime only.
+    Why int8 by default: with the same model, int8 weights embed articles 1.9x as fast on 2 cores, and on
+    realtimeqa-train's validation weeks (262 questions) dense hit@5 was 0.893 against fp32's 0.889, the two
+    top fives sharing 94% of their articles (questions embedded at fp32, see :func:`get_embedder`). On a GPU
+    sentence-transformers runs fp32; int8 runs on the CPU only.
     """
-    precision = precision or settings.embedding_precision
+    if settings.embedding_precision != "auto":
+        return settings.embedding_precision
+    if settings.embedding_runtime == "torch":
+        return "fp32"
+    on_gpu = settings.embedding_device != "cpu" and resolve_device(settings.embedding_device) != "cpu"
+    return "fp32" if on_gpu else "int8"
+
+
+def get_embedder(settings: IndexSettings, *, documents: bool = False, precision: str = "fp32") -> Embedder:
+    """The process-wide embedder these settings ask for, with weights at ``precision``.
+
+    Questions (and the sentences an answer compares with them) are embedded at fp32 through
+    ONNX Runtime on the CPU unless ``embedding_runtime`` is torch: one short text gains nothing
+    from a GPU, and loading torch costs seconds. They stay fp32 over an int8 index too: its
+    vectors are int8 weights' approximation of fp32's, and a question at fp32 adds no error of
+    its own (on realtimeqa-train's validation weeks the int8 index's top fives shared 93.8% of
+    fp32's articles with fp32 questions, 92.6% with int8 ones). With ``documents``
+    (ingestion, at the index's own ``precision``), ``embedding_device`` counts: on a GPU
+    sentence-transformers runs there. The same model gives the same vectors, to float
+    precision, on any device and runtime: an index built on a GPU answers on a CPU. int8
+    runs through ONNX Runtime only.
+    """
     if precision == "int8":
         if settings.embedding_runtime == "torch":
             raise ModelMissingError(

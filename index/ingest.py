@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from index.chunking import chunk_text
 from index.duplicates import Fingerprints
-from index.embed import get_embedder
+from index.embed import document_precision, get_embedder
 from index.fetch import FeedMemory, PoliteClock, is_url, load_feed, load_page
 from index.lexical import LexicalChunk, article_texts, lexical_text, mark_dirty, open_for_writing, update
 from index.loaders import Article, LoadedFile, as_upload, find_files, load_file
@@ -86,7 +86,8 @@ def open_store(settings: Settings, *, create: bool = False) -> VectorStore:
     """
     model = settings.index.embedding_model
     dimension = get_embedder(settings.index, documents=True).dimension if create else 0
-    return VectorStore(settings, model, dimension, create=create, precision=settings.index.embedding_precision)
+    precision = document_precision(settings.index) if create else "fp32"  # an opened index reads its own
+    return VectorStore(settings, model, dimension, create=create, precision=precision)
 
 
 def _chunks_of(article: Article, settings: Settings) -> list[_PendingChunk]:

@@ -312,8 +312,8 @@ class VectorStore:
                 "if it is corrupt, move the folder aside and ingest again"
             ) from e
         recorded = (self._collection.metadata or {}).get("embedding_model")
-        # The weights' precision the vectors were made at: questions must be embedded at the same one. Indexes
-        # made before int8 existed were fp32.
+        # The weights' precision the vectors were made at: articles added later must be embedded at the same
+        # one. Indexes made before int8 existed were fp32.
         self.precision = str((self._collection.metadata or {}).get("embedding_precision", "fp32"))
         if recorded != embedding_model:
             raise ModelMismatchError(

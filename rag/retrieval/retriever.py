@@ -165,7 +165,7 @@ def open_index(settings: Settings) -> Index:
             if index is not None:
                 release_local_clients()
             store = open_store(settings)
-            embedder = get_embedder(settings.index, precision=store.precision)
+            embedder = get_embedder(settings.index)  # questions at fp32 over any index (see get_embedder)
             index = Index(store, embedder, LiveLexical(store), saved_version(store))
             _open_indexes[key] = index
         return index

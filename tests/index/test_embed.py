@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from index.embed import OnnxEmbedder, SentenceTransformerEmbedder, get_embedder, resolve_device, resolve_model_path
-from index.encoder_export import MIN_COSINE, MIN_INT8_COSINE, exported_graph
+from index.encoder_export import EXPORT_FORM, MIN_COSINE, MIN_INT8_COSINE, exported_graph
 from newsqa.errors import ModelMissingError
 from newsqa.settings import IndexSettings
 from ui.cli import app
@@ -66,6 +66,12 @@ def test_the_graph_is_exported_once_and_a_damaged_one_is_exported_again(tmp_path
     vectors = OnnxEmbedder("again", again, _model_path(), batch_size=8).embed_documents(TEXTS)
     assert np.sum(vectors * get_embedder(IndexSettings()).embed_documents(TEXTS), axis=1).min() >= MIN_COSINE
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+    # A graph of an older export form (form 1 traced PyTorch's fused attention) is exported again.
+    older = json.loads(again.with_suffix(".json").read_text()) | {"form": 1}
+    again.with_suffix(".json").write_text(json.dumps(older))
+    made = again.stat().st_mtime_ns
+    assert exported_graph(_model_path(), tmp_path).stat().st_mtime_ns != made
+    assert json.loads(again.with_suffix(".json").read_text())["form"] == EXPORT_FORM
 
 
 def test_a_model_the_export_does_not_know_runs_on_torch_or_is_one_line_when_onnx_is_asked(tmp_path):
@@ -124,18 +130,20 @@ def test_a_device_this_machine_lacks_is_one_line_naming_the_setting(tmp_path):
     assert unknown.exit_code != 0 and "Traceback" not in unknown.output
 
 
-def test_an_int8_index_embeds_its_questions_at_int8_and_an_fp32_index_stays_fp32(tmp_path, article_dir):
+def test_an_int8_index_embeds_its_articles_at_int8_and_its_questions_at_fp32(tmp_path, article_dir):
     from index import ingest, open_store
+    from index.embed import document_precision
     from newsqa.settings import Settings
     from rag import answer
     from rag.retrieval.retriever import open_index
 
     int8 = Settings().with_data_dir(tmp_path / "int8")
-    int8 = int8.model_copy(update={"index": int8.index.model_copy(update={"embedding_precision": "int8"})})
+    assert document_precision(int8.index) == "int8"  # auto, on this machine's CPU
     ingest([article_dir], int8, progress=False)
     assert open_store(int8).precision == "int8"
-    quantised = open_index(int8).embedder
     full = get_embedder(IndexSettings())
+    assert open_index(int8).embedder is full
+    quantised = get_embedder(int8.index, documents=True, precision="int8")
     assert quantised is not full and isinstance(quantised, OnnxEmbedder)
     texts = TEXTS[:3]  # the empty text's vector is no text's: it strays most (0.967)
     cosines = np.sum(quantised.embed_documents(texts) * full.embed_documents(texts), axis=1)
@@ -143,11 +151,20 @@ def test_an_int8_index_embeds_its_questions_at_int8_and_an_fp32_index_stays_fp32
     assert answer("Who led the loyalists in Balqasah?", settings=int8).short_answer == "Shujaa al-Ali"
     # An index keeps the precision it was built with, whatever the settings say later.
     fp32 = Settings().with_data_dir(tmp_path / "fp32")
+    fp32 = fp32.model_copy(update={"index": fp32.index.model_copy(update={"embedding_precision": "fp32"})})
     ingest([article_dir], fp32, progress=False)
     later = fp32.model_copy(update={"index": fp32.index.model_copy(update={"embedding_precision": "int8"})})
     assert open_store(later).precision == "fp32" and open_index(later).embedder is full
 
 
+def test_auto_precision_is_fp32_where_articles_are_embedded_by_torch():
+    from index.embed import document_precision
+
+    assert document_precision(IndexSettings(embedding_runtime="torch")) == "fp32"
+    assert document_precision(IndexSettings(embedding_precision="fp32")) == "fp32"
+    assert document_precision(IndexSettings(embedding_device="cpu")) == "int8"
+
+
 def test_int8_with_the_torch_runtime_is_one_line():
     with pytest.raises(ModelMissingError, match="int8 weights run through ONNX Runtime only"):
-        get_embedder(IndexSettings(embedding_precision="int8", embedding_runtime="torch"))
+        get_embedder(IndexSettings(embedding_runtime="torch"), documents=True, precision="int8")
