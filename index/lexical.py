@@ -35,7 +35,16 @@ from pathlib import Path
 
 import numpy as np
 
-from index.duplicates import BandIndex, DuplicateGroups, Fingerprints, copies_in, copy_pairs, groups_of
+from index.duplicates import (
+    BandIndex,
+    DuplicateGroups,
+    Fingerprints,
+    copies_in,
+    copy_pairs,
+    groups_of,
+    pair_array,
+    unique_pairs,
+)
 from index.store import VectorStore, article_of, storage_error, write_lock
 from newsqa.errors import IndexUnavailableError
 from newsqa.settings import Settings
@@ -49,8 +58,9 @@ def lexical_text(title: str, text: str) -> str:
 
 
 # Saved in the manifest; an index of another format is rebuilt. Bump it when the tokenizer or the files
-# change (5: words of every script, CJK as character pairs; 6: segments; 7: near-copy pairs in segments).
-_FORMAT = 7
+# change (5: words of every script, CJK as character pairs; 6: segments; 7: near-copy pairs in segments;
+# 8: those pairs as string arrays, read without parsing).
+_FORMAT = 8
 # A merge never writes a segment larger than this, so no update rewrites more (a full rebuild cuts the
 # index into segments of this size). At ~100 postings a chunk, such a merge takes about a second.
 SEGMENT_CHUNKS = 50_000
@@ -98,8 +108,8 @@ class _Segment:
     tf: np.ndarray
     copies: Fingerprints
     # Near-copy pairs found when this segment's articles were added; a pair holds while both its articles
-    # live in this segment or an older one (see LexicalIndex.duplicates).
-    pairs: list[tuple[str, str]]
+    # live in this segment or an older one (see LexicalIndex.duplicates). Rows of two article ids.
+    pairs: np.ndarray
     _band_indexes: dict[float, BandIndex] = field(default_factory=dict, compare=False, repr=False)
 
     def band_index(self, threshold: float) -> BandIndex:
@@ -158,7 +168,7 @@ class _Segment:
             doc,
             np.ones(len(term), dtype=np.int32),
             copies,
-            sorted(pairs),
+            pair_array(pairs),
         )
 
     @classmethod
@@ -198,13 +208,14 @@ class _Segment:
             docs.append(position[segment.docs[live_postings]])
             tfs.append(segment.tf[live_postings])
         copies = Fingerprints.joined(segment.copies for segment, _ in parts).only(live_articles)
-        here = {a for segment, _ in parts for a in segment.article_rows}
-        pairs: set[tuple[str, str]] = set()
+        deleted_here = {a for segment, _ in parts for a in segment.article_rows} - live_articles
+        kept_pairs = []
         for i, (segment, _) in enumerate(parts):
-            later = set().union(*alive[i + 1 :])
-            pairs.update(
-                p for p in segment.pairs if not any(a in later or (a in here and a not in live_articles) for a in p)
-            )
+            lapsed = set().union(*alive[i + 1 :]) | deleted_here
+            if len(segment.pairs) and lapsed:
+                kept_pairs.append(segment.pairs[~np.isin(segment.pairs, list(lapsed)).any(axis=1)])
+            else:
+                kept_pairs.append(segment.pairs)
         return cls._from_postings(
             name,
             ids,
@@ -216,7 +227,7 @@ class _Segment:
             np.concatenate(docs).astype(np.int64),
             np.concatenate(tfs),
             copies,
-            sorted(pairs),
+            unique_pairs(kept_pairs),
         )
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -233,7 +244,7 @@ class _Segment:
         staging.mkdir(parents=True)
         (staging / "chunks.json").write_text(json.dumps({"ids": self.ids, "sources": self.sources}))
         (staging / "terms.json").write_text(json.dumps(self.terms))
-        (staging / "pairs.json").write_text(json.dumps(self.pairs))
+        np.save(staging / "pairs.npy", self.pairs)
         (staging / "copies.json").write_text(
             json.dumps({"articles": self.copies.articles, "titles": self.copies.titles, "keys": self.copies.text_keys})
         )
@@ -262,9 +273,11 @@ class _Segment:
             array("docs"),
             array("tf"),
             Fingerprints(copies["articles"], copies["titles"], copies["keys"], np.asarray(array("signatures"))),
-            [(str(a), str(b)) for a, b in json.loads((folder / "pairs.json").read_text())],
+            np.load(folder / "pairs.npy", allow_pickle=False),
         )
-        if not (len(segment.ids) == len(segment.sources) == len(segment.days) == len(segment.lengths)):
+        if not (len(segment.ids) == len(segment.sources) == len(segment.days) == len(segment.lengths)) or (
+            segment.pairs.ndim != 2 or segment.pairs.shape[1] != 2 or segment.pairs.dtype.kind != "U"
+        ):
             raise ValueError(f"segment {folder.name} is damaged")
         if (
             len(segment.indptr) != len(segment.terms) + 1
@@ -513,52 +526,73 @@ class LexicalIndex:
         return {s.name: s for s in self._segments}
 
     @cached_property
-    def _homes(self) -> dict[str, int]:
-        """The segment (its place in order) holding each live article's chunks."""
-        return {
-            article: place
-            for place, (segment, rows) in enumerate(zip(self._segments, self._live))
-            for article in set(segment.article_array[rows].tolist())
-        }
+    def _home_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every live article with a signature, in order, and the segment (its place) holding its chunks."""
+        names, places = [], []
+        for place, (segment, position) in enumerate(zip(self._segments, self._positions)):
+            held = segment.copies.articles
+            if len(self._live[place]) < len(segment.ids):  # some of its chunks deleted: which articles live?
+                held = [a for a in held if segment.lives_here(a, position)]
+            names.append(np.array(held, dtype=str))
+            places.append(np.full(len(held), place, dtype=np.int64))
+        every = np.concatenate(names) if names else np.zeros(0, dtype=str)
+        order = np.argsort(every, kind="stable")
+        return every[order], (np.concatenate(places) if places else np.zeros(0, np.int64))[order]
+
+    def _homes_of(self, articles: np.ndarray) -> np.ndarray:
+        """Where each of these articles lives (its segment's place), -1 for one that does not."""
+        names, places = self._home_table
+        if not len(names):
+            return np.full(len(articles), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(names, articles), len(names) - 1)
+        return np.where(names[at] == articles, places[at], -1)
 
     def _home(self, article: str) -> int | None:
-        """Where one article lives, found without :attr:`_homes` (which costs every article of the index)."""
+        """Where one article lives, found without :attr:`_home_table` (which costs every article of the index)."""
         for place in reversed(range(len(self._segments))):
             if self._segments[place].lives_here(article, self._positions[place]):
                 return place
         return None
 
-    def _pairs(self, segments: Iterable[int], home: Callable[[str], int | None]) -> Iterable[tuple[str, str]]:
-        """The near-copy pairs kept by these segments that still hold: both articles live (``home`` says
+    def _holding(self, segments: Iterable[int], homes_of: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """The near-copy pairs kept by these segments that still hold: both articles live (``homes_of`` says
         where), neither indexed again (into a later segment) since the pair was found."""
+        kept = []
         for place in segments:
-            for a, b in self._segments[place].pairs:
-                if all((where := home(x)) is not None and where <= place for x in (a, b)):
-                    yield a, b
+            pairs = self._segments[place].pairs
+            if len(pairs):
+                where = homes_of(pairs.reshape(-1)).reshape(pairs.shape)
+                kept.append(pairs[((where >= 0) & (where <= place)).all(axis=1)])
+        return np.concatenate(kept) if kept else pair_array([])
 
-    def _copies(self, articles: Iterable[str], home: Callable[[str], int | None]) -> Fingerprints:
-        """These live articles' signatures, each from the segment it lives in (one indexed again also has a
-        row where it was deleted)."""
-        living: dict[int, set[str]] = {}
-        for article in articles:
-            if (place := home(article)) is not None:
-                living.setdefault(place, set()).add(article)
-        return Fingerprints.joined(self._segments[place].copies.only(held) for place, held in sorted(living.items()))
+    def _copies(self, articles: np.ndarray, places: np.ndarray) -> Fingerprints:
+        """These articles' signatures, each from the segment it lives in (``places``, -1 for none; one indexed
+        again also has a row where it was deleted)."""
+        return Fingerprints.joined(
+            self._segments[place].copies.only(set(articles[places == place].tolist()))
+            for place in np.unique(places[places >= 0]).tolist()
+        )
 
     @cached_property
     def duplicates(self) -> DuplicateGroups:
-        homes = self._homes
-        return groups_of(self._copies(homes, homes.get), self._pairs(range(len(self._segments)), homes.get))
+        pairs = self._holding(range(len(self._segments)), self._homes_of)
+        members = np.unique(pairs)
+        return groups_of(self._copies(members, self._homes_of(members)), pairs)
 
     def same_text_other_titles(self, articles: Collection[str]) -> list[list[str]]:
         """The sets of articles with one text under several headlines that hold one of ``articles`` (which
         were just added): found among the pairs kept where those articles live, not over the whole index."""
         home = lru_cache(maxsize=None)(self._home)
+
+        def homes_of(names: np.ndarray) -> np.ndarray:
+            return np.array([-1 if (p := home(a)) is None else p for a in names.tolist()], dtype=np.int64)
+
         places = [p for p in map(home, articles) if p is not None]
         if not places:
             return []
-        pairs = list(self._pairs(range(min(places), len(self._segments)), home))
-        groups = groups_of(self._copies({a for pair in pairs for a in pair} | set(articles), home), pairs)
+        pairs = self._holding(range(min(places), len(self._segments)), homes_of)
+        members = np.union1d(np.unique(pairs), np.array(sorted(articles), dtype=str))
+        groups = groups_of(self._copies(members, homes_of(members)), pairs)
         return [same for same in groups.same_text_other_titles if set(same) & set(articles)]
 
     @cached_property
