@@ -21,7 +21,7 @@ failures.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -183,27 +183,63 @@ def copy_pairs(new: Fingerprints, old: Fingerprints, threshold: float) -> list[t
     return sorted(copies_in(new, both, BandIndex.of(both.signatures, threshold), threshold, lambda _: True))
 
 
-def pair_array(pairs: Iterable[tuple[str, str]]) -> np.ndarray:
-    """Pairs of article ids as the rows of a two-column string array, in order, each once: saved as it is
-    (``.npy``, read without parsing) and searched in C."""
-    rows = sorted(set(pairs))
-    return np.array(rows, dtype=str).reshape(len(rows), 2)
+@dataclass(frozen=True)
+class Pairs:
+    """Near-copy pairs as numbers: the articles they name, in order (``names``), and each pair as the places
+    of its two articles in ``names`` (``rows``: a pair a row, the lesser name first).
+
+    Two arrays, saved as they are and read without parsing, checked and joined in C: an index of a story
+    that a hundred outlets carry holds five thousand pairs for it (six million at the scale benchmark's
+    million chunks), and every reader finds its groups on opening.
+    """
+
+    names: np.ndarray  # str
+    rows: np.ndarray  # (pairs, 2), int
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[str, str]]) -> Pairs:
+        ordered = sorted({(min(a, b), max(a, b)) for a, b in pairs})
+        names = np.array(sorted({a for pair in ordered for a in pair}), dtype=str)
+        rows = np.searchsorted(names, np.array(ordered, dtype=str)) if ordered else np.zeros((0, 2))
+        return cls(names, rows.astype(np.int32).reshape(len(ordered), 2))
+
+    @classmethod
+    def joined(cls, parts: Iterable[Pairs]) -> Pairs:
+        """The pairs of all ``parts`` (each found once: a pair is kept where it was found), naming only the
+        articles they pair."""
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return cls.of([])
+        names = np.unique(np.concatenate([p.names for p in parts]))
+        return cls(names, np.concatenate([np.searchsorted(names, p.names)[p.rows] for p in parts]))._named()
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def tuples(self) -> list[tuple[str, str]]:
+        return [(a, b) for a, b in self.names[self.rows].tolist()]
+
+    def where(self, keep: np.ndarray) -> Pairs:
+        """The pairs whose row in ``keep`` is true."""
+        return Pairs(self.names, self.rows[keep])._named()
+
+    def _named(self) -> Pairs:
+        """These pairs with only the names they use (in order still)."""
+        used = np.bincount(self.rows.ravel(), minlength=len(self.names)) > 0
+        return Pairs(self.names[used], (np.cumsum(used) - 1)[self.rows].astype(np.int32).reshape(-1, 2))
+
+    def naming(self, articles: Collection[str]) -> np.ndarray:
+        """Per pair, whether it names one of ``articles``."""
+        return np.isin(self.names, list(articles))[self.rows].any(axis=1)
 
 
-def unique_pairs(parts: Iterable[np.ndarray]) -> np.ndarray:
-    """The rows of several pair arrays, in order, each once."""
-    rows = [p for p in parts if len(p)]
-    return np.unique(np.concatenate(rows), axis=0) if rows else pair_array([])
-
-
-def groups_of(fingerprints: Fingerprints, pairs: np.ndarray | Iterable[tuple[str, str]]) -> DuplicateGroups:
+def groups_of(fingerprints: Fingerprints, pairs: Pairs | Iterable[tuple[str, str]]) -> DuplicateGroups:
     """The groups the ``pairs`` make among the articles of ``fingerprints`` (pairs naming others are ignored).
 
-    The connected parts are found by scipy over article numbers, not by a union-find in Python: an index of
-    a story copied by a hundred outlets holds five thousand pairs for it, and a reader finds its groups on
-    opening.
+    The connected parts are found by scipy over article numbers, not by a union-find in Python
+    (see :class:`Pairs` for how many there can be).
     """
-    pairs = pairs if isinstance(pairs, np.ndarray) else pair_array(pairs)
+    pairs = pairs if isinstance(pairs, Pairs) else Pairs.of(pairs)
     articles = np.array(fingerprints.articles, dtype=str)
     count = len(articles)
     if not count or not len(pairs):
@@ -214,13 +250,11 @@ def groups_of(fingerprints: Fingerprints, pairs: np.ndarray | Iterable[tuple[str
 
     order = np.argsort(articles, kind="stable")
     ordered = articles[order]
-    known = np.ones(len(pairs), dtype=bool)
-    ends = []
-    for column in (0, 1):
-        at = np.minimum(np.searchsorted(ordered, pairs[:, column]), count - 1)
-        known &= ordered[at] == pairs[:, column]
-        ends.append(order[at])
-    edges = (ends[0][known], ends[1][known])
+    at = np.minimum(np.searchsorted(ordered, pairs.names), count - 1)
+    node = np.where(ordered[at] == pairs.names, order[at], -1)  # each named article's row, -1 if none
+    ends = node[pairs.rows]
+    ends = ends[(ends >= 0).all(axis=1)]
+    edges = (ends[:, 0], ends[:, 1])
     graph = coo_matrix((np.ones(len(edges[0]), dtype=np.int8), edges), shape=(count, count))
     parts, label = connected_components(graph, directed=False)
     grouped = np.flatnonzero(np.bincount(label, minlength=parts)[label] >= 2)

@@ -39,11 +39,10 @@ from index.duplicates import (
     BandIndex,
     DuplicateGroups,
     Fingerprints,
+    Pairs,
     copies_in,
     copy_pairs,
     groups_of,
-    pair_array,
-    unique_pairs,
 )
 from index.store import VectorStore, article_of, storage_error, write_lock
 from newsqa.errors import IndexUnavailableError
@@ -59,7 +58,7 @@ def lexical_text(title: str, text: str) -> str:
 
 # Saved in the manifest; an index of another format is rebuilt. Bump it when the tokenizer or the files
 # change (5: words of every script, CJK as character pairs; 6: segments; 7: near-copy pairs in segments;
-# 8: those pairs as string arrays, read without parsing).
+# 8: those pairs as arrays of numbers, read without parsing).
 _FORMAT = 8
 # A merge never writes a segment larger than this, so no update rewrites more (a full rebuild cuts the
 # index into segments of this size). At ~100 postings a chunk, such a merge takes about a second.
@@ -108,8 +107,8 @@ class _Segment:
     tf: np.ndarray
     copies: Fingerprints
     # Near-copy pairs found when this segment's articles were added; a pair holds while both its articles
-    # live in this segment or an older one (see LexicalIndex.duplicates). Rows of two article ids.
-    pairs: np.ndarray
+    # live in this segment or an older one (see LexicalIndex.duplicates).
+    pairs: Pairs
     _band_indexes: dict[float, BandIndex] = field(default_factory=dict, compare=False, repr=False)
 
     def band_index(self, threshold: float) -> BandIndex:
@@ -168,7 +167,7 @@ class _Segment:
             doc,
             np.ones(len(term), dtype=np.int32),
             copies,
-            pair_array(pairs),
+            Pairs.of(pairs),
         )
 
     @classmethod
@@ -209,13 +208,10 @@ class _Segment:
             tfs.append(segment.tf[live_postings])
         copies = Fingerprints.joined(segment.copies for segment, _ in parts).only(live_articles)
         deleted_here = {a for segment, _ in parts for a in segment.article_rows} - live_articles
-        kept_pairs = []
-        for i, (segment, _) in enumerate(parts):
-            lapsed = set().union(*alive[i + 1 :]) | deleted_here
-            if len(segment.pairs) and lapsed:
-                kept_pairs.append(segment.pairs[~np.isin(segment.pairs, list(lapsed)).any(axis=1)])
-            else:
-                kept_pairs.append(segment.pairs)
+        kept_pairs = [
+            segment.pairs.where(~segment.pairs.naming(set().union(*alive[i + 1 :]) | deleted_here))
+            for i, (segment, _) in enumerate(parts)
+        ]
         return cls._from_postings(
             name,
             ids,
@@ -227,7 +223,7 @@ class _Segment:
             np.concatenate(docs).astype(np.int64),
             np.concatenate(tfs),
             copies,
-            unique_pairs(kept_pairs),
+            Pairs.joined(kept_pairs),
         )
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -244,7 +240,8 @@ class _Segment:
         staging.mkdir(parents=True)
         (staging / "chunks.json").write_text(json.dumps({"ids": self.ids, "sources": self.sources}))
         (staging / "terms.json").write_text(json.dumps(self.terms))
-        np.save(staging / "pairs.npy", self.pairs)
+        np.save(staging / "pair_names.npy", self.pairs.names)
+        np.save(staging / "pairs.npy", self.pairs.rows)
         (staging / "copies.json").write_text(
             json.dumps({"articles": self.copies.articles, "titles": self.copies.titles, "keys": self.copies.text_keys})
         )
@@ -273,10 +270,15 @@ class _Segment:
             array("docs"),
             array("tf"),
             Fingerprints(copies["articles"], copies["titles"], copies["keys"], np.asarray(array("signatures"))),
-            np.load(folder / "pairs.npy", allow_pickle=False),
+            Pairs(
+                np.load(folder / "pair_names.npy", allow_pickle=False),
+                np.load(folder / "pairs.npy", allow_pickle=False),
+            ),
         )
         if not (len(segment.ids) == len(segment.sources) == len(segment.days) == len(segment.lengths)) or (
-            segment.pairs.ndim != 2 or segment.pairs.shape[1] != 2 or segment.pairs.dtype.kind != "U"
+            segment.pairs.rows.ndim != 2
+            or segment.pairs.rows.shape[1] != 2
+            or (len(segment.pairs) and int(segment.pairs.rows.max()) >= len(segment.pairs.names))
         ):
             raise ValueError(f"segment {folder.name} is damaged")
         if (
@@ -554,16 +556,16 @@ class LexicalIndex:
                 return place
         return None
 
-    def _holding(self, segments: Iterable[int], homes_of: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    def _holding(self, segments: Iterable[int], homes_of: Callable[[np.ndarray], np.ndarray]) -> Pairs:
         """The near-copy pairs kept by these segments that still hold: both articles live (``homes_of`` says
         where), neither indexed again (into a later segment) since the pair was found."""
         kept = []
         for place in segments:
             pairs = self._segments[place].pairs
             if len(pairs):
-                where = homes_of(pairs.reshape(-1)).reshape(pairs.shape)
-                kept.append(pairs[((where >= 0) & (where <= place)).all(axis=1)])
-        return np.concatenate(kept) if kept else pair_array([])
+                where = homes_of(pairs.names)[pairs.rows]
+                kept.append(pairs.where(((where >= 0) & (where <= place)).all(axis=1)))
+        return Pairs.joined(kept)
 
     def _copies(self, articles: np.ndarray, places: np.ndarray) -> Fingerprints:
         """These articles' signatures, each from the segment it lives in (``places``, -1 for none; one indexed
@@ -576,8 +578,7 @@ class LexicalIndex:
     @cached_property
     def duplicates(self) -> DuplicateGroups:
         pairs = self._holding(range(len(self._segments)), self._homes_of)
-        members = np.unique(pairs)
-        return groups_of(self._copies(members, self._homes_of(members)), pairs)
+        return groups_of(self._copies(pairs.names, self._homes_of(pairs.names)), pairs)
 
     def same_text_other_titles(self, articles: Collection[str]) -> list[list[str]]:
         """The sets of articles with one text under several headlines that hold one of ``articles`` (which
@@ -591,7 +592,7 @@ class LexicalIndex:
         if not places:
             return []
         pairs = self._holding(range(min(places), len(self._segments)), homes_of)
-        members = np.union1d(np.unique(pairs), np.array(sorted(articles), dtype=str))
+        members = np.union1d(pairs.names, np.array(sorted(articles), dtype=str))
         groups = groups_of(self._copies(members, homes_of(members)), pairs)
         return [same for same in groups.same_text_other_titles if set(same) & set(articles)]
 
