@@ -216,9 +216,6 @@ class Pairs:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def tuples(self) -> list[tuple[str, str]]:
-        return [(a, b) for a, b in self.names[self.rows].tolist()]
-
     def where(self, keep: np.ndarray) -> Pairs:
         """The pairs whose row in ``keep`` is true."""
         return Pairs(self.names, self.rows[keep])._named()

@@ -77,7 +77,7 @@ def test_added_and_removed_articles_score_as_an_index_built_from_scratch():
     assert len(index.segments()) <= math.log2(len(names)) + 1
 
 
-def test_near_copy_groups_kept_through_updates_are_the_groups_of_a_rebuild():
+def test_near_copy_groups_kept_through_updates_are_the_groups_of_a_rebuild(tmp_path):
     rng = random.Random(3)
     stories = [" ".join(rng.choice(WORDS) + str(rng.randint(0, 99)) for _ in range(60)) for _ in range(6)]
     # Three outlets' copies of each story, one word changed: near-copies, not the same text.
@@ -101,6 +101,8 @@ def test_near_copy_groups_kept_through_updates_are_the_groups_of_a_rebuild():
     scratch = LexicalIndex.from_chunks(chunks(live), copies(live), threshold=0.5, generation=0)
     assert index.duplicates.representative == scratch.duplicates.representative
     assert set(index.duplicates.representative) == set(live)
+    index.save(tmp_path)  # the pairs as saved (numbers) and read back make the same groups
+    assert LexicalIndex.load(tmp_path).duplicates.representative == scratch.duplicates.representative
     assert sorted(index.article_ids) == sorted(live)
 
 
