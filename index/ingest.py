@@ -289,12 +289,12 @@ def ingest(
     # The lock comes first: Chroma is never opened for writing while another writer is inside it.
     with write_lock(settings.store.data_dir, settings.store.lock_wait_s):
         store = open_store(settings, create=True)
-        stored = store.ids_of_articles([a.id for a in articles])
-        paths_stored = store.article_paths([a.id for a in articles if a.path])
+        stored, paths_stored = store.stored_articles([a.id for a in articles])
         pending: list[_PendingChunk] = []
         stale: list[str] = []
         for article in articles:
-            previous_path = paths_stored.get(article.id)
+            # Only an article read from a file is checked against the file it was indexed from.
+            previous_path = paths_stored.get(article.id) if article.path else None
             if previous_path and previous_path != article.path and not replace:
                 report.failed.append(
                     f"{article.path}: article id {article.id!r} is already indexed from {previous_path}; "

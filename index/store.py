@@ -384,23 +384,20 @@ class VectorStore:
 
     def ids_of_articles(self, article_ids: list[str]) -> dict[str, set[str]]:
         """Chunk ids currently stored for each of these articles."""
+        return self.stored_articles(article_ids)[0]
+
+    def stored_articles(self, article_ids: list[str]) -> tuple[dict[str, set[str]], dict[str, str]]:
+        """For these articles, the chunk ids stored for each (none for one not stored), and the file each
+        stored one came from: one query for both (each costs ~0.08 s at a million chunks)."""
         by_article: dict[str, set[str]] = {a: set() for a in article_ids}
+        paths: dict[str, str] = {}
         for start in range(0, len(article_ids), 500):
             batch = article_ids[start : start + 500]
             got = self._collection.get(where={"article_id": {"$in": batch}}, include=["metadatas"])
             for chunk_id, meta in zip(got["ids"], got["metadatas"]):
                 by_article[meta["article_id"]].add(chunk_id)
-        return by_article
-
-    def article_paths(self, article_ids: list[str]) -> dict[str, str]:
-        """The file each stored article came from, for the articles that are stored."""
-        paths: dict[str, str] = {}
-        for start in range(0, len(article_ids), 500):
-            batch = article_ids[start : start + 500]
-            got = self._collection.get(where={"article_id": {"$in": batch}}, include=["metadatas"])
-            for meta in got["metadatas"]:
                 paths[meta["article_id"]] = meta.get("path", "")
-        return paths
+        return by_article, paths
 
     def add(self, ids: list[str], texts: list[str], metadatas: list[dict], vectors: np.ndarray) -> None:
         for start in range(0, len(ids), _PAGE):
