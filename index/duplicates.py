@@ -230,6 +230,14 @@ class Pairs:
         return np.isin(self.names, list(articles))[self.rows].any(axis=1)
 
 
+def places_in(ordered: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Each of ``names``' place in ``ordered`` (sorted article ids), -1 for a name not there."""
+    if not len(ordered):
+        return np.full(len(names), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ordered, names), len(ordered) - 1)
+    return np.where(ordered[at] == names, at, -1)
+
+
 def groups_of(fingerprints: Fingerprints, pairs: Pairs | Iterable[tuple[str, str]]) -> DuplicateGroups:
     """The groups the ``pairs`` make among the articles of ``fingerprints`` (pairs naming others are ignored).
 
@@ -247,8 +255,8 @@ def groups_of(fingerprints: Fingerprints, pairs: Pairs | Iterable[tuple[str, str
 
     order = np.argsort(articles, kind="stable")
     ordered = articles[order]
-    at = np.minimum(np.searchsorted(ordered, pairs.names), count - 1)
-    node = np.where(ordered[at] == pairs.names, order[at], -1)  # each named article's row, -1 if none
+    at = places_in(ordered, pairs.names)
+    node = np.where(at >= 0, order[at], -1)  # each named article's row, -1 if none
     ends = node[pairs.rows]
     ends = ends[(ends >= 0).all(axis=1)]
     edges = (ends[:, 0], ends[:, 1])

@@ -43,6 +43,7 @@ from index.duplicates import (
     copies_in,
     copy_pairs,
     groups_of,
+    places_in,
 )
 from index.store import VectorStore, article_of, storage_error, write_lock
 from newsqa.errors import IndexUnavailableError
@@ -544,10 +545,10 @@ class LexicalIndex:
     def _homes_of(self, articles: np.ndarray) -> np.ndarray:
         """Where each of these articles lives (its segment's place), -1 for one that does not."""
         names, places = self._home_table
-        if not len(names):
+        if not len(names):  # no live article: every place is -1, and ``places`` has none to index
             return np.full(len(articles), -1, dtype=np.int64)
-        at = np.minimum(np.searchsorted(names, articles), len(names) - 1)
-        return np.where(names[at] == articles, places[at], -1)
+        at = places_in(names, articles)
+        return np.where(at >= 0, places[at], -1)
 
     def _home(self, article: str) -> int | None:
         """Where one article lives, found without :attr:`_home_table` (which costs every article of the index)."""
