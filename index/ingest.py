@@ -289,11 +289,13 @@ def ingest(
     # The lock comes first: Chroma is never opened for writing while another writer is inside it.
     with write_lock(settings.store.data_dir, settings.store.lock_wait_s):
         store = open_store(settings, create=True)
-        stored, paths_stored = store.stored_articles([a.id for a in articles])
+        before = open_for_writing(store)
+        stored = before.chunks_of(a.id for a in articles)
+        # Only an article read from a file is checked against the file it was indexed from.
+        paths_stored = store.paths_of([min(stored[a.id]) for a in articles if a.path and stored[a.id]])
         pending: list[_PendingChunk] = []
         stale: list[str] = []
         for article in articles:
-            # Only an article read from a file is checked against the file it was indexed from.
             previous_path = paths_stored.get(article.id) if article.path else None
             if previous_path and previous_path != article.path and not replace:
                 report.failed.append(
@@ -316,13 +318,11 @@ def ingest(
                 report.added += 1
             pending.extend(missing)
         if pending or stale:
-            before = open_for_writing(store)
             mark_dirty(store)
             _embed_and_write(store, pending, settings, report, progress)
             store.delete(stale)
             report.chunks_deleted = len(stale)
-            store.bump_generation()
-            after = update(store, before, *_lexical(pending, articles), stale)
+            after = update(store, before, *_lexical(pending, articles), stale, generation=store.bump_generation())
             written = {c.metadata["article_id"] for c in pending}
             report.same_text_other_titles = sum(len(same) for same in after.same_text_other_titles(written))
         # Only now that the index holds the entries: an interrupted run fetches their pages again.
@@ -335,16 +335,15 @@ def remove(article_ids: list[str], settings: Settings) -> int:
     """Delete these articles' chunks from the index; returns how many chunks went."""
     with write_lock(settings.store.data_dir, settings.store.lock_wait_s):
         store = open_store(settings)
-        stored = store.ids_of_articles(article_ids)
+        before = open_for_writing(store)
+        stored = before.chunks_of(article_ids)
         unknown = [a for a, ids in stored.items() if not ids]
         if unknown:
             raise InputError(f"not in the index: {', '.join(unknown)}; `newsqa stats` lists what is indexed")
-        doomed = [i for ids in stored.values() for i in ids]
-        before = open_for_writing(store)
+        doomed = sorted(i for ids in stored.values() for i in ids)
         mark_dirty(store)
         store.delete(doomed)
-        store.bump_generation()
-        update(store, before, [], Fingerprints.empty(), doomed)
+        update(store, before, [], Fingerprints.empty(), doomed, generation=store.bump_generation())
         # A removed feed entry is fetched again if its feed still lists it.
         FeedMemory(settings.store.data_dir).write({}, forgotten=article_ids)
     return len(doomed)
