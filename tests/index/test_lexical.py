@@ -68,6 +68,12 @@ def test_added_and_removed_articles_score_as_an_index_built_from_scratch():
     kept = [c for name in names for c in articles[name] if c.id not in gone]
     scratch = _index(kept)
     assert sorted(index.ids) == sorted(c.id for c in kept)
+    # What a writer asks before it writes: each article's live chunks, none for one removed or never seen.
+    assert index.chunks_of([names[10], names[11], "nobody"]) == {
+        names[10]: set(),
+        names[11]: {c.id for c in articles[names[11]]},
+        "nobody": set(),
+    }
     for query in QUERIES:
         ours = dict(zip(index.ids, index.scores(content_terms(query))))
         theirs = dict(zip(scratch.ids, scratch.scores(content_terms(query))))
@@ -151,6 +157,33 @@ def test_an_ingest_writes_one_segment_and_a_reader_reads_only_that_one(settings,
     lexical = open_lexical(open_store(settings))
     assert not any(h.chunk_id.startswith("port::") for h in lexical.search("Tartus port", 5))
     assert len(lexical) == open_store(settings).count()
+
+
+def test_a_write_never_scans_the_store_and_a_reader_finds_chunks_removed_behind_its_back(
+    settings, tmp_path, monkeypatch
+):
+    """Writers trust BM25's dirty marker and the store's generation stamp, so that a write costs what it
+    writes; readers also count the store's chunks, which catches a change no write of newsqa's made."""
+    from index.store import VectorStore
+
+    first, second = tmp_path / "port.txt", tmp_path / "dam.txt"
+    first.write_text("Port reopens\n\nThe port of Tartus reopened to shipping on Monday, officials said.\n")
+    second.write_text("Dam bursts\n\nThe Kessler dam burst on Tuesday, flooding three villages.\n")
+    ingest([first], settings, progress=False)
+    with monkeypatch.context() as scans:
+        for name in ("count", "ids_of_articles", "iter_all"):
+            scans.setattr(VectorStore, name, lambda *a, name=name: pytest.fail(f"a write called {name}"))
+        ingest([second], settings, progress=False)
+        first.write_text("Port reopens\n\nThe port of Tartus reopened to shipping on Friday, officials said.\n")
+        assert ingest([first], settings, progress=False).replaced == 1
+        remove(["dam"], settings)
+    ingest([second], settings, progress=False)
+    store = open_store(settings)
+    # Chroma's own call, not newsqa's: no marker, no stamp.
+    store._collection.delete(ids=sorted(store.ids_of_articles(["dam"])["dam"]))
+    lexical = open_lexical(open_store(settings))
+    assert len(lexical) == store.count() and set(lexical.article_ids) == {"port"}
+    assert lexical.search("Tartus Friday", 1)[0].chunk_id.startswith("port::")
 
 
 @pytest.mark.parametrize("damaged", ["manifest.json", "REBUILD"])
