@@ -11,9 +11,12 @@ from scratch over the same chunks would (bm25s's Lucene BM25, which built it bef
 
 Segments never change once written; ``manifest.json`` names the live ones and the deleted
 chunks, and is replaced in one rename. A marker file is written before the vector store is
-touched and removed once the manifest is saved: if a run is interrupted in between, the
-next open sees the marker (or a different chunk count or generation) and rebuilds from
-the vector store, which holds everything BM25 is made of.
+touched and removed once the manifest is saved, which records the generation the vector
+store was stamped with by that write: if a run is interrupted in between, the next open sees
+the marker (or another generation) and rebuilds from the vector store, which holds
+everything BM25 is made of. A writer trusts that proof alone and learns which chunks an
+article has from BM25, so it never scans the store; a reader also compares the chunk
+counts on opening, which catches a change made behind newsqa's back.
 
 A long-lived reader holds a :class:`LiveLexical`, which reopens the index whenever a
 writer in any process saved a new manifest, reading only the segments it has not seen.
