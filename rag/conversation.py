@@ -64,6 +64,10 @@ _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
 # Tags of referring words: existential "there" (EX: "Is there a ceasefire?") and relative "that" (WDT)
 # refer to nothing.
 _REFERRING_TAGS = frozenset({"PRP", "PRP$", "DT", "RB"})
+# A demonstrative pronoun says itself what it stands for with a clause of its own ("those who fled", "those
+# aged 18 to 29"): spaCy's small model attaches the clause to it, or not, so the next word's tag tells too.
+_DEFINING = frozenset({"acl", "relcl"})
+_DEFINING_TAGS = frozenset({"VBN", "VBG", "WP", "WDT"})
 # spaCy's entity labels by the kind of referent they name.
 _ENTITY_KINDS: dict[str, Kind] = {
     "PERSON": "person",
@@ -118,7 +122,7 @@ def _refers_outside(doc: Doc) -> bool:
     """Whether a question has a referring word with no name before it that it could refer to ("Who
     arrested him?", "He then signed with which club?", but not "Where will Novatek build its plant?")."""
     for token in doc:
-        if _refers(token) and not any(t.pos_ == "PROPN" or t.ent_type_ for t in doc[: token.i]):
+        if _refers(token) and not any(t.pos_ == "PROPN" or t.ent_type_ in _ENTITY_KINDS for t in doc[: token.i]):
             return True
     return False
 
@@ -128,7 +132,15 @@ def _refers(token: Token) -> bool:
     a demonstrative determiner ("that village"), "there" as a place (not "is there")."""
     if token.dep_ == "det":
         return token.lower_ in _DEMONSTRATIVES
+    if token.lower_ in _DEMONSTRATIVES and _defined(token):
+        return False  # "those aged 18 to 29", "those who fled": the phrase says who they are
     return token.lower_ in _REFERS_TO and token.tag_ in _REFERRING_TAGS
+
+
+def _defined(token: Token) -> bool:
+    """Whether a demonstrative pronoun has a clause of its own that says what it stands for."""
+    after = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    return any(c.dep_ in _DEFINING for c in token.children) or (after is not None and after.tag_ in _DEFINING_TAGS)
 
 
 @dataclass(frozen=True)
@@ -299,6 +311,7 @@ def _resolved(doc: Doc, turn: _LastTurn) -> str:
     """The follow-up with each referring word replaced by its referent from the last turn."""
     pieces = [(t.text, t.whitespace_) for t in doc]
     place = turn.first(("place",))
+    named: set[_Referent] = set()
     for token in doc:
         lower = token.lower_
         if token.dep_ == "det" and lower in _DEMONSTRATIVES:
@@ -315,8 +328,11 @@ def _resolved(doc: Doc, turn: _LastTurn) -> str:
         if not _refers(token):
             continue
         referent = turn.first(_REFERS_TO[lower])
-        if referent is None:
+        if referent is None or referent in named:
+            # Named once, a referent is what the follow-up's later pronouns refer to within it: "She said she
+            # owned …" → "Barbara Lee said she owned …".
             continue
+        named.add(referent)
         if token.tag_ == "PRP$":
             text = _possessive(referent.text)
         elif lower == "there":

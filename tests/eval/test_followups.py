@@ -24,6 +24,12 @@ def test_a_rewrite_asks_the_same_with_the_same_question_word_every_term_and_few_
     assert not asks_the_same("Where led the loyalists in Balqasah?", standalone)  # another question word
     assert not asks_the_same("Who led the loyalists?", standalone)  # a term missing
     assert not asks_the_same("Who led the loyalists in Balqasah and Homs after the truce?", standalone)
+    # The opening answer as newsqa gave it may stand where the standalone question has the sentence's name.
+    when = "When did al-Ali lead the loyalists in Balqasah?"
+    fuller = "When did commander Shujaa al-Ali lead the loyalists in Balqasah?"
+    assert not asks_the_same(fuller, when)
+    assert asks_the_same(fuller, when, "commander Shujaa al-Ali")
+    assert not asks_the_same("When did Bashar Assad lead the loyalists in Balqasah?", when, "Bashar Assad")
 
 
 def test_conversations_open_with_a_who_question_and_follow_up_with_their_standalone_question(tmp_path):

@@ -33,6 +33,11 @@ def test_a_pronoun_is_replaced_by_what_it_refers_to_not_by_the_whole_earlier_que
     assert standalone_question("What did his men do there?", [LEADER]) == "What did Shujaa al-Ali’s men do in Balqasah?"
     assert standalone_question("How many of them were killed?", [LEADER]) == "How many of the loyalists were killed?"
     assert standalone_question("Where is that village?", [LEADER]) == "Where is the village of Balqasah?"
+    # Once named, the referent is what the follow-up's later pronouns stand for within it.
+    assert standalone_question("Did he say he would stay there?", [LEADER]) == (
+        "Did Shujaa al-Ali say he would stay in Balqasah?"
+    )
+    assert standalone_question("She announced her podcast when?", [COACH]) == "Ilse Varga announced her podcast when?"
 
 
 def test_follow_ups_that_word_substitution_broke_read_as_questions():
@@ -50,8 +55,11 @@ def test_follow_ups_that_word_substitution_broke_read_as_questions():
     assert standalone_question("And when?", [("How many people were killed in Homs?", "4 [1]")]) == (
         "When were 4 people killed in Homs?"
     )
-    # Existential "there" refers to nothing.
+    # Existential "there" refers to nothing, nor does a demonstrative its own clause defines.
     assert standalone_question("Is there a ceasefire?", [LEADER]) == "Is there a ceasefire?"
+    assert standalone_question("How many of those aged over 60 fled it?", [FIRE]) == (
+        "How many of those aged over 60 fled the warehouse fire?"
+    )
 
 
 def test_a_follow_up_on_a_when_question_asks_about_its_event_not_its_date():
