@@ -28,6 +28,8 @@ standalone question alone, and reports:
   did, often by surname, and a rewrite naming them as newsqa answered, often in full, asks the same);
 - ``followup_answer_agreement``: the share whose answer (short answer, or abstention) is the
   standalone question's;
+- ``followup_rewrite_accuracy_names_as_written``: the same without that allowance, the opening
+  answer's name counted as extra terms where it is longer than the article's sentence wrote it;
 - ``followup_rewrite_accuracy_after_true_answers``: the rewriter alone, each follow-up rewritten
   after the turns as generated (with their true answers) rather than after newsqa's answers: a
   wrong or withheld first answer makes "When was that?" ask about the wrong person.
@@ -273,6 +275,8 @@ def run(conversations: list[dict], settings, records: list[dict] | None = None) 
     by_kind: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     # The rewriter alone: each follow-up after the turns as generated (the true answer), not newsqa's.
     on_gold: list[bool] = []
+    # The rule before it allowed the opening answer's words: kept beside it, so that the two can be compared.
+    names_as_written: list[bool] = []
     for conversation in conversations:
         history: list[tuple[str, str]] = []
         gold: list[tuple[str, str]] = []
@@ -292,6 +296,7 @@ def run(conversations: list[dict], settings, records: list[dict] | None = None) 
             alone = answer(turn["standalone"], as_of=as_of, settings=settings)
             outcome = (asks_the_same(understood, turn["standalone"], opening), _said(result) == _said(alone))
             by_kind[turn["kind"]].append(outcome)
+            names_as_written.append(asks_the_same(understood, turn["standalone"]))
             if records is not None:
                 records.append(
                     {**turn, "understood_as": understood, "answer": _said(result), "standalone_answer": _said(alone)}
@@ -303,6 +308,7 @@ def run(conversations: list[dict], settings, records: list[dict] | None = None) 
         "followups": len(every),
         "followup_rewrite_accuracy": sum(r for r, _ in every) / len(every) if every else 0.0,
         "followup_answer_agreement": sum(a for _, a in every) / len(every) if every else 0.0,
+        "followup_rewrite_accuracy_names_as_written": sum(names_as_written) / len(every) if every else 0.0,
         "followup_rewrite_accuracy_after_true_answers": sum(on_gold) / len(on_gold) if on_gold else 0.0,
         "by_kind": {
             kind: {
