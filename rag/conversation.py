@@ -197,12 +197,17 @@ def _is_event(noun: Token) -> bool:
 def _last_turn(question: str, answer: str) -> _LastTurn:
     from rag import nlp
 
-    doc, short = nlp.parse([question])[0], _first_line(answer)
+    short = _first_line(answer)
+    doc, said = nlp.parse([question, short])
     wh = _wh_word(doc)
     wh_text = wh.lower_ if wh is not None else ""
     referents: list[_Referent] = []
     answered = short if short and len(short.split()) <= _SHORT_ANSWER_WORDS else ""
     answer_kind = _ANSWER_KINDS.get(wh_text)
+    people = [e for e in said.ents if e.label_ == "PERSON"]
+    if answered and answer_kind == "person" and len(people) == 1:
+        # The person, without the titles an answer may carry: "Vice President Kamala Harris" → "Kamala Harris".
+        answered = people[0].text
     if answered and answer_kind and (answer_kind != "person" or answered[0].isupper()):
         referents.append(_Referent(answered, answer_kind, answered.split()[-1].lower()))
     entities = [e for e in doc.ents if e.label_ in _ENTITY_KINDS and not _is_outlet(e)]
