@@ -7,8 +7,8 @@ question type stays the new question's own. The antecedent is looked for in the 
 only, the way people use follow-ups.
 
 Both the follow-up and the last question are parsed (spaCy, :mod:`rag.nlp`). The last turn
-offers referents of five kinds: people (a "who" question's answer first, then
-the people the question names), places (the places it names, or a "where" answer), groups
+offers referents of five kinds: people (a "who" question's answer first, the person
+it names without their titles, then the people the question names), places (the places it names, or a "where" answer), groups
 (plural noun phrases: "the loyalists"), events (a noun phrase of the question that is no
 name: "the warehouse fire"), and things. Outlets ("according to the Coastal Tribune", "the
 Tribune said") are where a claim comes from, never what "it" refers to. Each referring word
