@@ -31,7 +31,7 @@ import shutil
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -449,11 +449,7 @@ class LexicalIndex:
         dropped: set[str] = set()  # articles whose every live chunk goes
         # Only the articles this write touches are looked at: the cost is the write's, not the index's.
         for article in {article_of(c) for c in removed} | new_articles:
-            for segment, position in zip(self._segments, self._positions):
-                rows = segment.article_rows.get(article)
-                if rows is None:
-                    continue
-                rows = rows[position[rows] >= 0]
+            for segment, rows in self._live_rows(article):
                 gone = [int(i) for i in rows if segment.ids[i] in removed]
                 if gone:
                     deleted[segment.name] = sorted(deleted.get(segment.name, []) + gone)
@@ -469,16 +465,20 @@ class LexicalIndex:
         manifest = _Manifest([s.name for s in segments], deleted, generation, self._manifest.threshold)
         return LexicalIndex(segments, manifest)._merged()
 
+    def _live_rows(self, article: str) -> Iterator[tuple[_Segment, np.ndarray]]:
+        """Each segment holding chunks of the article, with the rows of those still live."""
+        for segment, position in zip(self._segments, self._positions):
+            rows = segment.article_rows.get(article)
+            if rows is not None:
+                yield segment, rows[position[rows] >= 0]
+
     def chunks_of(self, articles: Iterable[str]) -> dict[str, set[str]]:
         """The live chunk ids of each of these articles (none for one not indexed), found in the segments
         holding them: the cost is the articles', not the index's."""
-        found: dict[str, set[str]] = {article: set() for article in articles}
-        for article, ids in found.items():
-            for segment, position in zip(self._segments, self._positions):
-                rows = segment.article_rows.get(article)
-                if rows is not None:
-                    ids.update(segment.ids[int(i)] for i in rows[position[rows] >= 0])
-        return found
+        return {
+            article: {segment.ids[int(i)] for segment, rows in self._live_rows(article) for i in rows}
+            for article in articles
+        }
 
     def _copy_pairs(self, copies: Fingerprints, retired: set[str]) -> list[tuple[str, str]]:
         """The near-copy pairs among new articles (``copies``) and between them and the live articles but

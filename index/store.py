@@ -398,8 +398,11 @@ class VectorStore:
     def paths_of(self, chunk_ids: list[str]) -> dict[str, str]:
         """The file each of these chunks' articles was indexed from ("" for none), by article id: a lookup
         by chunk id, whose cost does not grow with the index."""
-        got = self._read(lambda c: c.get(ids=chunk_ids, include=["metadatas"])) if chunk_ids else {"metadatas": []}
-        return {meta["article_id"]: meta.get("path", "") for meta in got["metadatas"]}
+        paths: dict[str, str] = {}
+        for start in range(0, len(chunk_ids), _PAGE):
+            got = self._collection.get(ids=chunk_ids[start : start + _PAGE], include=["metadatas"])
+            paths.update((meta["article_id"], meta.get("path", "")) for meta in got["metadatas"])
+        return paths
 
     def add(self, ids: list[str], texts: list[str], metadatas: list[dict], vectors: np.ndarray) -> None:
         for start in range(0, len(ids), _PAGE):
