@@ -6,12 +6,13 @@ A follow-up is rewritten by putting what it refers to in place of its referring 
 question type stays the new question's own. The antecedent is looked for in the last turn
 only, the way people use follow-ups.
 
-Both the follow-up and the last question are parsed (spaCy, :mod:`rag.nlp`). The last turn
-offers referents of five kinds: people (a "who" question's answer first, the person
-it names without their titles, then the people the question names), places (the places it names, or a "where" answer), groups
-(plural noun phrases: "the loyalists"), events (a noun phrase of the question that is no
-name: "the warehouse fire"), and things. Outlets ("according to the Coastal Tribune", "the
-Tribune said") are where a claim comes from, never what "it" refers to. Each referring word
+The follow-up, the last question and its answer are parsed (spaCy, :mod:`rag.nlp`). The last
+turn offers referents of five kinds: people (a "who" question's answer first, the person it
+names without their titles, then the people the question names), places (the places it
+names, or a "where" answer), groups (plural noun phrases: "the loyalists"), events (a noun
+phrase of the question that is no name: "the warehouse fire"), and things. Outlets
+("according to the Coastal Tribune", "the Tribune said") are where a claim comes from, never
+what "it" refers to. Each referring word
 takes the first referent of the kinds it can mean (:data:`_REFERS_TO`): "his" a person,
 "there" a place (as "in Balqasah"), "them" a group. "That" or "this" standing for what the
 last turn said ("When was that?") becomes the last turn as a question of the new kind:
