@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from newsqa.text import STOPWORDS, content_terms
-from rag.extractive.question import NAMED_TYPES, ROLES, QuestionAnalysis
+from rag.extractive.question import ECHO_REACH, ECHO_SLACK, NAMED_TYPES, ROLES, QuestionAnalysis
 from rag.nlp.spans import number_value
 
 if TYPE_CHECKING:
@@ -106,6 +106,7 @@ class Mention:
     head_tie: float = 0.0
     measure: float = 0.0  # a figure in the unit asked for (1), in another (-1), or no unit asked (0)
     coverage: float = 1.0  # share of a choice's words it names: less than 1 where a choice is only partly named
+    echo: bool = False  # the sentence goes on with the words the question asks about it (QuestionAnalysis.echo)
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
 
@@ -265,6 +266,29 @@ def _filling_role(doc, stems, analysis: QuestionAnalysis) -> set[int]:
     return filling
 
 
+def _echoed(span, echo: tuple[str, ...]) -> bool:
+    """Whether ``span`` is the subject of a verb the words after the subject's phrase say as the question
+    does after its question word (as far as ECHO_REACH): the first right after it and the others in order,
+    with ECHO_SLACK words between them at most (a title the question leaves out: "arrested Major-General
+    Mohammed …")."""
+    if not echo or span.root.dep_ not in ("nsubj", "nsubjpass"):
+        return False  # "Varno" in "Police in Varno said …" is no subject: "Police" is
+    compared = echo[:ECHO_REACH]
+    start = max(span.end, span.root.right_edge.i + 1)  # after the whole subject: "Police in Varno"
+    if not start <= span.root.head.i < start + len(compared) + ECHO_SLACK:
+        return False  # the subject of some other verb
+    following = [t.lower_ for t in span.doc[start : start + len(compared) + ECHO_SLACK]]
+    if not following or following[0] != compared[0]:
+        return False
+    at = 0
+    for word in compared[1:]:
+        try:
+            at = following.index(word, at + 1)
+        except ValueError:
+            return False
+    return at - (len(compared) - 1) <= ECHO_SLACK
+
+
 def mentions_in(
     doc, index: int, analysis: QuestionAnalysis, choices: Sequence[str]
 ) -> tuple[list[Mention], list[list[Mention]]]:
@@ -300,7 +324,9 @@ def mentions_in(
     mentions = []
     for span, answer_type, label in found:
         if mention := _mention(span, answer_type, label, index, stems, term_positions, analysis, head_positions):
-            mentions.append(dataclasses.replace(mention, role=float(span.root.i in filling)))
+            mentions.append(
+                dataclasses.replace(mention, role=float(span.root.i in filling), echo=_echoed(span, analysis.echo))
+            )
     named = []
     for choice in choices:
         here = []

@@ -153,7 +153,7 @@ class ExtractiveEngine(Engine):
                 typed = analysis.type_probability(mention.answer_type) >= TYPED
                 # "led by X" for "Who led ...?", "two security personnel" for "How many security personnel ...?"
                 fills_role = typed and (mention.role > 0 or mention.counts > 0)
-                if (fills_role, mention.score) > (item.fills_role, item.score):
+                if (mention.echo, fills_role, mention.score) > (item.echoes, item.fills_role, item.score):
                     pool[mention.sentence] = dataclasses.replace(
                         item,
                         candidate=candidate,
@@ -161,6 +161,7 @@ class ExtractiveEngine(Engine):
                         score=mention.score,
                         typed=typed,
                         fills_role=fills_role,
+                        echoes=mention.echo,
                         counts=bool(mention.counts),
                     )
         answers.sort(key=lambda c: c.score, reverse=True)
@@ -188,15 +189,17 @@ class ExtractiveEngine(Engine):
         if reading.analysis.statement:
             return self._state(reading)
         # The parse says who did what, which the model's frequency and overlap cues cannot: an
-        # answer of the asked-for type in the asked-for role comes first.
-        pool = sorted(reading.pool, key=lambda s: (s.fills_role, s.score), reverse=True)
+        # answer of the asked-for type in the asked-for role comes first; before it, the phrase of a
+        # sentence that says, after it, what the question asks ("Who led the loyalists in Balqasah?").
+        pool = sorted(reading.pool, key=lambda s: (s.echoes, s.fills_role, s.score), reverse=True)
         if time_range is not None:
             # A question that names a time is answered from articles of that time when any is read.
             pool.sort(key=lambda s: not sources.published_in(s.sentence.passage, time_range))
         # Whether the passages answer at all is the model's call (its best score); which answer
         # they give may then be the parse's.
+        # A sentence saying what the question asks, with a phrase where it asks, answers it whatever the score.
         supported = max(item.score for item in pool)
-        if pool[0].short_answer is None or supported < self.model.threshold:
+        if pool[0].short_answer is None or (supported < self.model.threshold and not pool[0].echoes):
             return Extraction.abstention(_NOT_CLOSE_ENOUGH)
         pool = sources.on_the_same_subject(pool, frozenset(content_terms(" ".join(reading.analysis.entities))))
         compared = [0] + [i for i, item in enumerate(pool) if i and sources.may_differ(pool[0], item)]

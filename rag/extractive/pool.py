@@ -46,6 +46,7 @@ class Scored:
     # ... and fills the role the question asks about ("led by X" for "Who led ...?"), or
     # counts what it asks to count
     fills_role: bool = False
+    echoes: bool = False  # ... and the sentence goes on with the question's own words after it
     counts: bool = False  # a number followed by what "how many" counts
     short_answer: str | None = None
     score: float = 0.0  # the reader's score of that answer here

@@ -64,6 +64,13 @@ MEASURE_WORDS = {
 }
 # A question asks for a figure when its "number" type is at least this likely.
 MEASURED_TYPE = 0.5
+# An echo (QuestionAnalysis.echo) of fewer words says too little to tell a sentence saying the same thing
+# ("won the election") from one saying something else; of its words, this many are compared, enough to be
+# one statement while a question may end otherwise than its sentence ("... in Balqasah last week?").
+ECHO_WORDS = 3
+ECHO_REACH = 8
+# Words of the sentence the question may leave out among those it echoes: a title, a middle name.
+ECHO_SLACK = 2
 # A misparsed "which X" still has its noun within this many words of the wh-word.
 _HEAD_NOUN_REACH = 4
 
@@ -87,6 +94,10 @@ class QuestionAnalysis:
     # "What happened in ...?", "Why ...?", "How did ...?": a statement is asked for, not a name or a figure.
     statement: bool = False
     measure: str | None = None  # the unit a figure is asked in (a key of MEASURE_WORDS)
+    # What follows the question word when it asks for its verb's subject, as words: "Who led the loyalists
+    # in Balqasah?" echoes "led the loyalists in Balqasah". A sentence saying those words after a phrase
+    # names in that phrase what the question asks for ("Shujaa al-Ali led the loyalists in Balqasah").
+    echo: tuple[str, ...] = ()
 
     @functools.cached_property
     def head_terms(self) -> frozenset[str]:
@@ -200,7 +211,17 @@ def _analysis(doc, text: str, types_of_phrase) -> QuestionAnalysis:
         unit,
         statement,
         measure,
+        _echo(asking, wh) if role == "subject" else (),
     )
+
+
+def _echo(asking, wh) -> tuple[str, ...]:
+    """The words after a question word that opens its sentence, lower-cased, without the final mark; none
+    when fewer than ECHO_WORDS follow (too few to tell a sentence saying the same from one saying else)."""
+    if wh is None or wh.i != asking.start:
+        return ()
+    words = tuple(t.lower_ for t in asking if t.i > wh.i and not (t.is_punct and t.i == asking.end - 1))
+    return words if len(words) >= ECHO_WORDS else ()
 
 
 def _whole_name(ent):
