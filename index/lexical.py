@@ -121,10 +121,16 @@ class _Segment:
             self._band_indexes[threshold] = BandIndex.of(np.asarray(self.copies.signatures), threshold)
         return self._band_indexes[threshold]
 
-    def lives_here(self, article: str, position: np.ndarray) -> bool:
-        """Whether the article has a live chunk in this segment (``position``: -1 for a deleted chunk)."""
+    def live_rows(self, article: str, position: np.ndarray) -> np.ndarray | None:
+        """The rows of the article's chunks in this segment still live (``position``: -1 for a deleted
+        chunk); None where the segment never held the article."""
         rows = self.article_rows.get(article)
-        return rows is not None and bool((position[rows] >= 0).any())
+        return None if rows is None else rows[position[rows] >= 0]
+
+    def lives_here(self, article: str, position: np.ndarray) -> bool:
+        """Whether the article has a live chunk in this segment."""
+        rows = self.live_rows(article, position)
+        return rows is not None and len(rows) > 0
 
     @cached_property
     def vocabulary(self) -> dict[str, int]:
@@ -468,9 +474,8 @@ class LexicalIndex:
     def _live_rows(self, article: str) -> Iterator[tuple[_Segment, np.ndarray]]:
         """Each segment holding chunks of the article, with the rows of those still live."""
         for segment, position in zip(self._segments, self._positions):
-            rows = segment.article_rows.get(article)
-            if rows is not None:
-                yield segment, rows[position[rows] >= 0]
+            if (rows := segment.live_rows(article, position)) is not None:
+                yield segment, rows
 
     def chunks_of(self, articles: Iterable[str]) -> dict[str, set[str]]:
         """The live chunk ids of each of these articles (none for one not indexed), found in the segments

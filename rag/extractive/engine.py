@@ -7,8 +7,10 @@ For a question and its retrieved passages, :meth:`ExtractiveEngine.execute`
 2. scores every mention with the learned model (:mod:`rag.extractive.model`); the best one
    is the short answer, quoted with its sentence, unless the parse shows another of the
    asked-for type in the asked-for role ("led by X" for "Who led ...?", "two security
-   personnel" for "How many security personnel ...?"), which then comes first; it abstains
-   when even the best score is below the model's calibrated threshold;
+   personnel" for "How many security personnel ...?"), which then comes first; before both
+   comes the subject of a sentence that goes on with the question's own words ("SANA
+   confirmed the clashes" for "Who confirmed the clashes?"); it abstains when even the best
+   score is below the model's calibrated threshold, unless such a sentence answers;
 3. fills the blank of a cloze question from the sentence that reads most like it, and
    answers "What happened ...?", "Why ...?" and "How did ...?" with the sentence that
    matches the question best, since no one span answers them;
