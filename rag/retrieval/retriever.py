@@ -213,8 +213,9 @@ def _chroma_where(filters: Filters) -> dict | None:
 
 
 def _recency(days: dict[str, int], query: Query, half_life_days: float) -> dict[str, float]:
-    """Each dated chunk's recency prior: 1 on the day asked about (or inside the range the
-    question names), halving every ``half_life_days`` away from it. Undated chunks get none."""
+    """Each dated chunk's recency prior: 1 on the day asked about or inside the range the
+    question names, halving every ``half_life_days`` away from the nearer of the two.
+    Undated chunks get none."""
     if query.as_of is None:
         return {}
     as_of = query.as_of.date()
@@ -223,7 +224,11 @@ def _recency(days: dict[str, int], query: Query, half_life_days: float) -> dict[
         published = day_from_number(number)
         if published is None:
             continue
-        distance = query.time_range.days_from(published) if query.time_range else abs((as_of - published).days)
+        distance = abs((as_of - published).days)
+        if query.time_range:
+            # News reports an event after it happens: "in 2019" asked in 2023 is answered by
+            # 2023's reporting as well as 2019's, so an article is as close as it is to either.
+            distance = min(distance, query.time_range.days_from(published))
         prior[chunk_id] = 0.5 ** (distance / half_life_days)
     return prior
 

@@ -53,3 +53,32 @@ def test_an_as_of_that_excludes_nothing_asks_chroma_for_no_filter_and_one_that_d
     before = dense.invoke(index.query("Harbor Street fire station", as_of=datetime(2025, 3, 6)))
     assert asked[-1] is not None
     assert "fire-3" in {p.article_id for p in now} and "fire-3" not in {p.article_id for p in before}
+
+
+def test_a_past_time_named_in_a_question_keeps_the_latest_reporting_as_close_as_the_time_itself():
+    """'Who won the festival's prize in 2019?' asked in 2023: the 2023 article reporting the
+    verdict is as current as a 2019 one, and an article from 2021 (near neither) is not."""
+    from datetime import date, datetime
+
+    import numpy as np
+
+    from newsqa.dates import day_number
+    from newsqa.types import Query
+    from rag.retrieval.retriever import _recency
+    from rag.retrieval.when import resolve_time
+
+    asked = date(2023, 6, 9)
+    days = {
+        name: day_number(day)
+        for name, day in {"then": date(2019, 5, 1), "mid": date(2021, 6, 1), "now": date(2023, 6, 7)}.items()
+    }
+    vector = np.zeros(3, dtype=np.float32)
+    named = Query(
+        text="q", vector=vector, as_of=datetime(2023, 6, 9), time_range=resolve_time("Who won in 2019?", asked)
+    )
+    prior = _recency(days, named, half_life_days=7)
+    assert prior["then"] == 1.0 and prior["now"] == 0.5 ** (2 / 7) and prior["mid"] < 1e-6
+    this_week = Query(
+        text="q", vector=vector, as_of=datetime(2023, 6, 9), time_range=resolve_time("Who won this week?", asked)
+    )
+    assert _recency(days, this_week, half_life_days=7)["then"] < 1e-6, "a range ending today is as before"
