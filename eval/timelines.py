@@ -2,23 +2,31 @@
 
     python -m eval.timelines --corpus C.jsonl --questions Q.jsonl --data-dir DIR --out FOLDER [--records R.jsonl]
 
-A question gives a topic when it names something: the names spaCy finds in it (people,
-organisations, places, events, works; "the Uvalde shooting" gives "Uvalde"), joined, and
-only when at least MIN_ARTICLES dated articles of the corpus name them all. Its timeline
-is built as of the question's date, at most TOP lines (the most relevant articles), from
-an index of the corpus (DIR). Reported, over the topics:
+A question gives a topic when it names something (people, organisations, places, events,
+works, as spaCy finds them; "the Uvalde shooting" names "Uvalde") and at least
+MIN_ARTICLES dated articles of the corpus name all its names. The topic is what the
+question is about, as a reader following that story would type it: the question's names,
+nouns, verbs, adjectives and numbers, less its question word and its time words
+(:func:`question_topic`: "Who led the loyalists in Balqasah this week?" gives "led
+loyalists Balqasah"); its names alone (:func:`topic_names`, "Balqasah") are the broad
+story, reported beside it. Each timeline is built as of the question's date, at most TOP
+lines (the most relevant articles), from an index of the corpus (DIR). Reported, over the
+topics:
 
-- ``on_topic``: the share of lines whose cited sentence names the topic, by
-  :func:`names_the_topic` (a rule of its own, not the timeline's: the timeline keeps an
-  article by the weighted share of the topic's words it holds, and may quote a sentence of
-  it that names nothing);
-- ``chronological``: the share of timelines whose days never go back, undated lines last;
+- ``on_topic``: the share of lines whose cited sentences (the line's, or the article's
+  opening it quotes first) name one of the question's names, by :func:`names_the_topic`
+  (a rule of its own, not the timeline's: the timeline keeps an article by the weighted
+  share of the topic's words it holds, and may quote a sentence of it that names nothing);
+- ``chronological``: the share of timelines (of both topic forms) whose days never go back,
+  undated lines last;
 - ``near_copies_twice``: lines whose article is a near-copy of another line's (one near-copy
-  group of the index) or whose sentence another line quotes too, summed over all timelines;
+  group of the index), and sentences quoted twice, summed over all timelines;
 - ``gold_sentence_in_top``: of the topics whose question's gold article (``gold_doc_ids``,
   else ``answer_in_doc_ids``) was published by the question's date and holds the gold
   answer in a sentence, the share whose timeline quotes such a sentence of that article (or
-  of a near-copy of it).
+  of a near-copy of it), as a line's sentence or its opening;
+- ``names_only``: ``on_topic`` and ``gold_sentence_in_top`` again, with the names alone as
+  each topic.
 
 Only numbers are written to FOLDER/metrics.json; each topic's lines go to ``--records``,
 which holds the benchmark's text and so belongs outside the repository.
@@ -29,12 +37,13 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from eval.data import read_corpus, save_metrics
 from eval.metrics import bootstrap_ci, contains_answer
-from newsqa.types import Timeline
+from newsqa.types import Timeline, TimelineEntry
 
 # A story needs several articles to have developed.
 MIN_ARTICLES = 3
@@ -42,6 +51,12 @@ MIN_ARTICLES = 3
 TOP = 10
 # The kinds of names a topic is made of.
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+# Words of a question that are about its story; its question word and time words are not.
+TOPIC_TAGS = {"PROPN", "NOUN", "NUM", "VERB", "ADJ"}
+QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"}
+TIME_LABELS = {"DATE", "TIME"}
+# An acronym written with stops: "U.S.", "U.K.".
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 # A name's last word this long stands for it ("Biden" for "Joe Biden", "Lanka" is too short
 # to be sure of, but "Uvalde" is not).
 SURNAME_LETTERS = 4
@@ -60,12 +75,35 @@ def topic_names(question: str) -> list[str]:
     return names
 
 
+def question_topic(question: str) -> str:
+    """The story a question is about, in its own words: its names, nouns, verbs, adjectives and
+    numbers, without its question word, its stopwords and the time it names."""
+    from rag import nlp
+
+    (doc,) = nlp.parse([question])
+    timed = {token.i for entity in doc.ents if entity.label_ in TIME_LABELS for token in entity}
+    return " ".join(
+        token.text
+        for token in doc
+        if token.i not in timed
+        and token.lower_ not in QUESTION_WORDS
+        # "US" is a name though "us" is a stopword.
+        and (not token.is_stop or (token.is_upper and token.ent_type_ in NAME_LABELS))
+        and (token.pos_ in TOPIC_TAGS or token.ent_type_ in NAME_LABELS)
+    )
+
+
+def _undotted(text: str) -> str:
+    return _DOTTED.sub(lambda found: found.group().replace(".", ""), text)
+
+
 def names_the_topic(sentence: str, names: list[str]) -> bool:
     """Whether a sentence names one of the topic's names: whole, or by its last word when that
-    word has at least SURNAME_LETTERS letters, case aside."""
-    text = sentence.casefold()
+    word has at least SURNAME_LETTERS letters, case aside; an acronym also with its stops ("US"
+    as "U.S.")."""
+    text = _undotted(sentence).casefold()
     for name in names:
-        words = name.casefold().split()
+        words = _undotted(name).casefold().split()
         said = [" ".join(words)] + ([words[-1]] if len(words[-1]) >= SURNAME_LETTERS else [])
         if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in said):
             return True
@@ -84,9 +122,14 @@ def _chronological(story: Timeline) -> bool:
     return dated == sorted(dated) and days == dated + [""] * (len(days) - len(dated))
 
 
+def _quotes(entry: TimelineEntry) -> list[str]:
+    """The sentences a line quotes: the article's opening, when it has one, and its own."""
+    return [c.quote for c in (entry.opening, entry.citation) if c]
+
+
 def _copies_twice(story: Timeline, representative: dict[str, str]) -> int:
     groups = [representative.get(e.citation.article_id, e.citation.article_id) for e in story.entries]
-    quotes = [e.citation.quote for e in story.entries]
+    quotes = [quote for e in story.entries for quote in _quotes(e)]
     return (len(groups) - len(set(groups))) + (len(quotes) - len(set(quotes)))
 
 
@@ -110,9 +153,37 @@ def _gold_quoted(story: Timeline, question: dict, representative: dict[str, str]
     gold_groups = {representative.get(a, a) for a in _gold_articles(question)}
     return any(
         representative.get(e.citation.article_id, e.citation.article_id) in gold_groups
-        and contains_answer(e.citation.quote, question["answers"])
+        and any(contains_answer(quote, question["answers"]) for quote in _quotes(e))
         for e in story.entries
     )
+
+
+@dataclass
+class _Tally:
+    """What the timelines of one topic form showed, summed over the topics."""
+
+    lines: int = 0
+    on_topic: int = 0
+    line_shares: list[float] = field(default_factory=list)
+    gold: list[float] = field(default_factory=list)
+
+    def add(self, named: list[bool], quoted: bool | None) -> None:
+        self.lines += len(named)
+        self.on_topic += sum(named)
+        if named:
+            self.line_shares.append(sum(named) / len(named))
+        if quoted is not None:
+            self.gold.append(float(quoted))
+
+    def summary(self) -> dict:
+        mean, low, high = bootstrap_ci(self.gold)
+        return {
+            "lines": self.lines,
+            "on_topic": self.on_topic / self.lines if self.lines else None,
+            "on_topic_per_timeline_ci95": list(bootstrap_ci(self.line_shares)[1:]),
+            "gold_sentence_in_top": mean,
+            "gold_sentence_in_top_ci95": [low, high],
+        }
 
 
 def run(corpus: list[dict], questions: list[dict], settings, records: list[dict]) -> dict:
@@ -127,51 +198,43 @@ def run(corpus: list[dict], questions: list[dict], settings, records: list[dict]
     ]
     by_id = {row["id"]: row for row in corpus}
     representative = open_index(settings).lexical.current().duplicates.representative
-    lines = on_topic = chronological = copies = 0
-    timelines = 0
-    gold: list[float] = []
-    line_shares: list[float] = []
+    tallies = {"question": _Tally(), "names": _Tally()}
+    timelines = chronological = copies = evaluable = 0
     for question in questions:
         names = topic_names(question["question"])
         if not names or _articles_naming(names, dated, question["date"]) < MIN_ARTICLES:
             continue
-        story = timeline(" ".join(names), as_of=date.fromisoformat(question["date"]), most=TOP, settings=settings)
-        timelines += 1
-        named = [names_the_topic(e.citation.quote, names) for e in story.entries]
-        lines += len(named)
-        on_topic += sum(named)
-        if named:
-            line_shares.append(sum(named) / len(named))
-        chronological += _chronological(story)
-        copies += _copies_twice(story, representative)
         quotable = _gold_quotable(question, by_id)
-        quoted = quotable and _gold_quoted(story, question, representative)
-        if quotable:
-            gold.append(float(quoted))
-        records.append(
-            {
-                "id": question["id"],
-                "topic": " ".join(names),
-                "lines": [
-                    {"day": e.published, "article_id": e.citation.article_id, "quote": e.citation.quote, "named": n}
-                    for e, n in zip(story.entries, named)
-                ],
-                "gold_quotable": quotable,
-                "gold_quoted": quoted,
-            }
-        )
-    mean, low, high = bootstrap_ci(gold)
+        evaluable += quotable
+        for form, topic in (("question", question_topic(question["question"])), ("names", " ".join(names))):
+            story = timeline(topic, as_of=date.fromisoformat(question["date"]), most=TOP, settings=settings)
+            timelines += 1
+            named = [any(names_the_topic(quote, names) for quote in _quotes(e)) for e in story.entries]
+            quoted = quotable and _gold_quoted(story, question, representative)
+            tallies[form].add(named, quoted if quotable else None)
+            chronological += _chronological(story)
+            copies += _copies_twice(story, representative)
+            records.append(
+                {
+                    "id": question["id"],
+                    "form": form,
+                    "topic": topic,
+                    "lines": [
+                        {"day": e.published, "article_id": e.citation.article_id, "quotes": _quotes(e), "named": n}
+                        for e, n in zip(story.entries, named)
+                    ],
+                    "gold_quotable": quotable,
+                    "gold_quoted": quoted,
+                }
+            )
     return {
         "questions": len(questions),
-        "topics": timelines,
-        "lines": lines,
-        "on_topic": on_topic / lines if lines else None,
-        "on_topic_per_timeline_ci95": list(bootstrap_ci(line_shares)[1:]),
+        "topics": timelines // 2,
+        **tallies["question"].summary(),
         "chronological": chronological / timelines if timelines else None,
         "near_copies_twice": copies,
-        "gold_sentence_in_top": mean,
-        "gold_sentence_in_top_ci95": [low, high],
-        "gold_evaluable_topics": len(gold),
+        "gold_evaluable_topics": evaluable,
+        "names_only": tallies["names"].summary(),
         "top": TOP,
         "min_articles": MIN_ARTICLES,
     }

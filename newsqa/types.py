@@ -199,11 +199,16 @@ class Answer(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    """One article's line in a timeline: its most informative sentence about the topic."""
+    """One article's line in a timeline: its opening sentence and its most informative one about the topic."""
 
     published: str = Field(description="The article's day, YYYY-MM-DD; empty when undated.")
-    text: str = Field(description="The sentence, then what changed since an earlier line, with its [n].")
+    text: str = Field(
+        description="The opening with its [n] when there is one, the sentence, then what changed since an earlier line."
+    )
     citation: Citation = Field(description="The sentence, quoted exactly; its number is the line's.")
+    opening: Citation | None = Field(
+        default=None, description="The article's opening sentence, when it was retrieved and is another sentence."
+    )
     outlets: list[str] = Field(description="The article's outlet, then those that ran a near-copy of it.")
     earlier: list[Citation] = Field(
         default_factory=list, description="Earlier lines whose figure for the same thing this line changes."
@@ -221,8 +226,12 @@ class Timeline(BaseModel):
 
     @property
     def citations(self) -> list[Citation]:
-        """Every sentence cited: each line's, then the earlier sentences a changed figure cites."""
-        cited = {c.number: c for entry in self.entries for c in (entry.citation, *entry.earlier)}
+        """Every sentence cited: each line's, then their openings and the earlier sentences a changed figure cites."""
+        cited = {
+            c.number: c
+            for entry in self.entries
+            for c in (entry.citation, *([entry.opening] if entry.opening else []), *entry.earlier)
+        }
         return [cited[number] for number in sorted(cited)]
 
     def days(self) -> list[tuple[str, list[TimelineEntry]]]:

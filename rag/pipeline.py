@@ -30,7 +30,7 @@ from rag.policy import policy_for
 from rag.response import Response, build_answer
 from rag.retrieval.retriever import Index, build_retriever, is_open, open_index
 from rag.retrieval.when import resolve_time
-from rag.timelines import MOST_ENTRIES, PASSAGES, build_timeline, timeline_topic
+from rag.timelines import MOST_ENTRIES, PASSAGES, build_timeline, timeline_topic, topic_name_terms
 
 # Copies of one story are folded into one passage: fetch this many times k to still fill k.
 _COPIES_HEADROOM = 3
@@ -231,7 +231,13 @@ def _timeline(
     passages = chain.invoke(topic)["passages"]
     with timed(timings, "timeline"):
         lexical = index.lexical.current()
-        entries = build_timeline(passages, lexical.idf(content_terms(topic)), lexical.duplicates.representative, most)
+        entries = build_timeline(
+            passages,
+            lexical.idf(content_terms(topic)),
+            lexical.duplicates.representative,
+            most,
+            topic_name_terms(topic),
+        )
     return Timeline(
         topic=topic,
         entries=entries,

@@ -1,11 +1,13 @@
-"""Timelines: how a story developed, one cited sentence per article, in order of publication.
+"""Timelines: how a story developed, a cited line per article, in order of publication.
 
 :func:`build_timeline` takes the passages retrieved for a topic (near-copies already folded
 into one passage naming every outlet, by ``Index.distinct``) and keeps the articles about
 the topic: those whose retrieved text holds most of the topic's weight, each word weighted
 by its BM25 inverse document frequency, so that "Balqasah" counts for more than "fighting".
 Each kept article is represented by its sentence that holds most of that weight, a figure
-or a name breaking ties toward the informative; the most relevant articles make the
+or a name breaking ties toward the informative, after its opening sentence when that is
+another (news tells what happened first: the opening is where an article's news is, the
+other sentence is why it belongs to the topic); the most relevant articles make the
 timeline, in order of publication. Where a later line gives another figure for the thing an
 earlier line counted ("four security personnel" → "six security personnel"), it says so
 and cites both. :func:`timeline_topic` tells a question that asks for a timeline ("How has
@@ -71,6 +73,12 @@ def timeline_topic(question: str) -> str | None:
     return None
 
 
+def topic_name_terms(topic: str) -> frozenset[str]:
+    """The terms of the names a topic holds, as typed: its capitalised words ("Harbor Street fire"
+    gives harbor and street); none for a topic typed in lower case."""
+    return frozenset(content_terms(" ".join(word for word in topic.split() if word[:1].isupper())))
+
+
 @dataclass(frozen=True)
 class _Counted:
     """A sentence of an article and what it counts, by the counted word's lemma."""
@@ -82,6 +90,7 @@ class _Counted:
 @dataclass(frozen=True)
 class _Line:
     sentence: Sentence
+    opening: Sentence | None  # the article's opening sentence, when it was retrieved and is another
     relevance: float
     day: str  # YYYY-MM-DD, or empty when undated
     counted: tuple[_Counted, ...]  # the article's sentences that count something, the line's own first
@@ -104,14 +113,16 @@ def _sentences(passages: list[Passage]) -> list[Sentence]:
     return found
 
 
-def _best_line(passages: list[Passage], weights: dict[str, float]) -> _Line | None:
-    """The article's sentence that tells most about the topic, if the article is about it."""
+def _best_line(passages: list[Passage], weights: dict[str, float], names: frozenset[str]) -> _Line | None:
+    """The article's sentence that tells most about the topic and names it (one of ``names``,
+    when the topic has any), if the article is about the topic."""
     article_terms = set(content_terms(passages[0].title + " " + " ".join(p.text for p in passages)))
     article_share = _share(article_terms, weights)
     if article_share < ARTICLE_SHARE:
         return None
     sentences = _sentences(passages)
-    shares = [_share(set(content_terms(s.text)), weights) for s in sentences]
+    terms = [set(content_terms(s.text)) for s in sentences]
+    shares = [_share(t, weights) if t & names or not names else 0.0 for t in terms]
     # Parsed: the sentences that may represent the article, and those that may count something.
     read = [
         i for i, (s, share) in enumerate(zip(sentences, shares)) if share >= SENTENCE_SHARE or _COUNT.search(s.text)
@@ -122,8 +133,11 @@ def _best_line(passages: list[Passage], weights: dict[str, float]) -> _Line | No
         return None
     best = max(candidates, key=lambda i: (shares[i] + FACT_BONUS * _tells_a_fact(docs[i]), -i))
     counted = [_Counted(sentences[i], _figures(docs[i])) for i in sorted(read, key=lambda i: i != best)]
+    # The first sentence of six words or more of the article's first passage: a dateline is not its news.
+    opens = sentences[0].passage.start == 0 and best != 0
     return _Line(
         sentences[best],
+        sentences[0] if opens else None,
         article_share + shares[best],
         (passages[0].published or "")[:10],
         tuple(c for c in counted if c.figures or c.sentence is sentences[best]),
@@ -161,7 +175,7 @@ def _changes(lines: list[_Line], citations: list[Citation]) -> list[tuple[str, l
     """For each line (in timeline order), what its figures change from earlier articles, and the sentences cited.
 
     An earlier article's count may lie in a sentence that is not its line: it is cited
-    too, numbered after the lines.
+    too, numbered after ``citations`` (the lines', then their openings).
     """
     cited = {(c.article_id, c.start): c for c in citations}
     notes = []
@@ -184,18 +198,25 @@ def _changes(lines: list[_Line], citations: list[Citation]) -> list[tuple[str, l
 
 
 def build_timeline(
-    passages: list[Passage], weights: dict[str, float], copies: dict[str, str], most: int = MOST_ENTRIES
+    passages: list[Passage],
+    weights: dict[str, float],
+    copies: dict[str, str],
+    most: int = MOST_ENTRIES,
+    names: frozenset[str] = frozenset(),
 ) -> list[TimelineEntry]:
     """The timeline of a topic from its retrieved ``passages``, its ``most`` relevant articles;
     ``weights`` are the topic's terms' IDF, ``copies`` each near-copy's group (one line a group:
-    a copy that changed some words is kept among the passages, but it is the same article)."""
+    a copy that changed some words is kept among the passages, but it is the same article),
+    ``names`` the terms of the names the topic holds (:func:`topic_name_terms`): a line's
+    sentence names one, so that a timeline of "Harbor Street fire" does not wander into
+    another street's fire that its article also mentions."""
     by_article: dict[str, list[Passage]] = {}
     first_of_group: dict[str, str] = {}
     for passage in passages:
         kept = first_of_group.setdefault(copies.get(passage.article_id, passage.article_id), passage.article_id)
         if kept == passage.article_id:
             by_article.setdefault(passage.article_id, []).append(passage)
-    lines = [line for line in (_best_line(group, weights) for group in by_article.values()) if line]
+    lines = [line for line in (_best_line(group, weights, names) for group in by_article.values()) if line]
     # A sentence two articles share word for word (an editor's note, an author's biography) is
     # the story of neither: it is shown once, for the more relevant article.
     by_text: dict[str, _Line] = {}
@@ -205,16 +226,35 @@ def build_timeline(
     # Undated articles last; one day's lines in the order their articles were found relevant.
     lines = sorted(lines, key=lambda line: (not line.day, line.day))
     citations = [cite(n, line.sentence, min(1.0, line.relevance / 2)) for n, line in enumerate(lines, start=1)]
+    openings = _openings(lines, len(citations))
     entries = []
-    for line, citation, (note, earlier) in zip(lines, citations, _changes(lines, citations)):
+    notes = _changes(lines, citations + [o for o in openings if o])
+    for line, citation, opening, (note, earlier) in zip(lines, citations, openings, notes):
         passage = line.sentence.passage
+        text = f"{opening.quote} [{opening.number}] … {citation.quote}" if opening else citation.quote
         entries.append(
             TimelineEntry(
                 published=line.day,
-                text=f"{citation.quote} ({note})" if note else citation.quote,
+                text=f"{text} ({note})" if note else text,
                 citation=citation,
+                opening=opening,
                 outlets=[passage.source, *passage.also_reported_by],
                 earlier=earlier,
             )
         )
     return entries
+
+
+def _openings(lines: list[_Line], numbered: int) -> list[Citation | None]:
+    """Each line's opening sentence cited, numbered after the ``numbered`` lines; None where a line
+    has none, or where its words are already shown (another line's sentence, an opening before)."""
+    shown = {line.sentence.text for line in lines}
+    openings: list[Citation | None] = []
+    for line in lines:
+        if line.opening is None or line.opening.text in shown:
+            openings.append(None)
+            continue
+        shown.add(line.opening.text)
+        numbered += 1
+        openings.append(cite(numbered, line.opening, 1.0))
+    return openings

@@ -131,3 +131,41 @@ def test_a_sentence_two_articles_share_word_for_word_is_one_line():
     second = _passage("note-2", "Coastal Tribune", note, published="2025-03-05")
     (line,) = build_timeline([first, second], WEIGHTS, {})
     assert line.citation.article_id == "note-1"
+
+
+def test_a_line_quotes_its_articles_opening_first_when_another_sentence_names_the_topic():
+    """News tells what happened first: the opening is the article's news, the other sentence why it
+    belongs to the topic. Both are cited, the opening numbered after the lines."""
+    from newsqa.types import Timeline
+    from rag.timelines import build_timeline
+
+    opening = "Port Anselm's council approved a budget of 3 million euros for a new fire station on Monday."
+    topical = "The station will stand on Harbor Street, beside the warehouse that burned this month."
+    text = f"{opening} {topical}"
+    station = _passage("station", "Valley Post", text, published="2025-03-10")
+    lede = _passage("fire-1", "Coastal Tribune", FIRST)
+    first, second = build_timeline([station, lede], WEIGHTS, {})
+    assert first.opening is None, "the warehouse article's opening is its line"
+    assert second.citation.quote == topical and second.citation.number == 2
+    assert second.opening is not None and second.opening.quote == opening
+    assert second.opening.number == 3 and text[second.opening.start : second.opening.end] == opening
+    assert second.text == f"{opening} [3] … {topical}"
+    story = Timeline(topic="Harbor Street warehouse", entries=[first, second])
+    assert [c.number for c in story.citations] == [1, 2, 3]
+    signed = _passage("station", "Valley Post", f"By Ana Ruiz. {text}", published="2025-03-10")
+    (line,) = build_timeline([signed], WEIGHTS, {})
+    assert line.opening is not None and line.opening.quote == opening, "a byline is not the article's opening"
+
+
+def test_a_lines_sentence_names_the_topics_names_when_the_topic_has_any():
+    from rag.timelines import build_timeline, topic_name_terms
+
+    elsewhere = "A warehouse fire on Elm Road injured two workers on Friday morning."
+    named = "Firefighters said the blaze was smaller than the one at Harbor last month."
+    article = _passage("elm-fire", "Valley Post", f"{elsewhere} {named}")
+    names = topic_name_terms("Harbor Street warehouse fire")
+    assert names == {"harbor", "street"} and topic_name_terms("warehouse fire") == frozenset()
+    (unnamed,) = build_timeline([article], WEIGHTS, {})
+    assert unnamed.citation.quote == elsewhere, "as much of the topic's weight, and said first"
+    (line,) = build_timeline([article], WEIGHTS, {}, names=names)
+    assert line.citation.quote == named and line.opening is not None and line.opening.quote == elsewhere
