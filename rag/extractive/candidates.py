@@ -456,7 +456,11 @@ def _folds_into(key: str, kind: str, by_key: dict[str, list[Mention]], kinds: di
         kinds_agree = kinds[longer] == "name" or (kinds[longer] == kind and same_label)
         if not kinds_agree or len(longer_words) <= len(words):
             continue
-        is_part = longer_words[-len(words) :] == words or longer_words[: len(words)] == words
+        # A person is named short by the surname; what starts a person's longer name is a title or an
+        # employer ("Clearwater Executive Director Greg Williams"), not that person.
+        is_part = longer_words[-len(words) :] == words or (
+            longer_words[: len(words)] == words and "person" not in (kind, kinds[longer])
+        )
         is_acronym = len(words) == 1 and len(words[0]) > 1 and _initials(longer) == words[0]
         if is_part or is_acronym:
             return longer

@@ -211,8 +211,13 @@ def _analysis(doc, text: str, types_of_phrase) -> QuestionAnalysis:
         unit,
         statement,
         measure,
-        _echo(asking, wh) if role == "subject" else (),
+        # "Who said ...?" echoes a sentence as well as "Who led ...?" does, though "said" is too common
+        # a verb to tell a role by: an echo needs the question word to be a verb's subject, no more.
+        _echo(asking, wh) if wh is not None and wh.dep_ in _SUBJECTS and wh.head.pos_ == "VERB" else (),
     )
+
+
+_SUBJECTS = ("nsubj", "nsubjpass")
 
 
 def _echo(asking, wh) -> tuple[str, ...]:

@@ -32,6 +32,16 @@ def test_candidates_naming_one_thing_are_merged_and_keep_every_mention():
         "Michael Jordan": [8],
     }
     assert answer_key("The Facebook Inc.") == answer_key("Facebook") == "facebook"
+    # A person's longer name may start with a title or an employer: what starts it is not that person.
+    titled = [
+        Mention("Clearwater Executive Director Greg Williams", "person", "PERSON", 0, 0, 0, 0, 0),
+        Mention("Williams", "person", "PERSON", 1, 0, 0, 0, 0),
+        Mention("Clearwater", "person", "PERSON", 2, 0, 0, 0, 0),  # the small model's label for the group
+    ]
+    assert {c.text: sorted(m.sentence for m in c.mentions) for c in merge(titled)} == {
+        "Clearwater Executive Director Greg Williams": [0, 1],
+        "Clearwater": [2],
+    }
     assert answer_key("Finland and Sweden") == answer_key("Sweden and Finland")
     assert answer_key("four") == "4"
 

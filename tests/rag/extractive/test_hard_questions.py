@@ -89,6 +89,21 @@ def test_who_did_it_is_answered_with_the_group_that_did_it_when_no_person_did(re
     assert _short(reader, question, ARREST, "General arrested near Varno") == "security forces"
 
 
+FESTIVAL = (
+    "Clearwater Executive Director Greg Williams told the Journal the group is preparing for a smaller event. "
+    "Williams said Clearwater was hoping to break even with the 2019 festival. "
+    "Attendance fell to 4,500 people in 2019, the organisers said."
+)
+
+
+# Found on questions generated from realtimeqa-train articles: "said" is too common a verb to read a role
+# from, so no echo was looked for; and "Clearwater", the group, folded into the person's titled name, which
+# the question's own "Clearwater" then struck from the answers, "Williams" with it.
+def test_who_said_what_a_sentence_says_is_its_speaker_though_the_question_names_the_speakers_employer(reader):
+    question = "Who said Clearwater was hoping to break even with the 2019 festival?"
+    assert "Williams" in _short(reader, question, FESTIVAL, "Clearwater scales back its festival")
+
+
 def _echoing(reader: ExtractiveEngine, question: str) -> set[str]:
     reading = reader.read(question, [passage(ARREST, title="Arrests in Varno")])
     return {c.text for c in reading.candidates if any(m.echo for m in c.mentions)}
@@ -97,6 +112,7 @@ def _echoing(reader: ExtractiveEngine, question: str) -> set[str]:
 def test_a_sentence_echoes_the_question_only_after_the_subject_of_the_echoed_verb(reader):
     assert _echoing(reader, "Who arrested Ivo Marek in the hills outside Varno?") == {"security forces"}
     assert _echoing(reader, "Who led the army's northern command until 2021?") == {"Marek"}
-    # "Varno" stands right before "said", but the one who said is "Police in Varno".
-    assert _echoing(reader, "Who said on Friday that three men had been detained after the protest?") == set()
+    # "Varno" stands right before "said", but the one who said is "Police in Varno"; "said" is too
+    # common a verb to tell a role by, yet its echo tells the sentence.
+    assert _echoing(reader, "Who said on Friday that three men had been detained after the protest?") == {"Police"}
     assert _echoing(reader, "Who arrested three men after the protest?") == set()
