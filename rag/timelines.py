@@ -39,6 +39,12 @@ MOST_ENTRIES = 12
 # Passages retrieved for a topic: a story told by a dozen articles, two passages each, with room.
 PASSAGES = 50
 
+# A photo's caption, which pages put before the story: "This aerial view shows …", "(AP Photo/…)".
+_CAPTION = re.compile(
+    r"^(?:this|the|a|an) (?:\w+ ){0,2}(?:photo|photograph|image|picture|view|video|screenshot|file photo)s? "
+    r"(?:shows?|taken|released|provided)\b|\b(?:AP|AFP|Reuters|Getty Images|EPA)(?: Photo)?/|\(Photo\b|Photo: ",
+    re.I,
+)
 _FACT_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "PERSON", "ORG", "GPE"}
 # Counts written as words, as news writes the small ones.
 _NUMBER_WORDS = {
@@ -133,8 +139,10 @@ def _best_line(passages: list[Passage], weights: dict[str, float], names: frozen
         return None
     best = max(candidates, key=lambda i: (shares[i] + FACT_BONUS * _tells_a_fact(docs[i]), -i))
     counted = [_Counted(sentences[i], _figures(docs[i])) for i in sorted(read, key=lambda i: i != best)]
-    # The first sentence of six words or more of the article's first passage: a dateline is not its news.
-    opens = sentences[0].passage.start == 0 and best != 0
+    # The first sentence of six words or more of the article's first passage (a dateline is not its
+    # news), unless it is a photo's caption. One sharing no word with the topic may still be the news
+    # ("The president said on Tuesday ...").
+    opens = sentences[0].passage.start == 0 and best != 0 and not _CAPTION.search(sentences[0].text)
     return _Line(
         sentences[best],
         sentences[0] if opens else None,

@@ -152,6 +152,9 @@ def test_a_line_quotes_its_articles_opening_first_when_another_sentence_names_th
     assert second.text == f"{opening} [3] … {topical}"
     story = Timeline(topic="Harbor Street warehouse", entries=[first, second])
     assert [c.number for c in story.citations] == [1, 2, 3]
+    caption = "This aerial view shows the port at dawn on Sunday, March 2, 2025."
+    (captioned,) = build_timeline([_passage("station", "Valley Post", f"{caption} {topical}")], WEIGHTS, {})
+    assert captioned.opening is None, "a photo's caption is no opening"
     signed = _passage("station", "Valley Post", f"By Ana Ruiz. {text}", published="2025-03-10")
     (line,) = build_timeline([signed], WEIGHTS, {})
     assert line.opening is not None and line.opening.quote == opening, "a byline is not the article's opening"
