@@ -123,8 +123,7 @@ def _chronological(story: Timeline) -> bool:
 
 
 def _quotes(entry: TimelineEntry) -> list[str]:
-    """The sentences a line quotes: the article's opening, when it has one, and its own."""
-    return [c.quote for c in (entry.opening, entry.citation) if c]
+    return [c.quote for c in entry.quoted]
 
 
 def _copies_twice(story: Timeline, representative: dict[str, str]) -> int:

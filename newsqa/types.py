@@ -214,6 +214,11 @@ class TimelineEntry(BaseModel):
         default_factory=list, description="Earlier lines whose figure for the same thing this line changes."
     )
 
+    @property
+    def quoted(self) -> list[Citation]:
+        """The sentences the line quotes, as it reads: the opening, when there is one, then its own."""
+        return [c for c in (self.opening, self.citation) if c]
+
 
 class Timeline(BaseModel):
     """A story's development: one line per article about ``topic``, in order of publication."""
@@ -227,11 +232,7 @@ class Timeline(BaseModel):
     @property
     def citations(self) -> list[Citation]:
         """Every sentence cited: each line's, then their openings and the earlier sentences a changed figure cites."""
-        cited = {
-            c.number: c
-            for entry in self.entries
-            for c in (entry.citation, *([entry.opening] if entry.opening else []), *entry.earlier)
-        }
+        cited = {c.number: c for entry in self.entries for c in (*entry.quoted, *entry.earlier)}
         return [cited[number] for number in sorted(cited)]
 
     def days(self) -> list[tuple[str, list[TimelineEntry]]]:

@@ -211,9 +211,7 @@ def _analysis(doc, text: str, types_of_phrase) -> QuestionAnalysis:
         unit,
         statement,
         measure,
-        # "Who said ...?" echoes a sentence as well as "Who led ...?" does, though "said" is too common
-        # a verb to tell a role by: an echo needs the question word to be a verb's subject, no more.
-        _echo(asking, wh) if wh is not None and wh.dep_ in _SUBJECTS and wh.head.pos_ == "VERB" else (),
+        _echo(asking, wh),
     )
 
 
@@ -221,9 +219,11 @@ _SUBJECTS = ("nsubj", "nsubjpass")
 
 
 def _echo(asking, wh) -> tuple[str, ...]:
-    """The words after a question word that opens its sentence, lower-cased, without the final mark; none
-    when fewer than ECHO_WORDS follow (too few to tell a sentence saying the same from one saying else)."""
-    if wh is None or wh.i != asking.start:
+    """The words after a question word that opens its sentence as a verb's subject, lower-cased, without the
+    final mark; none when fewer than ECHO_WORDS follow (too few to tell a sentence saying the same from one
+    saying else). "Who said ...?" echoes a sentence as well as "Who led ...?" does, though "said" is too
+    common a verb to tell a role by (``_role``)."""
+    if wh is None or wh.i != asking.start or wh.dep_ not in _SUBJECTS or wh.head.pos_ != "VERB":
         return ()
     words = tuple(t.lower_ for t in asking if t.i > wh.i and not (t.is_punct and t.i == asking.end - 1))
     return words if len(words) >= ECHO_WORDS else ()
