@@ -62,8 +62,8 @@ def lexical_text(title: str, text: str) -> str:
 
 # Saved in the manifest; an index of another format is rebuilt. Bump it when the tokenizer or the files
 # change (5: words of every script, CJK as character pairs; 6: segments; 7: near-copy pairs in segments;
-# 8: those pairs as arrays of numbers, read without parsing).
-_FORMAT = 8
+# 8: those pairs as arrays of numbers, read without parsing; 9: curly apostrophes read as straight ones).
+_FORMAT = 9
 # A merge never writes a segment larger than this, so no update rewrites more (a full rebuild cuts the
 # index into segments of this size). At ~100 postings a chunk, such a merge takes about a second.
 SEGMENT_CHUNKS = 50_000

@@ -65,7 +65,9 @@ def content_terms(text: str) -> list[str]:
     Words of other scripts are kept as written, lower-cased: the English stemmer would only
     mangle them, and BM25 still matches them as typed.
     """
-    words = [w.lower().strip("’'-") for w in _words(text)]
+    # News sets apostrophes curly, people type them straight: one spelling, which the stemmer
+    # reads, so that "Trump’s" is the "trump" of a question.
+    words = [w.lower().replace("’", "'").strip("'-") for w in _words(text)]
     words = [w for w in words if w and w not in STOPWORDS]
     if not _FOREIGN.search(text):
         return _stemmer().stemWords(words)

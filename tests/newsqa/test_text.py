@@ -25,6 +25,11 @@ def test_content_terms_drop_stopwords_and_stem():
     assert content_terms("Who led the loyalists?") == ["led", "loyalist"]
 
 
+def test_a_curly_apostrophe_is_read_as_the_straight_one_a_question_is_typed_with():
+    straight = content_terms("Trump's pick, O'Neill")
+    assert content_terms("Trump’s pick, O’Neill") == straight == ["trump", "pick", "o'neil"]
+
+
 def test_words_of_every_script_are_terms_and_cjk_is_read_in_character_pairs():
     assert content_terms("Clashes in Balqasah: ٣ قتلى في بلقسة") == ["clash", "balqasah", "٣", "قتلى", "في", "بلقسة"]
     assert content_terms("Σεισμός στην Αθήνα") == ["σεισμός", "στην", "αθήνα"]
