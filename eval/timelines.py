@@ -43,6 +43,7 @@ from pathlib import Path
 
 from eval.data import read_corpus, save_metrics
 from eval.metrics import bootstrap_ci, contains_answer
+from newsqa.text import one_name_spelling
 from newsqa.types import Timeline, TimelineEntry
 
 # A story needs several articles to have developed.
@@ -57,6 +58,7 @@ QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "where", "when", "why
 TIME_LABELS = {"DATE", "TIME"}
 # An acronym written with stops: "U.S.", "U.K.".
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
+_POSSESSIVE = re.compile(r"['’]s?$")
 # A name's last word this long stands for it ("Biden" for "Joe Biden", "Lanka" is too short
 # to be sure of, but "Uvalde" is not).
 SURNAME_LETTERS = 4
@@ -70,6 +72,7 @@ def topic_names(question: str) -> list[str]:
     names: list[str] = []
     for entity in doc.ents:
         name = entity.text.strip(" '’\"“”").removeprefix("the ").removeprefix("The ")
+        name = _POSSESSIVE.sub("", name)  # "Donald Trump’s administration" names Donald Trump
         if entity.label_ in NAME_LABELS and name and name not in names:
             names.append(name)
     return names
@@ -100,10 +103,11 @@ def _undotted(text: str) -> str:
 def names_the_topic(sentence: str, names: list[str]) -> bool:
     """Whether a sentence names one of the topic's names: whole, or by its last word when that
     word has at least SURNAME_LETTERS letters, case aside; an acronym also with its stops ("US"
-    as "U.S.")."""
-    text = _undotted(sentence).casefold()
+    as "U.S."), and the few names news writes several ways in any of them ("US" as "United
+    States", newsqa.text.one_name_spelling)."""
+    text = _undotted(one_name_spelling(sentence)).casefold()
     for name in names:
-        words = _undotted(name).casefold().split()
+        words = _undotted(one_name_spelling(name)).casefold().split()
         said = [" ".join(words)] + ([words[-1]] if len(words[-1]) >= SURNAME_LETTERS else [])
         if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in said):
             return True

@@ -20,6 +20,15 @@ STOPWORDS = frozenset(
     her him we us our you your i me my mine not no nor also just very more most some any each
     every all both either neither one according said says say reported""".split()
 )
+# The ways news writes a country or a union that a reader may type any other of, each read as
+# one word: "US" in a topic is the "U.S." and the "United States" of a sentence. Written case
+# and all, so that the pronoun "us" is none of them.
+_NAME_SPELLINGS = (
+    (re.compile(r"\b(?:U\.S\.(?:A\.)?|USA|US|United States(?: of America)?)(?!\w)"), "UnitedStates"),
+    (re.compile(r"\b(?:U\.K\.|UK|United Kingdom|Britain)(?!\w)"), "UnitedKingdom"),
+    (re.compile(r"\b(?:U\.N\.|UN|United Nations)(?!\w)"), "UnitedNations"),
+    (re.compile(r"\b(?:E\.U\.|EU|European Union)(?!\w)"), "EuropeanUnion"),
+)
 # An answer's citation marker, "[2]".
 MARKER = re.compile(r"\[(\d+)\]")
 _MARKER_WITH_SPACE = re.compile(r"\s*" + MARKER.pattern)
@@ -74,6 +83,14 @@ def content_terms(text: str) -> list[str]:
     english = [not _FOREIGN.search(w) for w in words]
     stems = iter(_stemmer().stemWords([w for w, e in zip(words, english) if e]))
     return [next(stems) if e else w for w, e in zip(words, english)]
+
+
+def one_name_spelling(text: str) -> str:
+    """``text`` with each of a few names news writes several ways ("US", "U.S.", "United States")
+    written one way, so that a name's terms match whichever way it was written."""
+    for spellings, one in _NAME_SPELLINGS:
+        text = spellings.sub(one, text)
+    return text
 
 
 def share_in(text: str, terms: set[str] | frozenset[str]) -> float:

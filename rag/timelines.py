@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsqa.text import content_terms
+from newsqa.text import content_terms, one_name_spelling
 from newsqa.types import Citation, Passage, TimelineEntry
 from rag import nlp
 from rag.nlp.sentences import Sentence, cite, split_sentences
@@ -81,8 +81,10 @@ def timeline_topic(question: str) -> str | None:
 
 def topic_name_terms(topic: str) -> frozenset[str]:
     """The terms of the names a topic holds, as typed: its capitalised words ("Harbor Street fire"
-    gives harbor and street); none for a topic typed in lower case."""
-    return frozenset(content_terms(" ".join(word for word in topic.split() if word[:1].isupper())))
+    gives harbor and street), a name news writes several ways as one term ("US" as "United
+    States", :func:`one_name_spelling`); none for a topic typed in lower case."""
+    capitalised = " ".join(word for word in one_name_spelling(topic).split() if word[:1].isupper())
+    return frozenset(content_terms(capitalised))
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,8 @@ def _best_line(passages: list[Passage], weights: dict[str, float], names: frozen
         return None
     sentences = _sentences(passages)
     terms = [set(content_terms(s.text)) for s in sentences]
-    shares = [_share(t, weights) if t & names or not names else 0.0 for t in terms]
+    named = [not names or bool(names & set(content_terms(one_name_spelling(s.text)))) for s in sentences]
+    shares = [_share(t, weights) if n else 0.0 for t, n in zip(terms, named)]
     # Parsed: the sentences that may represent the article, and those that may count something.
     read = [
         i for i, (s, share) in enumerate(zip(sentences, shares)) if share >= SENTENCE_SHARE or _COUNT.search(s.text)

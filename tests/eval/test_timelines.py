@@ -21,6 +21,8 @@ def test_a_sentence_names_the_topic_whole_or_by_a_long_last_word():
     assert not names_the_topic("Bidenomics is a word.", ["Joe Biden"])  # whole words only
     assert not names_the_topic("The president spoke.", [])
     assert names_the_topic("Births in the U.S. fell again.", ["US"]) and names_the_topic("US births fell.", ["US"])
+    assert names_the_topic("Births in the United States fell.", ["US"])
+    assert not names_the_topic("Let us count the births.", ["US"]), "the pronoun is no country"
     assert names_the_topic("UK talks resume.", ["U.K."]) and not names_the_topic("Let us see.", ["U.K."])
 
 
@@ -30,6 +32,7 @@ def test_a_questions_names_make_its_topic():
         "Harbor Street",
     ]
     assert topic_names("Which wildly popular show was green lit for a new season?") == []
+    assert topic_names("Who joins President-elect Donald Trump’s cabinet?") == ["Donald Trump"], "not Trump’s"
 
 
 def test_a_question_gives_its_story_in_its_own_words_without_question_word_or_time():

@@ -168,6 +168,7 @@ def test_a_lines_sentence_names_the_topics_names_when_the_topic_has_any():
     article = _passage("elm-fire", "Valley Post", f"{elsewhere} {named}")
     names = topic_name_terms("Harbor Street warehouse fire")
     assert names == {"harbor", "street"} and topic_name_terms("warehouse fire") == frozenset()
+    assert topic_name_terms("US births") == topic_name_terms("births in the United States") != frozenset()
     (unnamed,) = build_timeline([article], WEIGHTS, {})
     assert unnamed.citation.quote == elsewhere, "as much of the topic's weight, and said first"
     (line,) = build_timeline([article], WEIGHTS, {}, names=names)
