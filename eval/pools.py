@@ -8,7 +8,10 @@ on 2 cores), and its questions come with their own small pool of rivals:
   ``k`` kept, as the retriever hands ``k`` passages to the reader;
 * a question with only the quiz's ``evidence`` paragraph is read in it and the evidence of
   up to :data:`RIVALS` other questions of the same day: other news of the same week, which
-  the reader must tell from the story asked about.
+  the reader must tell from the story asked about;
+* a question generated from one of those search results (``newsqa eval generate --kind
+  wh``: it echoes its sentence, as a user's question echoes the news) is read in the search
+  results its article came with, dated as that search was (:func:`generated_pools`).
 
 The ranking is BM25 alone (its fused score is reciprocal rank, as one list fuses): the
 dense half of hybrid retrieval would need every chunk embedded. Each pool is then a little
@@ -81,6 +84,32 @@ def _ranked(question: str, articles: list[dict], settings: Settings) -> list[Pas
     ]
 
 
+def _search_results(row: dict) -> list[str]:
+    return list(row.get("search_result_ids") or [])
+
+
+def generated_pools(
+    generated_path: Path, questions_path: Path, corpus_path: Path, settings: Settings
+) -> Iterator[PooledQuestion]:
+    """Each generated question read in the first search whose results hold its article, with that search's date.
+
+    The date places the question on the same side of a ``--validate-from`` split as the
+    quiz question it was searched for. A question whose article is in no search is skipped.
+    """
+    corpus = {article["id"]: article for article in read_corpus(corpus_path)}
+    search_of: dict[str, dict] = {}
+    for row in read_corpus(questions_path):
+        for article_id in _search_results(row):
+            search_of.setdefault(article_id, row)
+    for row in read_corpus(generated_path):
+        gold = (row.get("gold_doc_ids") or [None])[0]
+        search = search_of.get(gold)
+        if search is None:
+            continue
+        results = [corpus[i] for i in _search_results(search) if i in corpus]
+        yield PooledQuestion({**row, "date": search["date"]}, _ranked(row["question"], results, settings))
+
+
 def pools(questions_path: Path, corpus_path: Path, settings: Settings) -> Iterator[PooledQuestion]:
     """Every question that has a pool (search results or evidence), with its passages."""
     rows = read_corpus(questions_path)
@@ -90,7 +119,7 @@ def pools(questions_path: Path, corpus_path: Path, settings: Settings) -> Iterat
         if row.get("evidence"):
             by_day[row["date"][:10]].append(row)
     for row in rows:
-        results = [corpus[i] for i in row.get("search_result_ids") or [] if i in corpus]
+        results = [corpus[i] for i in _search_results(row) if i in corpus]
         if results:
             yield PooledQuestion(row, _ranked(row["question"], results, settings))
         elif row.get("evidence"):

@@ -1,14 +1,18 @@
 """Learn the reader's model (rag.extractive.model.ReaderModel) from questions with gold answers.
 
+    newsqa eval generate --corpus ../shared/data/realtimeqa-train/corpus.jsonl.gz --kind wh \
+        --count 3000 --out gen-wh-train.jsonl
     python -m eval.train_reader --questions ../shared/data/realtimeqa-train/questions.jsonl \
-        --pools ../shared/data/realtimeqa-train/corpus.jsonl.gz --validate-from 2024-07-01 \
-        --report eval/results/reader/validation.json --out rag/extractive/reader_model.json
+        --pools ../shared/data/realtimeqa-train/corpus.jsonl.gz --generated gen-wh-train.jsonl \
+        --validate-from 2024-07-01 --workers 2 --report eval/results/reader/validation.json \
+        --out rag/extractive/reader_model.json
 
     python -m eval.train_reader --corpus corpus.jsonl --questions questions.jsonl \
         [--generated gen-wh.jsonl] --out my_reader.json
 
 Each question is read as the engine reads it: with ``--pools``, in its own search results
-(:mod:`eval.pools`; how the shipped model is made); with ``--corpus``, in the passages an
+(:mod:`eval.pools`; how the shipped model is made, ``--generated`` questions of those
+results' articles read in the same search results); with ``--corpus``, in the passages an
 index of the corpus retrieves for it (hybrid, near-copies folded, k kept), for a user's own
 questions over their own articles. The reader proposes and describes its candidates, and
 each mention is labelled right when its candidate matches a gold answer (token F1 >= 0.5
@@ -33,7 +37,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -43,7 +47,7 @@ import numpy as np
 
 from eval import metrics as m
 from eval.data import Question, load_questions, relative_path
-from eval.pools import PooledQuestion, pools
+from eval.pools import PooledQuestion, generated_pools, pools
 from eval.train_support import PooledSentences, pooled_sentences, sentence_precision
 from eval.train_support import export as export_support
 from eval.train_support import train as train_support
@@ -165,29 +169,58 @@ def collect_pooled(reader: Reader, pooled: PooledQuestion) -> QuestionRows:
     )
 
 
-def pooled_rows(questions: Path, corpus: Path, settings: Settings, cache: Path | None = None) -> list[QuestionRows]:
-    """Every question of ``questions`` that has a pool, read in it; kept in ``cache`` and read back from there."""
+def pooled_rows(
+    pooled: Iterable[PooledQuestion], settings: Settings, cache: Path | None = None, workers: int = 1
+) -> list[QuestionRows]:
+    """Every question ``pooled`` yields, read in its pool; kept in ``cache`` and read back from there
+    (``pooled``, a generator of :mod:`eval.pools`, is then never started).
+
+    ``workers`` processes read the pools side by side, each with its own reader (a reader
+    is a spaCy pipeline and an embedder: one per process, loaded once).
+    """
     if cache and cache.is_file():
         return load_rows(cache)
     from tqdm import tqdm
 
-    from index.embed import get_embedder
+    questions = list(pooled)
+    if workers > 1:
+        import multiprocessing
 
-    reader = Reader(get_embedder(settings.index), settings.answer)
-    rows = [
-        collect_pooled(reader, pooled)
-        for pooled in tqdm(pools(questions, corpus, settings), desc=questions.name, unit="q")
-    ]
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(workers, initializer=_start_worker, initargs=(settings,)) as processes:
+            rows = list(
+                tqdm(processes.imap(_collect_in_worker, questions, chunksize=8), total=len(questions), unit="q")
+            )
+    else:
+        reader = _reader(settings)
+        rows = [collect_pooled(reader, question) for question in tqdm(questions, unit="q")]
     if cache:
         save_rows(rows, cache)
     return rows
 
 
-def support_pools(questions: Path, corpus: Path, settings: Settings) -> list[PooledSentences]:
-    """Every pooled question's sentences as the reader pools them, labelled by whether they contain a gold answer."""
+def _reader(settings: Settings) -> Reader:
     from index.embed import get_embedder
 
-    reader = Reader(get_embedder(settings.index), settings.answer)
+    return Reader(get_embedder(settings.index), settings.answer)
+
+
+# A worker process's reader, made once when the process starts (multiprocessing hands a
+# worker only its function's arguments, so the reader cannot be passed along).
+_WORKER_READER: list[Reader] = []
+
+
+def _start_worker(settings: Settings) -> None:
+    _WORKER_READER.append(_reader(settings))
+
+
+def _collect_in_worker(pooled: PooledQuestion) -> QuestionRows:
+    return collect_pooled(_WORKER_READER[0], pooled)
+
+
+def support_pools(questions: Path, corpus: Path, settings: Settings) -> list[PooledSentences]:
+    """Every pooled question's sentences as the reader pools them, labelled by whether they contain a gold answer."""
+    reader = _reader(settings)
     return [pooled_sentences(reader, pooled, contains_gold) for pooled in pools(questions, corpus, settings)]
 
 
@@ -499,6 +532,7 @@ class Form:
     kind: str = "logistic"
     features: tuple[str, ...] = WITHOUT_SUPPORT
     keep: float | None = None  # None: abstain by answerability; else keep this share of right answers
+    generated: bool = True  # learns from the generated questions too, where there are any
     c: float = REGULARISATION_C
     trees: int = 200
     leaves: int = 15
@@ -515,6 +549,8 @@ class Form:
             if self.keep is None
             else f", keeps {self.keep:g} of right answers"
         )
+        if not self.generated:
+            without += ", asked questions only"
         if self.kind in ("logistic", "listwise"):
             return f"{self.kind} C={self.c:g}{without}{keeps}"
         return (
@@ -531,6 +567,7 @@ def fit(
     Generated questions copy their sentence word for word, so the model is surer of their
     answers than of any question a person asks: they teach the weights, not where to abstain.
     """
+    generated = generated if form.generated else ()
     used = [r for r in [*rows, *generated] if len(r.labels)]
     model = _fitted(rows, generated, form)
     return dataclasses.replace(
@@ -656,16 +693,24 @@ def _boosted(x: np.ndarray, y: np.ndarray, weights: np.ndarray, form: Form) -> R
 
 
 # The forms validation chooses among (see eval/results/reader/README.md): the logistic model
+# with and without the generated questions (where --generated gives any),
 # on the features it had, with the parse's and the unit's features, and with the sentence's
 # embedding similarity too; a stronger regularisation; the same linear form learned to rank;
 # two sizes of boosted trees (without the embedding similarity, which never paid its 100 ms).
+# None reads a passage's fused score relative to the top one: the pools rank by BM25 alone
+# (eval.pools), where it spans a few hundredths, while behind hybrid retrieval it spans half
+# its range, so a weight learned on the first is extrapolated far on the second (a pool-learned
+# weight of -0.38 on a spread of 0.02 made the sample's third passage outscore its first).
+_POOL_BLIND = ("passage_score",)
 _SEMANTIC = ("semantic", "semantic_share")
-_FIRST_FEATURES = tuple(n for n in WITHOUT_SUPPORT if n not in ("head_tie", "measure", *_SEMANTIC))
-_PARSED = tuple(n for n in WITHOUT_SUPPORT if n not in _SEMANTIC)
+_READABLE = tuple(n for n in WITHOUT_SUPPORT if n not in _POOL_BLIND)
+_FIRST_FEATURES = tuple(n for n in _READABLE if n not in ("head_tie", "measure", *_SEMANTIC))
+_PARSED = tuple(n for n in _READABLE if n not in _SEMANTIC)
 FORMS = (
     Form("logistic", _FIRST_FEATURES),
+    Form("logistic", _FIRST_FEATURES, generated=False),
     Form("logistic", _PARSED),
-    Form("logistic"),
+    Form("logistic", _READABLE),
     Form("logistic", _PARSED, c=0.1),
     Form("listwise", _PARSED),
     Form("boosted", _PARSED, trees=100, leaves=7, learning_rate=0.1),
@@ -679,19 +724,31 @@ SUPPORT_FORMS = (Form("logistic", _SUPPORTED), Form("listwise", _SUPPORTED), For
 KEEPS = (0.9, 0.97)
 
 
-def choose(rows: list[QuestionRows], validate_from: str, forms=FORMS, keeps=KEEPS, progress: bool = True) -> dict:
+def choose(
+    rows: list[QuestionRows],
+    validate_from: str,
+    forms=FORMS,
+    keeps=KEEPS,
+    progress: bool = True,
+    generated: Sequence[QuestionRows] = (),
+) -> dict:
     """Each form learned on the questions before ``validate_from`` and measured on the rest; the best named.
 
     The best form is the one whose top candidate contains a gold answer most often
-    (``contains_always``: the ranking, before any abstention); among forms within a
-    hundredth of it, the first listed (the simplest). Its abstention rule is then the one
-    (answerability, :func:`threshold_at`, or a share of right answers kept) whose answers
-    contain a gold answer most often, abstentions counting as wrong.
+    (``contains_always``: the ranking, before any abstention); with ``generated`` questions,
+    the mean of that share over the asked questions and over the generated ones, since a
+    reader must answer both the quiz's paraphrases and a user's echo of the news. Among
+    forms within a hundredth of the best, the first listed (the simplest). Its abstention
+    rule is then the one (answerability, :func:`threshold_at`, or a share of right answers
+    kept) whose answers to the asked questions contain a gold answer most often,
+    abstentions counting as wrong.
     """
     import time
 
     learn = [r for r in rows if r.date < validate_from]
     held = [r for r in rows if r.date >= validate_from]
+    taught = [r for r in generated if r.date < validate_from]
+    echoes = [r for r in generated if r.date >= validate_from]
     if not learn or not held:
         raise InputError(
             f"--validate-from {validate_from}: leaves no questions on one side; give a date inside the set"
@@ -699,30 +756,42 @@ def choose(rows: list[QuestionRows], validate_from: str, forms=FORMS, keeps=KEEP
     tried = []
     for form in forms:
         started = time.perf_counter()
-        model = _fitted(learn, (), form)
+        teaching = taught if form.generated else ()
+        model = _fitted(learn, teaching, form)
         seconds = time.perf_counter() - started
-        tops = calibration_tops(learn, (), form)
+        tops = calibration_tops(learn, teaching, form)
         for keep in (None, *keeps):
             rule = dataclasses.replace(form, keep=keep)
             threshold = threshold_at(tops, keep)
-            figures = validation_figures(dataclasses.replace(model, threshold=threshold), held)
+            answering = dataclasses.replace(model, threshold=threshold)
+            figures = validation_figures(answering, held)
+            if echoes:
+                figures["generated"] = validation_figures(answering, echoes)
             entry = {"form": str(rule), "fit_seconds": round(seconds, 1), "threshold": round(threshold, 4)}
             tried.append(entry | figures | {"_form": rule})
             if progress:
                 print(
                     f"{rule}: contains {figures['contains']} (always {figures['contains_always']}), "
                     f"abstentions answer absent {figures['abstentions_answer_absent']}, "
-                    f"multiple choice {figures.get('multiple_choice')}",
+                    f"multiple choice {figures.get('multiple_choice')}"
+                    + (f", generated {figures['generated']['contains_always']}" if echoes else ""),
                     flush=True,
                 )
+
+    def ranking(t: dict) -> float:
+        shares = [t["contains_always"][0], *([t["generated"]["contains_always"][0]] if echoes else [])]
+        return float(np.mean(shares))
+
     learned_rule = [t for t in tried if t["_form"].keep is None]
-    top = max(t["contains_always"][0] for t in learned_rule)
-    form = next(t for t in learned_rule if t["contains_always"][0] >= top - 0.01)["_form"]
+    top = max(ranking(t) for t in learned_rule)
+    form = next(t for t in learned_rule if ranking(t) >= top - 0.01)["_form"]
     rules = [t for t in tried if dataclasses.replace(t["_form"], keep=None) == form]
     best = max(rules, key=lambda t: t["contains"][0])  # the first (answerability) where they tie
     return {
         "learned_from": len(learn),
         "validated_on": len(held),
+        "generated_learned_from": len(taught),
+        "generated_validated_on": len(echoes),
         "validate_from": validate_from,
         "tried": [{k: v for k, v in t.items() if k != "_form"} for t in tried],
         "chosen": best["form"],
@@ -749,14 +818,21 @@ def main(argv: list[str] | None = None) -> None:
         type=Path,
         action="append",
         default=[],
-        help="`newsqa eval generate --kind wh` questions: they teach the weights, not the threshold (with --corpus)",
+        help="`newsqa eval generate --kind wh` questions: they teach the weights, not the threshold; "
+        "with --pools, made from its articles and read in their search results",
     )
     parser.add_argument(
         "--validate-from",
         metavar="DATE",
         help="with --pools: choose the form on the questions of this date and later, learned from the earlier ones",
     )
-    parser.add_argument("--rows", type=Path, help="with --pools: keep the described candidates here, and reuse them")
+    parser.add_argument(
+        "--rows",
+        type=Path,
+        help="with --pools: keep the described candidates here (each --generated set's beside them, "
+        "as ROWS-SET.npz), and reuse them",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="with --pools: processes reading the pools side by side")
     parser.add_argument("--report", type=Path, help="write the validation figures of every form here (JSON)")
     parser.add_argument("--out", type=Path, default=Path("rag/extractive/reader_model.json"))
     parser.add_argument(
@@ -774,8 +850,6 @@ def main(argv: list[str] | None = None) -> None:
     for path in [args.corpus or args.pools, *args.questions, *args.generated]:
         if not path.is_file():
             parser.error(f"{path}: no such file")
-    if args.pools and args.generated:
-        parser.error("--generated goes with --corpus: generated questions have no pools")
     if args.validate_from and not args.pools:
         parser.error("--validate-from goes with --pools")
     settings = Settings()
@@ -783,8 +857,18 @@ def main(argv: list[str] | None = None) -> None:
     if args.pools:
         if len(args.questions) != 1:
             parser.error("--pools reads one question set, the one its search results belong to")
-        asked = pooled_rows(args.questions[0], args.pools, settings, args.rows)
-        generated: list[QuestionRows] = []
+        question_set, search_results = args.questions[0], args.pools
+        asked = pooled_rows(pools(question_set, search_results, settings), settings, args.rows, args.workers)
+        generated = [
+            row
+            for path in args.generated
+            for row in pooled_rows(
+                generated_pools(path, question_set, search_results, settings),
+                settings,
+                args.rows and args.rows.with_name(f"{args.rows.stem}-{path.stem}.npz"),
+                args.workers,
+            )
+        ]
         form = Form()
         trained_on: dict = {"question_sets": names, "read_in": f"their own pools ({relative_path(args.pools)})"}
         forms: tuple[Form, ...] = FORMS
@@ -798,9 +882,10 @@ def main(argv: list[str] | None = None) -> None:
             asked = with_support([r for r in asked if r.question_id not in taught], scores)
             forms = (*FORMS, *SUPPORT_FORMS)
         if args.validate_from:
-            report = choose(asked, args.validate_from, forms) | {"support_model": support_figures}
+            report = choose(asked, args.validate_from, forms, generated=generated) | {"support_model": support_figures}
             form = report.pop("_form")
-            trained_on["validation"] = {k: report[k] for k in ("validate_from", "learned_from", "validated_on")}
+            counts = ("learned_from", "validated_on", "generated_learned_from", "generated_validated_on")
+            trained_on["validation"] = {k: report[k] for k in ("validate_from", *counts)}
             if args.report:
                 args.report.parent.mkdir(parents=True, exist_ok=True)
                 args.report.write_text(json.dumps(report, indent=2) + "\n")

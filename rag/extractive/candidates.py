@@ -277,7 +277,8 @@ def _echoed(span, echo: tuple[str, ...]) -> bool:
     start = max(span.end, span.root.right_edge.i + 1)  # after the whole subject: "Police in Varno"
     if not start <= span.root.head.i < start + len(compared) + ECHO_SLACK:
         return False  # the subject of some other verb
-    following = [t.lower_ for t in span.doc[start : start + len(compared) + ECHO_SLACK]]
+    # Punctuation aside, as the echo has none: "Major-General" is three tokens but two words.
+    following = [t.lower_ for t in span.doc[start:] if not t.is_punct][: len(compared) + ECHO_SLACK]
     if not following or following[0] != compared[0]:
         return False
     at = 0

@@ -48,7 +48,7 @@ FEATURES = (
     "mentions",  # log(1 + sentences naming the candidate)
     "articles",  # log(1 + articles naming it)
     "outlets",  # log(1 + outlets naming it)
-    "recency",  # exp(-days between the mention's article and the day asked about / 7); 0 when no day is known
+    "recency",  # exp(-days between the mention's article and the pool's news day / 7): see _news_day
     "title",  # named in the headline of an article that names it
     "length",  # its length in words, over 6
     "type_near",  # type x near: the right kind of thing, next to the question's words
@@ -62,10 +62,26 @@ FEATURES = (
 )
 
 
-def _recency(published: str, as_of: datetime | None) -> float:
-    if as_of is None or not published:
-        return 0.0
-    days = abs((as_of.date() - date.fromisoformat(published[:10])).days)
+def _news_day(sentences: Sequence[Sentence], as_of: datetime | None) -> date | None:
+    """The day recency counts from: the newest pooled article's, or the day asked about if that is earlier.
+
+    Counting from the day asked would make every article of an archive, or a story asked
+    about months later, read as old: the model learned from questions asked the week their
+    news broke, so all its candidates would score low and it would abstain. Within what was
+    retrieved, the newest report still ranks first. None when no pooled article is dated.
+    """
+    dated = [s.passage.published[:10] for s in sentences if s.passage.published]
+    if not dated:
+        return None
+    newest = date.fromisoformat(max(dated))
+    return min(newest, as_of.date()) if as_of else newest
+
+
+def _recency(published: str, news_day: date | None) -> float:
+    """1 for an article of the news day, falling by e a week either side; an undated article is not held old."""
+    if news_day is None or not published:
+        return 1.0
+    days = abs((news_day - date.fromisoformat(published[:10])).days)
     return math.exp(-days / _RECENCY_DAYS)
 
 
@@ -118,10 +134,12 @@ def describe(
     everything = candidates + choice_candidates
     similarities = _head_similarities(analysis, everything, embedder)
 
+    news_day = _news_day(sentences, as_of)
+
     def described(candidate: Candidate, head_similarity: float) -> Candidate:
         shared = _candidate_features(candidate, analysis, sentences) | {"head_similarity": head_similarity}
         mentions = tuple(
-            dataclasses.replace(mention, features=_features(mention, shared, analysis, sentences, evidence, as_of))
+            dataclasses.replace(mention, features=_features(mention, shared, analysis, sentences, evidence, news_day))
             for mention in candidate.mentions
         )
         return dataclasses.replace(candidate, mentions=mentions)
@@ -130,8 +148,8 @@ def describe(
     return done[: len(candidates)], done[len(candidates) :]
 
 
-def _features(mention, shared, analysis, sentences, evidence, as_of) -> dict[str, float]:
-    local = _mention_features(mention, analysis, sentences[mention.sentence], evidence, as_of)
+def _features(mention, shared, analysis, sentences, evidence, news_day) -> dict[str, float]:
+    local = _mention_features(mention, analysis, sentences[mention.sentence], evidence, news_day)
     return shared | local | {"type_head": local["type"] * shared["head_similarity"]}
 
 
@@ -175,7 +193,7 @@ def _candidate_features(candidate: Candidate, analysis: QuestionAnalysis, senten
     }
 
 
-def _mention_features(mention: Mention, analysis, sentence: Sentence, evidence: SentenceEvidence, as_of):
+def _mention_features(mention: Mention, analysis, sentence: Sentence, evidence: SentenceEvidence, news_day):
     lexical = evidence.lexical[mention.sentence]
     type_probability = analysis.type_probability(mention.answer_type)
     return {
@@ -197,6 +215,6 @@ def _mention_features(mention: Mention, analysis, sentence: Sentence, evidence: 
         "measure": mention.measure,
         "rank": 1 / (1 + evidence.ranks.get(sentence.passage.id, len(evidence.ranks))),
         "passage_score": sentence.passage.score / (evidence.top_score or 1.0),
-        "recency": _recency(sentence.passage.published, as_of),
+        "recency": _recency(sentence.passage.published, news_day),
         "type_near": type_probability * mention.near,
     }

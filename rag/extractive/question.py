@@ -219,13 +219,13 @@ _SUBJECTS = ("nsubj", "nsubjpass")
 
 
 def _echo(asking, wh) -> tuple[str, ...]:
-    """The words after a question word that opens its sentence as a verb's subject, lower-cased, without the
-    final mark; none when fewer than ECHO_WORDS follow (too few to tell a sentence saying the same from one
-    saying else). "Who said ...?" echoes a sentence as well as "Who led ...?" does, though "said" is too
-    common a verb to tell a role by (``_role``)."""
+    """The words after a question word that opens its sentence as a verb's subject, lower-cased, without
+    punctuation (a hyphen is a token of its own: "al-Hassan"); none when fewer than ECHO_WORDS follow
+    (too few to tell a sentence saying the same from one saying else). "Who said ...?" echoes a sentence
+    as well as "Who led ...?" does, though "said" is too common a verb to tell a role by (``_role``)."""
     if wh is None or wh.i != asking.start or wh.dep_ not in _SUBJECTS or wh.head.pos_ != "VERB":
         return ()
-    words = tuple(t.lower_ for t in asking if t.i > wh.i and not (t.is_punct and t.i == asking.end - 1))
+    words = tuple(t.lower_ for t in asking if t.i > wh.i and not t.is_punct)
     return words if len(words) >= ECHO_WORDS else ()
 
 

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from eval.pools import pools
+from eval.pools import generated_pools, pools
 from eval.train_reader import (
     ChoiceRows,
     Form,
@@ -183,6 +183,21 @@ def test_each_training_question_is_read_in_its_own_search_results_or_its_evidenc
     assert scores == sorted(scores, reverse=True)
 
 
+def test_a_generated_question_is_read_in_the_search_its_article_came_with_dated_as_that_search(tmp_path):
+    questions, corpus = _train_files(tmp_path)
+    generated = tmp_path / "gen-wh.jsonl"
+    made = [
+        {"id": "g1", "question": "Where did a storm cut power?", "answers": ["coast"], "gold_doc_ids": ["a2"]},
+        {"id": "g2", "question": "Who won?", "answers": ["Rovers"], "gold_doc_ids": ["elsewhere"]},
+    ]
+    generated.write_text("".join(json.dumps(q) + "\n" for q in made))
+    read = list(generated_pools(generated, questions, corpus, Settings()))
+    assert [p.row["id"] for p in read] == ["g1"], "an article no search returned has no pool"
+    assert read[0].row["date"] == "2024-03-04", "dated as the first search holding its article (s1)"
+    assert read[0].passages[0].article_id == "a2"
+    assert {p.article_id for p in read[0].passages} <= {"a1", "a2"}
+
+
 @pytest.mark.slow
 def test_pooled_rows_know_what_validation_measures_and_survive_their_file(tmp_path, sample_settings):
     from eval.train_reader import collect_pooled
@@ -238,6 +253,40 @@ def test_validation_learns_before_the_date_measures_after_it_and_names_the_best_
     assert report["_form"] == Form("logistic")
     with pytest.raises(Exception, match="validate-from"):
         choose(rows, "2030-01-01", forms=noise, progress=False)
+
+
+def test_validation_weighs_generated_questions_beside_asked_ones_when_choosing():
+    rng = np.random.default_rng(5)
+    lexical, role = FEATURES.index("lexical"), FEATURES.index("role")
+
+    def dated(rows, told_by: int, silent: int) -> list[QuestionRows]:
+        done = []
+        for n, row in enumerate(rows):
+            features = row.features.copy()
+            features[:, silent] = 0.0
+            features[:, told_by] = row.labels + rng.normal(scale=0.3, size=5)
+            done.append(
+                dataclasses.replace(
+                    row,
+                    features=features,
+                    contains=row.labels > 0,
+                    coverage=np.ones(5),
+                    answerable=True,
+                    date=f"2024-{1 + n % 12:02d}-01",
+                )
+            )
+        return done
+
+    # Asked questions are told by the role, generated ones by word overlap: only a model
+    # that learned from both answers both.
+    asked, generated = dated(_rows(rng, 200), role, lexical), dated(_rows(rng, 200), lexical, role)
+    forms = [Form("logistic", generated=False), Form("logistic")]
+    report = choose(asked, "2024-10-01", forms=forms, keeps=(), progress=False, generated=generated)
+    alone, both = report["tried"]
+    assert alone["form"].endswith("asked questions only, abstains where the passages likely lack the answer")
+    assert both["generated"]["contains_always"][0] > 0.8 > 0.5 > alone["generated"]["contains_always"][0]
+    assert report["_form"] == Form("logistic"), "the first form listed answers the generated questions badly"
+    assert report["generated_learned_from"] + report["generated_validated_on"] == 200
 
 
 def test_the_threshold_parts_questions_whose_passages_hold_an_answer_from_those_whose_do_not():

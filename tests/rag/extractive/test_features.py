@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rag.extractive.features import FEATURES, SentenceEvidence, describe
 from rag.nlp.sentences import split_sentences
 from tests.rag.extractive.parts import analyze, passage
@@ -73,3 +75,24 @@ def test_the_noun_a_which_question_asks_about_ties_the_name_it_stands_beside(fak
     head_tie = {c.text: c.mentions[0].features["head_tie"] for c in candidates}
     assert head_tie["Toyota"] > head_tie["Reuters"] > 0.0
     assert head_tie["Toyota"] == 0.5, "one edge: 'automaker' is Toyota's compound"
+
+
+def test_recency_counts_from_the_newest_pooled_report_not_from_the_day_asked(fake_embedder):
+    analysis = analyze("Who led the loyalists?", fake_embedder)
+    newer = passage("Shujaa al-Ali led the loyalists.", "n").model_copy(update={"published": "2024-12-20"})
+    older = passage("Kingo al-Hassan led the loyalists.", "o").model_copy(update={"published": "2024-12-13"})
+    evidence = SentenceEvidence(lexical=[0.5, 0.5], ranks={}, top_score=0.03)
+
+    def recency(passages, as_of=None) -> dict[str, float]:
+        sentences = [s for p in passages for s in split_sentences(p)]
+        candidates, _ = describe(analysis, sentences, evidence, fake_embedder, as_of=as_of)
+        return {c.text: round(c.mentions[0].features["recency"], 3) for c in candidates if c.answer_type == "person"}
+
+    asked_years_later = datetime(2026, 12, 1, tzinfo=UTC)
+    assert recency([newer, older], asked_years_later) == {"Shujaa al-Ali": 1.0, "Kingo al-Hassan": 0.368}
+    assert recency([newer, older], datetime(2024, 12, 13, 23, 59, tzinfo=UTC)) == {
+        "Shujaa al-Ali": 0.368,
+        "Kingo al-Hassan": 1.0,
+    }, "asked about an earlier day, the news of that day is the recent one"
+    undated = [p.model_copy(update={"published": ""}) for p in (newer, older)]
+    assert set(recency(undated, asked_years_later).values()) == {1.0}, "an undated article is not held old"
