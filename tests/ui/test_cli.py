@@ -38,6 +38,13 @@ def test_demo_indexes_the_sample_and_answers(tmp_path):
     )
 
 
+def test_demo_after_an_earlier_install_indexed_the_sample_from_elsewhere(tmp_path, article_dir):
+    assert run("ingest", str(article_dir), "--source", "sample", "-q", data_dir=tmp_path).exit_code == 0
+    result = run("demo", data_dir=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "failed" not in result.stderr and "Shujaa al-Ali [1]" in result.stdout
+
+
 def test_ingest_then_ask_as_json(tmp_path, article_dir):
     assert run("ingest", str(article_dir), "--source", "wire", "-q", data_dir=tmp_path).exit_code == 0
     result = run("ask", "When did Assad flee the country?", "--json", "--source", "wire", data_dir=tmp_path)
