@@ -204,11 +204,12 @@ def timeline_html(story: Timeline) -> str:
                 for c in entry.earlier
             )
             meta = " · ".join(html.escape(x) for x in entry.outlets)
+            # Every sentence the line quotes, where the article has it: its opening too, not the main one alone.
+            spans = ", ".join(f"[{c.number}] characters {c.start}–{c.end}" for c in entry.quoted)
             lines.append(
                 f'<li class="timeline-entry" id="timeline-{citation.number}">'
                 f'<span class="source-number">[{citation.number}]</span> {html.escape(entry.text)}'
-                f'<div class="source-meta">{_title_link(citation)} · {meta} · characters '
-                f"{citation.start}–{citation.end}</div>{changes}</li>"
+                f'<div class="source-meta">{_title_link(citation)} · {meta} · {spans}</div>{changes}</li>'
             )
         heading = html.escape(day or "Undated")
         days.append(f'<section class="timeline-day"><h4>{heading}</h4><ol>{"".join(lines)}</ol></section>')

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from newsqa.types import Answer, Citation
-from ui.render import answer_markdown, plain_text
+from newsqa.types import Answer, Citation, Timeline, TimelineEntry
+from ui.render import answer_markdown, plain_text, timeline_html
 
 
 def citation(number: int, quote: str) -> Citation:
@@ -64,3 +64,17 @@ def test_plain_text_has_the_answer_and_a_numbered_reference_list():
         "[1] Clashes in Balqasah. AP, 2024-12-10. https://x.org/a\n    “Four died, the observatory said.”\n"
         "[2] t. s, undated.\n    “Two died.”"
     )
+
+
+def test_a_timeline_line_shows_where_the_article_has_each_sentence_it_quotes():
+    opening = citation(2, "A fire broke out late on Sunday.")
+    line = citation(1, "Four firefighters were injured.").model_copy(update={"start": 120, "end": 151})
+    entry = TimelineEntry(
+        published="2025-03-03",
+        text=f"{opening.quote} [2] … {line.quote}",
+        citation=line,
+        opening=opening,
+        outlets=["s"],
+    )
+    shown = timeline_html(Timeline(topic="fire", entries=[entry]))
+    assert "[2] characters 0–32, [1] characters 120–151" in shown
