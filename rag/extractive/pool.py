@@ -21,7 +21,7 @@ from datetime import datetime
 
 from index.embed import Embedder
 from newsqa.settings import AnswerSettings
-from newsqa.text import content_terms, share_in
+from newsqa.text import content_terms, one_name_spelling, share_in
 from newsqa.types import Passage
 from rag.extractive.candidates import Candidate
 from rag.extractive.features import FEATURES, SentenceEvidence, describe
@@ -131,8 +131,12 @@ class Reader:
         candidates, choice_candidates = describe(
             analysis, [s.sentence for s in pool], evidence, self.embedder, as_of, choices, self.semantic
         )
-        # A name the question already gives ("Who met Biden?") is never its answer.
-        answers = tuple(c for c in candidates if c.mentions[0].features["in_question"] < 1)
+        # A name the question already gives ("Who met Biden?") is never its answer, however either
+        # writes it ("U.S." in an article for "US" in the question, a stopword to the terms).
+        asked = set(content_terms(one_name_spelling(question_text)))
+        answers = tuple(
+            c for c in candidates if c.mentions[0].features["in_question"] < 1 and not _named_in(c.text, asked)
+        )
         return Reading(analysis, tuple(pool), answers, tuple(choice_candidates))
 
     def _lexical(self, analysis: QuestionAnalysis, sentences: list[Sentence]) -> list[Scored]:
@@ -188,3 +192,9 @@ class Reader:
         # Where some articles name every word of every name asked about, the ones naming only some
         # are about another thing of a like name ("Baniyas North" for "Baniyas South").
         return naming_all or covering
+
+
+def _named_in(text: str, asked: set[str]) -> bool:
+    """Whether every term of a candidate, names written one way, is among the question's."""
+    terms = set(content_terms(one_name_spelling(text)))
+    return bool(terms) and terms <= asked
