@@ -693,10 +693,11 @@ def _boosted(x: np.ndarray, y: np.ndarray, weights: np.ndarray, form: Form) -> R
 
 
 # The forms validation chooses among (see eval/results/reader/README.md): the logistic model
-# with and without the generated questions (where --generated gives any),
-# on the features it had, with the parse's and the unit's features, and with the sentence's
-# embedding similarity too; a stronger regularisation; the same linear form learned to rank;
-# two sizes of boosted trees (without the embedding similarity, which never paid its 100 ms).
+# on the features it had (with and without the generated questions, where --generated gives
+# any), with the parse's and the unit's features, and with the sentence's embedding similarity
+# too; a stronger regularisation; the same linear form learned to rank; two sizes of boosted
+# trees (without the embedding similarity, which never paid its 100 ms).
+#
 # None reads a passage's fused score relative to the top one: the pools rank by BM25 alone
 # (eval.pools), where it spans a few hundredths, while behind hybrid retrieval it spans half
 # its range, so a weight learned on the first is extrapolated far on the second (a pool-learned

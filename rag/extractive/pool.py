@@ -135,7 +135,9 @@ class Reader:
         # writes it ("U.S." in an article for "US" in the question, a stopword to the terms).
         asked = set(content_terms(one_name_spelling(question_text)))
         answers = tuple(
-            c for c in candidates if c.mentions[0].features["in_question"] < 1 and not _named_in(c.text, asked)
+            c
+            for c in candidates
+            if c.mentions[0].features["in_question"] < 1 and share_in(one_name_spelling(c.text), asked) < 1
         )
         return Reading(analysis, tuple(pool), answers, tuple(choice_candidates))
 
@@ -192,9 +194,3 @@ class Reader:
         # Where some articles name every word of every name asked about, the ones naming only some
         # are about another thing of a like name ("Baniyas North" for "Baniyas South").
         return naming_all or covering
-
-
-def _named_in(text: str, asked: set[str]) -> bool:
-    """Whether every term of a candidate, names written one way, is among the question's."""
-    terms = set(content_terms(one_name_spelling(text)))
-    return bool(terms) and terms <= asked
