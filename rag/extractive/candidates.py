@@ -226,14 +226,19 @@ def _tie(doc, hops: dict[int, int], positions: Sequence[int]) -> float:
 
 
 def _with_title(ent):
-    """A person's name with the capitalised title the parse attaches to it: "Major-General X", "Rep. X"."""
+    """A person's name with the capitalised title the parse attaches to it: "Major-General X", "Rep. X",
+    "President-elect X"."""
     start = ent.start
     while start > 0:
         before = ent.doc[start - 1]
         if before.text == "-" and start > 1 and ent.doc[start - 2].pos_ == "PROPN" and not before.whitespace_:
             start -= 1
             continue
-        if before.pos_ != "PROPN" or not before.text[0].isupper() or not start <= before.head.i < ent.end:
+        # A title's lower-case end stays with it when hyphenated to it: "President-elect X".
+        hyphenated = start > 1 and ent.doc[start - 2].text == "-" and not ent.doc[start - 2].whitespace_
+        if before.pos_ != "PROPN" or not (before.text[0].isupper() or hyphenated):
+            break
+        if not start <= before.head.i < ent.end:
             break
         start -= 1
     return ent.doc[start : ent.end] if start < ent.start else ent
@@ -297,10 +302,11 @@ def mentions_in(
     stems = [content_terms(t.text) for t in doc]
     term_positions = [i for i, s in enumerate(stems) if s and s[0] in analysis.terms]
     head_positions = [i for i, s in enumerate(stems) if s and s[0] in analysis.head_terms]
+    # An entity the small model starts at a possessive ending ("’s Note" of "Editor’s Note") is a misreading.
     found: list[tuple[Span, str, str]] = [
         (_with_title(ent) if ent.label_ == "PERSON" else ent, _entity_type(ent), ent.label_)
         for ent in doc.ents
-        if ent.label_ in LABEL_TYPES
+        if ent.label_ in LABEL_TYPES and ent[0].tag_ != "POS"
     ]
     taken = {i for ent, _, _ in found for i in range(ent.start, ent.end)}
     # A figure the small NER model did not label ("About 900 residents") is still a number.

@@ -8,12 +8,15 @@ For a question and its retrieved passages, :class:`Reader`
    by rarity, with a share of what the neighbouring sentences match, since news sentences
    lean on the one before);
 3. describes every candidate answer named in the pool by its features
-   (:mod:`rag.extractive.features`), unscored: the model that scores them is the engine's.
+   (:mod:`rag.extractive.features`), unscored: the model that scores them is the engine's;
+   candidates that cannot answer the question, whatever the model would make of them, are
+   left out (:func:`_ruled_out`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from newsqa.text import content_terms, one_name_spelling, share_in
 from newsqa.types import Passage
 from rag.extractive.candidates import Candidate
 from rag.extractive.features import FEATURES, SentenceEvidence, describe
+from rag.extractive.places import SHORTEST_NAME, adjective_of, is_adjective, kind_asked, named_by_adjective, wrong_kind
 from rag.extractive.question import QuestionAnalysis, QuestionAnalyzer
 from rag.extractive.support import SupportScorer
 from rag.nlp.sentences import Sentence, split_sentences
@@ -32,6 +36,19 @@ from rag.nlp.sentences import Sentence, split_sentences
 # A question's named things say which story it is about: their terms weigh this many times
 # an ordinary term's rarity weight in a sentence's overlap with the question.
 ENTITY_TERM_WEIGHT = 1.5
+# What spaCy may label a place as ("" for a name it did not label): a person or a company
+# named after a place ("Jordan", "Georgia-Pacific") is not held to the place's kind.
+PLACE_LABELS = frozenset({"GPE", "LOC", "NORP", "FAC", ""})
+# Stems of the nouns that ask for an outlet, which a report's "told CNN" may then answer.
+MEDIA_TERMS = frozenset(
+    content_terms("newspaper tabloid paper outlet network channel broadcaster magazine publication site website")
+)
+# "Which type of juice?" asks for a kind of juice: "apple juice" answers it.
+KIND_OF = re.compile(r"\b(?:type|kind|sort|variety|form)s? of\b", re.I)
+# A title written short, which the question may write whole: "Gov." for "Governor", "Sen.", "Dr.".
+_ABBREVIATED_TITLE = re.compile(r"^[A-Z][a-z]{1,3}\.$")
+# A capitalised word long enough to be a place an adjective is made of.
+_CAPITALISED = re.compile(rf"\b[A-Z][a-z]{{{SHORTEST_NAME - 1},}}\b")
 
 
 @dataclass(frozen=True)
@@ -57,8 +74,9 @@ class Scored:
 class Reading:
     """The pooled sentences of a question and its candidate answers (scored and best first once the engine read them).
 
-    A name the question gives is no candidate; ``choices`` are the multiple-choice options,
-    each a candidate whether the sentences name it or not.
+    What cannot answer the question is no candidate (a name it gives, a place of another kind
+    than it asks for, the reporting outlet: :func:`_ruled_out`); ``choices`` are the
+    multiple-choice options, each a candidate whether the sentences name it or not.
     """
 
     analysis: QuestionAnalysis
@@ -131,14 +149,9 @@ class Reader:
         candidates, choice_candidates = describe(
             analysis, [s.sentence for s in pool], evidence, self.embedder, as_of, choices, self.semantic
         )
-        # A name the question already gives ("Who met Biden?") is never its answer, however either
-        # writes it ("U.S." in an article for "US" in the question, a stopword to the terms).
         asked = set(content_terms(one_name_spelling(question_text)))
-        answers = tuple(
-            c
-            for c in candidates
-            if c.mentions[0].features["in_question"] < 1 and share_in(one_name_spelling(c.text), asked) < 1
-        )
+        outlets = {_letters(_outlet_name(o)) for p in passages for o in (p.source, *p.also_reported_by)}
+        answers = tuple(c for c in candidates if not _ruled_out(c, analysis, asked, outlets))
         return Reading(analysis, tuple(pool), answers, tuple(choice_candidates))
 
     def _lexical(self, analysis: QuestionAnalysis, sentences: list[Sentence]) -> list[Scored]:
@@ -184,7 +197,7 @@ class Reader:
             shares = [
                 float(entity.replace(".", "") in haystack.replace(".", ""))
                 if by_letters[entity]
-                else share_in(entity, words)
+                else share_in(entity, words) or float(_names_the_place_of(entity, haystack))
                 for entity in analysis.entities
             ]
             if not shares or sum(shares) / len(shares) >= self.settings.min_entity_coverage:
@@ -194,3 +207,51 @@ class Reader:
         # Where some articles name every word of every name asked about, the ones naming only some
         # are about another thing of a like name ("Baniyas North" for "Baniyas South").
         return naming_all or covering
+
+
+def _names_the_place_of(adjective: str, text: str) -> bool:
+    """Whether the text names the place an adjective of the question is made of ("Africa" for "African")."""
+    return any(adjective_of(adjective, word) for word in set(_CAPITALISED.findall(text)))
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _outlet_name(source: str) -> str:
+    """An outlet's name in a source's domain: "cnn.com" → "cnn", "www.usatoday.com" → "usatoday"."""
+    return source.removeprefix("www.").split(".")[0]
+
+
+def _ruled_out(candidate: Candidate, analysis: QuestionAnalysis, asked: set[str], outlets: set[str]) -> bool:
+    """Whether a candidate cannot answer the question, whatever the model makes of it (``asked``:
+    the question's terms, a name written several ways as one; ``outlets``: the passages' outlets):
+
+    - a name the question already gives ("Who met Biden?"), however either writes it ("U.S."
+      in an article for "US" in the question, a stopword to the terms; "Gov. Carney" for
+      "Governor John Carney"), or by its adjective ("Which African country" is not "Africa");
+    - a place of another kind than "which city/country/state" asks for (:mod:`.places`), or a
+      nationality ("Angolan");
+    - the outlet reporting it ("told CNN"), unless the question asks for an outlet;
+    - the question's own noun with adjectives ("the current virus" for "Which virus?"): a
+      "which X" asks which one, unless it asks for a type of X ("Which type of juice?").
+    """
+    mention = candidate.mentions[0]
+    untitled = " ".join(word for word in candidate.text.split() if not _ABBREVIATED_TITLE.match(word))
+    if mention.features["in_question"] >= 1 or share_in(one_name_spelling(untitled), asked) >= 1:
+        return True
+    if mention.label in PLACE_LABELS and (
+        wrong_kind(analysis.head, candidate.text) or named_by_adjective(candidate.text, analysis.text.split())
+    ):
+        return True
+    if kind_asked(analysis.head) and (mention.label == "NORP" or is_adjective(candidate.text)):
+        return True  # "Angolan" is no answer to "which country", though spaCy may call it a place
+    if _letters(candidate.text) in outlets and not analysis.head_terms & MEDIA_TERMS:
+        return True
+    noun = set(content_terms(analysis.head.split()[-1])) if analysis.head else set()
+    return (
+        not mention.label
+        and candidate.text.islower()
+        and bool(noun & set(content_terms(candidate.text.split()[-1])))
+        and not KIND_OF.search(analysis.text)
+    )

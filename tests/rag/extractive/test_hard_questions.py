@@ -131,3 +131,71 @@ def test_a_name_the_question_gives_in_another_spelling_is_not_its_answer(reader)
     article = "Some of the kindest residents in the U.S. live in Delaware's largest city, Wilmington, a survey found."
     question = "Which Delaware city has some of the kindest residents in the US?"
     assert _short(reader, question, article, "Kindest cities") == "Wilmington"
+
+
+# Each of these answered the first, wrong, candidate before the reader ruled such candidates out.
+@pytest.mark.parametrize(
+    ("question", "article", "expected"),
+    [
+        # A country for "which city" ("France" for the Games' host).
+        (
+            "Which city will host the 2031 Winter Games?",
+            "France will host the 2031 Winter Games, organisers said on Monday. "
+            "The Games will be centred in Annecy, with skiing in the Alps.",
+            "Annecy",
+        ),
+        # The country for "which state" ("America" for the state with most fires).
+        (
+            "Which state has the most wildfires this year?",
+            "In America wildfires have burned 2 million acres this year. Oregon has had the most, officials said.",
+            "Oregon",
+        ),
+        # The question's own noun with an adjective ("highly contagious virus" for "which virus").
+        (
+            "Which virus did the minister test positive for?",
+            "The minister tested positive on Tuesday for measles, a highly contagious virus, his office said.",
+            "measles",
+        ),
+        # A place the question names by its adjective: the article, which says "Africa" and not
+        # "African", was not read at all, as if it named another thing than the question.
+        (
+            "Which African country unearthed the diamond?",
+            "A 2,492-carat diamond, the largest found in Africa in a century, was unearthed in Botswana, "
+            "the miner said.",
+            "Botswana",
+        ),
+    ],
+)
+def test_a_candidate_of_another_kind_than_asked_is_not_the_answer(reader, question, article, expected):
+    assert _short(reader, question, article, "News") == expected
+
+
+def test_the_outlet_reporting_a_story_is_no_candidate_unless_an_outlet_is_asked_for(reader):
+    told = passage("The government sent Mara Venn to Cairo, sources told CNN.").model_copy(update={"source": "cnn.com"})
+
+    def candidates(question: str) -> set[str]:
+        return {c.text for c in reader.reader.read(question, [told]).candidates}
+
+    assert "CNN" not in candidates("Whom did the government send to Cairo?")
+    assert "CNN" in candidates("Which network did the sources tell about Cairo?")
+
+
+def test_a_person_the_question_names_is_no_candidate_under_a_title_written_short(reader):
+    said = passage("Gov. John Carney said on Monday the state's delegates would back Vice President Kamala Harris.")
+    question = "Who did the state's delegates, including Governor John Carney, support for the nomination?"
+    named = {c.text for c in reader.reader.read(question, [said]).candidates}
+    assert "Vice President Kamala Harris" in named
+    assert not {"Gov. John Carney", "John Carney"} & named
+
+
+def test_a_hyphenated_title_ending_in_lower_case_stays_with_the_name(reader):
+    article = "Biden met President-elect Donald Trump at the White House on Wednesday."
+    assert _short(reader, "Who did Biden meet at the White House this week?", article, "Biden meets Trump") == (
+        "President-elect Donald Trump"
+    )
+
+
+def test_a_nationality_is_no_answer_to_which_country_though_spacy_labels_it_a_place(reader):
+    article = "Biden arrived on Monday, the first visit by a sitting US president to the Angolan capital."
+    reading = reader.reader.read("Which African country did Biden visit?", [passage(article)])
+    assert "Angolan" not in {c.text for c in reading.candidates}
