@@ -28,8 +28,21 @@ REGIONS = frozenset(
         "the caribbean", "southeast asia", "east asia", "south asia", "central asia", "west africa",
         "east africa", "north africa", "southern africa", "sub-saharan africa", "scandinavia", "the balkans",
         "balkans", "eastern europe", "western europe", "the gulf", "persian gulf",
+        # and the US regions larger than a state
+        "east coast", "west coast", "gulf coast", "midwest", "the midwest", "new england", "pacific northwest",
+        "the south", "southwest", "the southwest", "northeast", "the northeast",
     }
 )  # fmt: skip
+# Adjectives not made of their place's name by :data:`ADJECTIVE_ENDINGS`, as news writes them.
+IRREGULAR_ADJECTIVES = {
+    "british": "britain", "english": "england", "scottish": "scotland", "welsh": "wales", "irish": "ireland",
+    "french": "france", "dutch": "netherlands", "spanish": "spain", "swiss": "switzerland", "greek": "greece",
+    "turkish": "turkey", "polish": "poland", "swedish": "sweden", "danish": "denmark", "finnish": "finland",
+    "norwegian": "norway", "filipino": "philippines", "thai": "thailand", "afghan": "afghanistan",
+    "peruvian": "peru", "argentine": "argentina", "argentinian": "argentina", "saudi": "saudi arabia",
+    "emirati": "united arab emirates", "lebanese": "lebanon", "sudanese": "sudan", "congolese": "congo",
+    "vietnamese": "vietnam", "portuguese": "portugal", "belgian": "belgium", "czech": "czechia",
+}  # fmt: skip
 # Countries as news names them where ISO 3166 names them otherwise ("Russian Federation").
 COUNTRY_ALIASES = frozenset(
     {
@@ -110,18 +123,21 @@ def wrong_kind(asked: str | None, place: str) -> bool:
 
 
 def adjective_of(word: str, name: str) -> bool:
-    """Whether ``word`` is an adjective made of the one-word place ``name`` ("African" of "Africa")."""
-    name = name.strip()
-    if " " in name or len(name) < SHORTEST_NAME:
+    """Whether ``word`` is an adjective made of the place ``name``: "African" of "Africa",
+    "British" of "Britain" (:data:`IRREGULAR_ADJECTIVES`)."""
+    bare, place = _POSSESSIVE.sub("", word).casefold(), _THE.sub("", name.strip().casefold())
+    if IRREGULAR_ADJECTIVES.get(bare) == place:
+        return True
+    if " " in place or len(place) < SHORTEST_NAME:
         return False
-    bare = _POSSESSIVE.sub("", word).casefold()
-    return bare != name.casefold() and any(bare == name[:-1].casefold() + ending for ending in ADJECTIVE_ENDINGS)
+    return bare != place and any(bare == place[:-1] + ending for ending in ADJECTIVE_ENDINGS)
 
 
 @functools.cache
 def _adjectives() -> frozenset[str]:
     names = {n for n in _countries() | _states() | REGIONS if " " not in n and len(n) >= SHORTEST_NAME}
-    return frozenset(name[:-1] + ending for name in names for ending in ADJECTIVE_ENDINGS) - names
+    made = {name[:-1] + ending for name in names for ending in ADJECTIVE_ENDINGS}
+    return frozenset(made | set(IRREGULAR_ADJECTIVES)) - names
 
 
 def is_adjective(word: str) -> bool:

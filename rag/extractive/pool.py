@@ -28,7 +28,7 @@ from newsqa.text import content_terms, one_name_spelling, share_in
 from newsqa.types import Passage
 from rag.extractive.candidates import Candidate
 from rag.extractive.features import FEATURES, SentenceEvidence, describe
-from rag.extractive.places import SHORTEST_NAME, adjective_of, is_adjective, kind_asked, named_by_adjective, wrong_kind
+from rag.extractive.places import adjective_of, is_adjective, kind_asked, named_by_adjective, wrong_kind
 from rag.extractive.question import QuestionAnalysis, QuestionAnalyzer
 from rag.extractive.support import SupportScorer
 from rag.nlp.sentences import Sentence, split_sentences
@@ -47,8 +47,8 @@ MEDIA_TERMS = frozenset(
 KIND_OF = re.compile(r"\b(?:type|kind|sort|variety|form)s? of\b", re.I)
 # A title written short, which the question may write whole: "Gov." for "Governor", "Sen.", "Dr.".
 _ABBREVIATED_TITLE = re.compile(r"^[A-Z][a-z]{1,3}\.$")
-# A capitalised word long enough to be a place an adjective is made of.
-_CAPITALISED = re.compile(rf"\b[A-Z][a-z]{{{SHORTEST_NAME - 1},}}\b")
+# A capitalised word: a place an adjective may be made of.
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 
 
 @dataclass(frozen=True)

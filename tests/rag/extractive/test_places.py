@@ -70,3 +70,14 @@ def test_a_question_names_a_place_by_its_adjective_only_when_capitalised():
 @pytest.mark.parametrize(("word", "made"), [("Angolan", True), ("Texan", True), ("Angola", False), ("Luanda", False)])
 def test_a_nationality_is_told_from_a_place(word, made):
     assert is_adjective(word) is made
+
+
+@pytest.mark.parametrize(("word", "place"), [("British", "Britain"), ("French", "France"), ("Afghan", "Afghanistan")])
+def test_an_adjective_news_makes_otherwise_is_known_too(word, place):
+    assert adjective_of(word, place)
+    assert is_adjective(word)
+
+
+def test_a_us_region_is_no_city_and_no_state():
+    assert wrong_kind("city", "East Coast")
+    assert wrong_kind("other state", "the Midwest")
