@@ -2,8 +2,10 @@
 
 Each is read by the shipped model with the real embedding model, over passages of its own:
 a role asked about with a short subject ("Who replaced X?"), "how much" asked in money
-where a length stands nearer, "where" answered by the place a smaller one lies in, and a
-"who" whose answer is no name but a group ("security forces arrested X").
+where a length stands nearer, "where" answered by the place a smaller one lies in, a
+"who" whose answer is no name but a group ("security forces arrested X"), and candidates
+that cannot answer whatever their score (a country for "which city", the reporting outlet,
+the question's own noun, a name it gives under a short title).
 """
 
 from __future__ import annotations
