@@ -43,7 +43,7 @@ from pathlib import Path
 
 from eval.data import read_corpus, save_metrics
 from eval.metrics import bootstrap_ci, contains_answer
-from newsqa.text import one_name_spelling
+from newsqa.text import POSSESSIVE, one_name_spelling
 from newsqa.types import Timeline, TimelineEntry
 
 # A story needs several articles to have developed.
@@ -58,7 +58,6 @@ QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "where", "when", "why
 TIME_LABELS = {"DATE", "TIME"}
 # An acronym written with stops: "U.S.", "U.K.".
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
-_POSSESSIVE = re.compile(r"['’]s?$")
 # A name's last word this long stands for it ("Biden" for "Joe Biden", "Lanka" is too short
 # to be sure of, but "Uvalde" is not).
 SURNAME_LETTERS = 4
@@ -72,7 +71,7 @@ def topic_names(question: str) -> list[str]:
     names: list[str] = []
     for entity in doc.ents:
         name = entity.text.strip(" '’\"“”").removeprefix("the ").removeprefix("The ")
-        name = _POSSESSIVE.sub("", name)  # "Donald Trump’s administration" names Donald Trump
+        name = POSSESSIVE.sub("", name)  # "Donald Trump’s administration" names Donald Trump
         if entity.label_ in NAME_LABELS and name and name not in names:
             names.append(name)
     return names

@@ -29,6 +29,8 @@ _NAME_SPELLINGS = (
     (re.compile(r"\b(?:U\.N\.|UN|United Nations)(?!\w)"), "UnitedNations"),
     (re.compile(r"\b(?:E\.U\.|EU|European Union)(?!\w)"), "EuropeanUnion"),
 )
+# A possessive ending, to be taken off a name: "Trump’s", "Teamsters'".
+POSSESSIVE = re.compile(r"['’]s?$")
 # An answer's citation marker, "[2]".
 MARKER = re.compile(r"\[(\d+)\]")
 _MARKER_WITH_SPACE = re.compile(r"\s*" + MARKER.pattern)

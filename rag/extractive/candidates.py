@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from newsqa.text import STOPWORDS, content_terms
+from newsqa.text import POSSESSIVE, STOPWORDS, content_terms
 from rag.extractive.question import ECHO_REACH, ECHO_SLACK, NAMED_TYPES, ROLES, QuestionAnalysis
 from rag.nlp.spans import number_value
 
@@ -69,12 +69,11 @@ UNIT_WORDS = {
 _UNIT_REACH_MEASURE = 2  # words after a figure that may name its unit ("412 million euros")
 _COMPANY_SUFFIXES = re.compile(r"\s+(?:inc|corp|corporation|co|ltd|llc|plc|group|company)\.?$")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
-_POSSESSIVE = re.compile(r"(?:’s|'s|’|')$")
 
 
 def answer_key(text: str) -> str:
     """A candidate's text normalised for merging: "The Facebook Inc." -> "facebook", "four" -> "4"."""
-    key = _POSSESSIVE.sub("", _LEADING_ARTICLE.sub("", text.strip().replace("’", "'")))
+    key = POSSESSIVE.sub("", _LEADING_ARTICLE.sub("", text.strip().replace("’", "'")))
     key = number_value(key).lower()
     key = re.sub(r"[^\w$%.]+", " ", _COMPANY_SUFFIXES.sub("", key)).strip(" .")
     pair = key.split(" and ")
@@ -141,7 +140,7 @@ def _clean(span) -> str:
     if not tokens:
         return ""
     text = span.doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
-    return _POSSESSIVE.sub("", text)
+    return POSSESSIVE.sub("", text)
 
 
 def _mention(

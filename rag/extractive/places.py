@@ -16,6 +16,8 @@ import re
 
 import pycountry
 
+from newsqa.text import POSSESSIVE
+
 # The kinds a question's head noun asks for ("Which city ...?", "In which nation's ...?").
 CITY_WORDS = frozenset({"city", "town", "village", "capital", "municipality"})
 COUNTRY_WORDS = frozenset({"country", "nation"})
@@ -65,7 +67,6 @@ ADJECTIVE_ENDINGS = ("", "n", "an", "ian", "ean", "i", "li", "ni", "ese", "nese"
 # Names this short make adjectives of other names too ("Iran" less its "n" starts "Iraqi").
 SHORTEST_NAME = 5
 _THE = re.compile(r"^the\s+", re.I)
-_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 @functools.cache
@@ -125,7 +126,7 @@ def wrong_kind(asked: str | None, place: str) -> bool:
 def adjective_of(word: str, name: str) -> bool:
     """Whether ``word`` is an adjective made of the place ``name``: "African" of "Africa",
     "British" of "Britain" (:data:`IRREGULAR_ADJECTIVES`)."""
-    bare, place = _POSSESSIVE.sub("", word).casefold(), _THE.sub("", name.strip().casefold())
+    bare, place = POSSESSIVE.sub("", word).casefold(), _THE.sub("", name.strip().casefold())
     if IRREGULAR_ADJECTIVES.get(bare) == place:
         return True
     if " " in place or len(place) < SHORTEST_NAME:
