@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 
 import pycountry
 
@@ -146,6 +147,6 @@ def is_adjective(word: str) -> bool:
     return word.strip().casefold() in _adjectives()
 
 
-def named_by_adjective(place: str, question_words: list[str]) -> bool:
+def named_by_adjective(place: str, question_words: Iterable[str]) -> bool:
     """Whether the question names ``place`` by an adjective made of it ("Which African country")."""
     return any(word[:1].isupper() and adjective_of(word, place) for word in question_words)

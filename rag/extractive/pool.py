@@ -149,9 +149,8 @@ class Reader:
         candidates, choice_candidates = describe(
             analysis, [s.sentence for s in pool], evidence, self.embedder, as_of, choices, self.semantic
         )
-        asked = set(content_terms(one_name_spelling(question_text)))
-        outlets = {_letters(_outlet_name(o)) for p in passages for o in (p.source, *p.also_reported_by)}
-        answers = tuple(c for c in candidates if not _ruled_out(c, analysis, asked, outlets))
+        asking = _Asking.of(analysis, passages)
+        answers = tuple(c for c in candidates if not _ruled_out(c, asking))
         return Reading(analysis, tuple(pool), answers, tuple(choice_candidates))
 
     def _lexical(self, analysis: QuestionAnalysis, sentences: list[Sentence]) -> list[Scored]:
@@ -223,9 +222,35 @@ def _outlet_name(source: str) -> str:
     return source.removeprefix("www.").split(".")[0]
 
 
-def _ruled_out(candidate: Candidate, analysis: QuestionAnalysis, asked: set[str], outlets: set[str]) -> bool:
-    """Whether a candidate cannot answer the question, whatever the model makes of it (``asked``:
-    the question's terms, a name written several ways as one; ``outlets``: the passages' outlets):
+@dataclass(frozen=True)
+class _Asking:
+    """What :func:`_ruled_out` reads of a question and its passages, read once for all its candidates."""
+
+    head: str | None  # the noun a "which X" asks about
+    terms: frozenset[str]  # the question's terms, a name written several ways as one
+    words: tuple[str, ...]  # the question as typed, word by word: "African" names Africa
+    place_kind: str | None  # "city", "country" or "state", when the head asks for one
+    noun: frozenset[str]  # the stems of the head's last word: "virus" of "which virus"
+    kind_of: bool  # it asks for a type of thing ("Which type of juice?")
+    wants_outlet: bool  # it asks for a newspaper, a network, ...
+    outlets: frozenset[str]  # the passages' outlets, letters only: "cnn" of cnn.com
+
+    @classmethod
+    def of(cls, analysis: QuestionAnalysis, passages: list[Passage]) -> _Asking:
+        return cls(
+            head=analysis.head,
+            terms=frozenset(content_terms(one_name_spelling(analysis.text))),
+            words=tuple(analysis.text.split()),
+            place_kind=kind_asked(analysis.head),
+            noun=frozenset(content_terms(analysis.head.split()[-1])) if analysis.head else frozenset(),
+            kind_of=bool(KIND_OF.search(analysis.text)),
+            wants_outlet=bool(analysis.head_terms & MEDIA_TERMS),
+            outlets=frozenset(_letters(_outlet_name(o)) for p in passages for o in (p.source, *p.also_reported_by)),
+        )
+
+
+def _ruled_out(candidate: Candidate, asking: _Asking) -> bool:
+    """Whether a candidate cannot answer the question, whatever the model makes of it:
 
     - a name the question already gives ("Who met Biden?"), however either writes it ("U.S."
       in an article for "US" in the question, a stopword to the terms; "Gov. Carney" for
@@ -238,20 +263,19 @@ def _ruled_out(candidate: Candidate, analysis: QuestionAnalysis, asked: set[str]
     """
     mention = candidate.mentions[0]
     untitled = " ".join(word for word in candidate.text.split() if not _ABBREVIATED_TITLE.match(word))
-    if mention.features["in_question"] >= 1 or share_in(one_name_spelling(untitled), asked) >= 1:
+    if mention.features["in_question"] >= 1 or share_in(one_name_spelling(untitled), asking.terms) >= 1:
         return True
     if mention.label in PLACE_LABELS and (
-        wrong_kind(analysis.head, candidate.text) or named_by_adjective(candidate.text, analysis.text.split())
+        wrong_kind(asking.head, candidate.text) or named_by_adjective(candidate.text, asking.words)
     ):
         return True
-    if kind_asked(analysis.head) and (mention.label == "NORP" or is_adjective(candidate.text)):
+    if asking.place_kind and (mention.label == "NORP" or is_adjective(candidate.text)):
         return True  # "Angolan" is no answer to "which country", though spaCy may call it a place
-    if _letters(candidate.text) in outlets and not analysis.head_terms & MEDIA_TERMS:
+    if _letters(candidate.text) in asking.outlets and not asking.wants_outlet:
         return True
-    noun = set(content_terms(analysis.head.split()[-1])) if analysis.head else set()
     return (
         not mention.label
         and candidate.text.islower()
-        and bool(noun & set(content_terms(candidate.text.split()[-1])))
-        and not KIND_OF.search(analysis.text)
+        and bool(asking.noun & set(content_terms(candidate.text.split()[-1])))
+        and not asking.kind_of
     )
