@@ -13,8 +13,8 @@ story, reported beside it. Each timeline is built as of the question's date, at 
 lines (the most relevant articles), from an index of the corpus (DIR). Reported, over the
 topics:
 
-- ``on_topic``: the share of lines whose cited sentences (the line's, or the article's
-  opening it quotes first) name one of the question's names, by :func:`names_the_topic`
+- ``on_topic``: the share of lines whose cited sentences (the line's, its second, or the
+  article's opening it quotes first) name one of the question's names, by :func:`names_the_topic`
   (a rule of its own, not the timeline's: the timeline keeps an article by the weighted
   share of the topic's words it holds, and may quote a sentence of it that names nothing);
 - ``chronological``: the share of timelines (of both topic forms) whose days never go back,
@@ -24,7 +24,7 @@ topics:
 - ``gold_sentence_in_top``: of the topics whose question's gold article (``gold_doc_ids``,
   else ``answer_in_doc_ids``) was published by the question's date and holds the gold
   answer in a sentence, the share whose timeline quotes such a sentence of that article (or
-  of a near-copy of it), as a line's sentence or its opening;
+  of a near-copy of it), as any sentence a line quotes (its own, its second, its opening);
 - ``names_only``: ``on_topic`` and ``gold_sentence_in_top`` again, with the names alone as
   each topic.
 

@@ -209,6 +209,9 @@ class TimelineEntry(BaseModel):
     opening: Citation | None = Field(
         default=None, description="The article's opening sentence, when it was retrieved and is another sentence."
     )
+    also: Citation | None = Field(
+        default=None, description="The article's next most telling sentence about the topic, when it has another."
+    )
     outlets: list[str] = Field(description="The article's outlet, then those that ran a near-copy of it.")
     earlier: list[Citation] = Field(
         default_factory=list, description="Earlier lines whose figure for the same thing this line changes."
@@ -216,8 +219,8 @@ class TimelineEntry(BaseModel):
 
     @property
     def quoted(self) -> list[Citation]:
-        """The sentences the line quotes, as it reads: the opening, when there is one, then its own."""
-        return [c for c in (self.opening, self.citation) if c]
+        """The sentences the line quotes, as it reads: the opening and the second, when there are, then its own."""
+        return [c for c in (self.opening, self.also, self.citation) if c]
 
 
 class Timeline(BaseModel):

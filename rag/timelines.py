@@ -4,10 +4,13 @@
 into one passage naming every outlet, by ``Index.distinct``) and keeps the articles about
 the topic: those whose retrieved text holds most of the topic's weight, each word weighted
 by its BM25 inverse document frequency, so that "Balqasah" counts for more than "fighting".
-Each kept article is represented by its sentence that holds most of that weight, a figure
-or a name breaking ties toward the informative, after its opening sentence when that is
-another (news tells what happened first: the opening is where an article's news is, the
-other sentence is why it belongs to the topic); the most relevant articles make the
+Each kept article is represented by its opening sentence (news tells what happened first:
+the opening is where an article's news is) and the two other sentences a reader following the
+topic would most want, the best last as the line's own. Which, a learned model says
+(:data:`SENTENCE_MODEL`, over :func:`sentence_features`: how much of the topic's weight a
+sentence holds, in its names and in its other words, where it sits, the names and figures it
+adds): ``python -m eval.train_timeline`` fits it on news quiz questions, each asked about one
+sentence of an article, whose topic is the question's words. The most relevant articles make the
 timeline, in order of publication. Where a later line gives another figure for the thing an
 earlier line counted ("four security personnel" → "six security personnel"), it says so
 and cites both. :func:`timeline_topic` tells a question that asks for a timeline ("How has
@@ -16,24 +19,33 @@ the Balqasah fighting developed?") and returns its topic.
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from newsqa.text import content_terms, one_name_spelling
 from newsqa.types import Citation, Passage, TimelineEntry
 from rag import nlp
+from rag.extractive.model import ReaderModel
 from rag.nlp.sentences import Sentence, cite, split_sentences
 
 # An article is about the topic when its retrieved text holds at least this share of the
 # topic's weight: with a rare name and a common noun ("Balqasah fighting"), the name alone
 # passes and the noun alone does not.
 ARTICLE_SHARE = 0.6
-# A sentence represents its article only if it holds some of the topic's weight.
+# An article is kept only if a sentence naming the topic holds this share of its weight.
 SENTENCE_SHARE = 0.2
 # Fewer words than this are a caption, a quiz option or a dateline, not a line of the story.
 SENTENCE_WORDS = 6
-# Between sentences holding as much of the topic, one with a figure or a name tells more.
-FACT_BONUS = 0.15
+# Sentences a line quotes beside its article's opening, chosen by the sentence model (the
+# best, and ``also`` the next): on realtimeqa-train's latest weeks a line quotes the sentence
+# a quiz asked about for 0.47 of the articles with one, 0.54 with two, 0.58 with three; the
+# second is worth its length, a third less so.
+CHOSEN = 2
 # By default a timeline is no longer than a page of search results, which people do read whole.
 MOST_ENTRIES = 12
 # Passages retrieved for a topic: a story told by a dozen articles, two passages each, with room.
@@ -46,6 +58,33 @@ _CAPTION = re.compile(
     re.I,
 )
 _FACT_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "PERSON", "ORG", "GPE"}
+_NUMBER_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
+# Names and figures a sentence adds to the topic, counted up to this many: past a few, a
+# sentence is a list, not more news.
+NEW_FACTS = 4
+# Offsets are read in thousands of characters, about a paragraph or two.
+OFFSET_UNIT = 1000
+_SAID = re.compile(r"\b(?:said|says|told)\b")
+_QUOTE_MARK = re.compile(r"[“\"]")
+
+# The sentence model: a logistic model in JSON over SENTENCE_FEATURES (the reader's model form,
+# without trees or threshold), made by ``python -m eval.train_timeline``.
+SENTENCE_MODEL = Path(__file__).with_name("timeline_model.json")
+SENTENCE_FEATURES = (
+    "share",  # the topic's weight the sentence holds, 0 unless it names one of the topic's names
+    "named",
+    "raw_share",  # the same, named or not
+    "name_share",  # of the weight of the topic's names; 1 for a topic without names
+    "rest_share",  # of the weight of its other words; 1 for a topic of names alone
+    "log_offset",  # log(1 + characters before the sentence / OFFSET_UNIT)
+    "fact",  # a name or a figure
+    "new_facts",  # names and figures not among the topic's words, up to NEW_FACTS
+    "log_words",
+    "number",
+    "new_person",  # a person the topic does not name
+    "said",  # reported speech: said, says, told
+    "quote",  # a quotation mark
+)
 # Counts written as words, as news writes the small ones.
 _NUMBER_WORDS = {
     word: value
@@ -96,11 +135,23 @@ class _Counted:
 
 
 @dataclass(frozen=True)
-class _Line:
-    sentence: Sentence
-    opening: Sentence | None  # the article's opening sentence, when it was retrieved and is another
+class _About:
+    """An article about the topic: the sentences it may be quoted by, and what it counts."""
+
+    ranked: tuple[Sentence, ...]  # beside its opening, the model's best first; the opening alone when none
+    opening: Sentence | None  # the article's opening sentence, when it was retrieved
     relevance: float
     day: str  # YYYY-MM-DD, or empty when undated
+    counted: tuple[_Counted, ...]  # the article's sentences that count something
+
+
+@dataclass(frozen=True)
+class _Line:
+    sentence: Sentence
+    opening: Sentence | None  # quoted before, when it is another sentence not shown yet
+    also: Sentence | None  # the model's next choice, when the article has another not shown yet
+    day: str
+    relevance: float
     counted: tuple[_Counted, ...]  # the article's sentences that count something, the line's own first
 
 
@@ -121,42 +172,123 @@ def _sentences(passages: list[Passage]) -> list[Sentence]:
     return found
 
 
-def _best_line(passages: list[Passage], weights: dict[str, float], names: frozenset[str]) -> _Line | None:
-    """The article's sentence that tells most about the topic and names it (one of ``names``,
-    when the topic has any), if the article is about the topic."""
+@functools.lru_cache(maxsize=2)
+def load_sentence_model(path: Path = SENTENCE_MODEL) -> ReaderModel:
+    """The sentence model at ``path``, loaded once per process."""
+    return ReaderModel.load(path, SENTENCE_FEATURES, "timeline sentence", "eval.train_timeline")
+
+
+def sentence_features(sentence: Sentence, doc, weights: dict[str, float], names: frozenset[str]) -> dict[str, float]:
+    """What the sentence model reads of a sentence (``doc`` its parse) about a topic: its terms'
+    ``weights`` and the terms of its ``names``."""
+    terms = set(content_terms(sentence.text))
+    named = _names_the_topic(sentence.text, names)
+    raw = _share(terms, weights)
+    of_names = {t: w for t, w in weights.items() if t in names}
+    of_rest = {t: w for t, w in weights.items() if t not in names}
+    facts = [e for e in doc.ents if e.label_ in _FACT_LABELS]
+    new = [e for e in facts if not set(content_terms(e.text)) <= weights.keys()]
+    return {
+        "share": raw if named else 0.0,
+        "named": float(named),
+        "raw_share": raw,
+        "name_share": _share(terms, of_names) if of_names else 1.0,
+        "rest_share": _share(terms, of_rest) if of_rest else 1.0,
+        "log_offset": math.log1p(sentence.start / OFFSET_UNIT),
+        "fact": float(bool(facts)),
+        "new_facts": float(min(len(new), NEW_FACTS)),
+        "log_words": math.log(len(sentence.text.split())),
+        "number": float(any(e.label_ in _NUMBER_LABELS for e in doc.ents)),
+        "new_person": float(any(e.label_ == "PERSON" for e in new)),
+        "said": float(bool(_SAID.search(sentence.text))),
+        "quote": float(bool(_QUOTE_MARK.search(sentence.text))),
+    }
+
+
+def opening_of(sentences: list[Sentence]) -> int | None:
+    """Where the article's opening is among its retrieved ``sentences``: the first of six words or
+    more (a dateline is not its news), when its first passage was retrieved and it is no photo's
+    caption."""
+    return 0 if sentences[0].passage.start == 0 and not _CAPTION.search(sentences[0].text) else None
+
+
+def line_candidates(
+    sentences: list[Sentence], weights: dict[str, float], names: frozenset[str], opening: int | None
+) -> list[int]:
+    """Which of an article's ``sentences`` may be quoted beside its ``opening`` (the index of the
+    one quoted first, if any): the others sharing a word with the topic (its terms are
+    ``weights``' keys), since one that shares none is not why the article belongs to it; and
+    naming the topic (one of ``names``) unless the opening does, so that each line does. The
+    sentence model learned from these alone."""
+    must_name = opening is None or not _names_the_topic(sentences[opening].text, names)
+    return [
+        i
+        for i, s in enumerate(sentences)
+        if i != opening
+        and not weights.keys().isdisjoint(content_terms(s.text))
+        and (not must_name or _names_the_topic(s.text, names))
+    ]
+
+
+def _names_the_topic(text: str, names: frozenset[str]) -> bool:
+    return not names or bool(names & set(content_terms(one_name_spelling(text))))
+
+
+def _about_topic(
+    passages: list[Passage], weights: dict[str, float], names: frozenset[str], model: ReaderModel
+) -> _About | None:
+    """The article's sentences that may quote it beside its opening (:func:`line_candidates`), as the
+    model ranks them, if it is about the topic: its retrieved text holds ARTICLE_SHARE of the topic's
+    weight, and a sentence naming the topic (one of ``names``, when it has any) holds SENTENCE_SHARE."""
     article_terms = set(content_terms(passages[0].title + " " + " ".join(p.text for p in passages)))
     article_share = _share(article_terms, weights)
     if article_share < ARTICLE_SHARE:
         return None
     sentences = _sentences(passages)
-    terms = [set(content_terms(s.text)) for s in sentences]
-    named = [not names or bool(names & set(content_terms(one_name_spelling(s.text)))) for s in sentences]
-    shares = [_share(t, weights) if n else 0.0 for t, n in zip(terms, named)]
-    # Parsed: the sentences that may represent the article, and those that may count something.
-    read = [
-        i for i, (s, share) in enumerate(zip(sentences, shares)) if share >= SENTENCE_SHARE or _COUNT.search(s.text)
+    shares = [
+        _share(set(content_terms(s.text)), weights) if _names_the_topic(s.text, names) else 0.0 for s in sentences
     ]
-    docs = dict(zip(read, nlp.parse([sentences[i].text for i in read])))
-    candidates = [i for i in read if shares[i] >= SENTENCE_SHARE]
-    if not candidates:
+    if max(shares, default=0.0) < SENTENCE_SHARE:
         return None
-    best = max(candidates, key=lambda i: (shares[i] + FACT_BONUS * _tells_a_fact(docs[i]), -i))
-    counted = [_Counted(sentences[i], _figures(docs[i])) for i in sorted(read, key=lambda i: i != best)]
-    # The first sentence of six words or more of the article's first passage (a dateline is not its
-    # news), unless it is a photo's caption. One sharing no word with the topic may still be the news
-    # ("The president said on Tuesday ...").
-    opens = sentences[0].passage.start == 0 and best != 0 and not _CAPTION.search(sentences[0].text)
-    return _Line(
-        sentences[best],
-        sentences[0] if opens else None,
-        article_share + shares[best],
+    opening = opening_of(sentences)
+    candidates = line_candidates(sentences, weights, names, opening)
+    # Parsed: the sentences the model ranks, and those that may count something.
+    read = sorted(set(candidates) | {i for i, s in enumerate(sentences) if _COUNT.search(s.text)})
+    docs = dict(zip(read, nlp.parse([sentences[i].text for i in read])))
+    ranked = [0]  # only the opening names the topic: with no opening there are candidates (SENTENCE_SHARE)
+    if candidates:
+        rows = [sentence_features(sentences[i], docs[i], weights, names) for i in candidates]
+        scores = model.probabilities(np.array([[row[f] for f in model.features] for row in rows]))
+        ranked = [candidates[int(i)] for i in np.argsort(-scores, kind="stable")]  # of equals, the one said first
+    return _About(
+        tuple(sentences[i] for i in ranked),
+        sentences[0] if opening is not None else None,
+        article_share + max(shares),
         (passages[0].published or "")[:10],
-        tuple(c for c in counted if c.figures or c.sentence is sentences[best]),
+        tuple(c for c in (_Counted(sentences[i], _figures(docs[i])) for i in read) if c.figures),
     )
 
 
-def _tells_a_fact(doc) -> bool:
-    return any(entity.label_ in _FACT_LABELS for entity in doc.ents)
+def _line(article: _About, shown: set[str]) -> _Line | None:
+    """The article's line: the CHOSEN best of its ranked sentences and its opening, less those
+    already ``shown`` by more relevant lines (an editor's note, a biography, a wire copy's
+    paragraph); its opening alone when that is all it adds; None when it adds nothing."""
+    opening = article.opening if article.opening and article.opening.text not in shown else None
+    taken = (shown | {opening.text}) if opening else set(shown)
+    fresh: list[Sentence] = []
+    for sentence in article.ranked:  # an article may say a sentence twice: quoted once
+        if sentence.text not in taken and len(fresh) < CHOSEN:
+            fresh.append(sentence)
+            taken.add(sentence.text)
+    if not fresh:
+        if opening is None:
+            return None
+        fresh, opening = [opening], None
+    own = fresh[0]
+    counted = tuple(sorted(article.counted, key=lambda c: c.sentence is not own))
+    if not counted or counted[0].sentence is not own:
+        counted = (_Counted(own, {}), *counted)
+    return _Line(own, opening, fresh[1] if len(fresh) > 1 else None, article.day, article.relevance, counted)
 
 
 def _figures(doc) -> dict[str, float]:
@@ -214,41 +346,53 @@ def build_timeline(
     copies: dict[str, str],
     most: int = MOST_ENTRIES,
     names: frozenset[str] = frozenset(),
+    model: ReaderModel | None = None,
 ) -> list[TimelineEntry]:
     """The timeline of a topic from its retrieved ``passages``, its ``most`` relevant articles;
     ``weights`` are the topic's terms' IDF, ``copies`` each near-copy's group (one line a group:
     a copy that changed some words is kept among the passages, but it is the same article),
     ``names`` the terms of the names the topic holds (:func:`topic_name_terms`): a line's
     sentence names one, so that a timeline of "Harbor Street fire" does not wander into
-    another street's fire that its article also mentions."""
+    another street's fire that its article also mentions; ``model`` the sentence model (the
+    shipped one by default)."""
+    model = model or load_sentence_model()
     by_article: dict[str, list[Passage]] = {}
     first_of_group: dict[str, str] = {}
     for passage in passages:
         kept = first_of_group.setdefault(copies.get(passage.article_id, passage.article_id), passage.article_id)
         if kept == passage.article_id:
             by_article.setdefault(passage.article_id, []).append(passage)
-    lines = [line for line in (_best_line(group, weights, names) for group in by_article.values()) if line]
-    # A sentence two articles share word for word (an editor's note, an author's biography) is
-    # the story of neither: it is shown once, for the more relevant article.
-    by_text: dict[str, _Line] = {}
-    for line in sorted(lines, key=lambda line: -line.relevance):
-        by_text.setdefault(line.sentence.text, line)
-    lines = list(by_text.values())[:most]
+    articles = [a for a in (_about_topic(group, weights, names, model) for group in by_article.values()) if a]
+    # No sentence is quoted twice: one two articles share word for word (an editor's note, an
+    # author's biography) is the story of neither, shown once, for the more relevant article.
+    shown: set[str] = set()
+    lines: list[_Line] = []
+    for article in sorted(articles, key=lambda a: -a.relevance):
+        line = _line(article, shown)
+        if line is None:
+            continue
+        shown.update(s.text for s in (line.sentence, line.opening, line.also) if s)
+        lines.append(line)
+        if len(lines) == most:
+            break
     # Undated articles last; one day's lines in the order their articles were found relevant.
     lines = sorted(lines, key=lambda line: (not line.day, line.day))
     citations = [cite(n, line.sentence, min(1.0, line.relevance / 2)) for n, line in enumerate(lines, start=1)]
-    openings = _openings(lines, len(citations))
+    openings = _numbered([line.opening for line in lines], len(citations))
+    alsos = _numbered([line.also for line in lines], len(citations) + sum(map(bool, openings)))
     entries = []
-    notes = _changes(lines, citations + [o for o in openings if o])
-    for line, citation, opening, (note, earlier) in zip(lines, citations, openings, notes):
+    notes = _changes(lines, citations + [o for o in openings if o] + [a for a in alsos if a])
+    for line, citation, opening, also, (note, earlier) in zip(lines, citations, openings, alsos, notes):
         passage = line.sentence.passage
-        text = f"{opening.quote} [{opening.number}] … {citation.quote}" if opening else citation.quote
+        text = " … ".join(f"{c.quote} [{c.number}]" for c in (opening, also) if c)
+        text = f"{text} … {citation.quote}" if text else citation.quote
         entries.append(
             TimelineEntry(
                 published=line.day,
                 text=f"{text} ({note})" if note else text,
                 citation=citation,
                 opening=opening,
+                also=also,
                 outlets=[passage.source, *passage.also_reported_by],
                 earlier=earlier,
             )
@@ -256,16 +400,11 @@ def build_timeline(
     return entries
 
 
-def _openings(lines: list[_Line], numbered: int) -> list[Citation | None]:
-    """Each line's opening sentence cited, numbered after the ``numbered`` lines; None where a line
-    has none, or where its words are already shown (another line's sentence, an opening before)."""
-    shown = {line.sentence.text for line in lines}
-    openings: list[Citation | None] = []
-    for line in lines:
-        if line.opening is None or line.opening.text in shown:
-            openings.append(None)
-            continue
-        shown.add(line.opening.text)
-        numbered += 1
-        openings.append(cite(numbered, line.opening, 1.0))
-    return openings
+def _numbered(sentences: list[Sentence | None], numbered: int) -> list[Citation | None]:
+    """Each line's further sentence (its opening, its second) cited, numbered after the ``numbered`` before."""
+    cited: list[Citation | None] = []
+    for sentence in sentences:
+        if sentence is not None:
+            numbered += 1
+        cited.append(cite(numbered, sentence, 1.0) if sentence is not None else None)
+    return cited

@@ -116,8 +116,11 @@ class ReaderModel:
         return f'{text[:-2]},\n  "trees": [\n{lines}\n  ]\n}}'
 
     @classmethod
-    def load(cls, path: Path) -> ReaderModel:
-        """The model in ``path``; a missing, unreadable or stale file is one clear error."""
+    def load(
+        cls, path: Path, known: Sequence[str] = FEATURES, what: str = "reader", command: str = "eval.train_reader"
+    ) -> ReaderModel:
+        """The model in ``path``, over features among ``known``; a missing, unreadable or stale file is
+        one clear error naming ``what`` model it is and the ``python -m`` command that retrains it."""
         try:
             raw = json.loads(Path(path).read_text(encoding="utf-8"))
             model = cls(
@@ -132,18 +135,17 @@ class ReaderModel:
             )
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ModelMissingError(
-                f"reader model {path} cannot be read ({e}); retrain it with `python -m eval.train_reader`"
+                f"{what} model {path} cannot be read ({e}); retrain it with `python -m {command}`"
             ) from e
-        unknown = set(model.features) - set(FEATURES)
+        unknown = set(model.features) - set(known)
         if (
             unknown
             or not len(model.features) == len(model.mean) == len(model.scale) == len(model.coef)
             or not all(tree.well_formed(len(model.features)) for tree in model.trees)
         ):
             raise ModelMissingError(
-                f"reader model {path} does not fit this version of newsqa "
-                f"(features {sorted(unknown) or 'mismatched'}); "
-                "retrain it with `python -m eval.train_reader`"
+                f"{what} model {path} does not fit this version of newsqa "
+                f"(features {sorted(unknown) or 'mismatched'}); retrain it with `python -m {command}`"
             )
         return model
 

@@ -34,29 +34,35 @@ def test_a_timeline_lists_the_story_in_order_each_line_cited_to_its_sentence(sto
     # The near-copy is one line naming both outlets, never two lines.
     assert sorted(story.entries[0].outlets) == ["Coastal Tribune", "Valley Post"]
     for number, entry in enumerate(story.entries, start=1):
-        citation = entry.citation
-        assert citation.number == number
-        assert texts[citation.article_id][citation.start : citation.end] == citation.quote
-        assert entry.text.startswith(citation.quote)
+        assert entry.citation.number == number
+        # Each sentence the line quotes (its opening, its second, its own) is the article's, in the line.
+        for citation in entry.quoted:
+            assert texts[citation.article_id][citation.start : citation.end] == citation.quote
+            assert citation.quote in entry.text
+        assert entry.text.split(" (")[0].endswith(entry.citation.quote)
     assert [day for day, _ in story.days()] == ["2025-03-03", "2025-03-05", "2025-03-10"]
 
 
 def test_a_changed_figure_says_so_and_cites_both_sentences(story_settings):
     story = timeline(TOPIC, settings=story_settings)
     first, second, third = story.entries
-    # The first article's line is its lede; the count it changes is another of its sentences,
-    # cited after the lines.
-    assert first.citation.quote.startswith("A fire broke out late on Sunday at a storage warehouse")
-    assert second.citation.quote.startswith("Four firefighters were injured")
-    assert "(firefighter: up from 2 on 2025-03-03 [4])" in second.text
+    # The first article's line is its lede, then its other sentence about the topic (the line's
+    # own); the count the second line changes is another of its sentences, cited after the lines.
+    assert first.opening is not None and first.opening.number == 4
+    assert first.opening.quote.startswith("A fire broke out late on Sunday at a storage warehouse")
+    assert first.citation.quote == "Residents of nearby streets were told to keep their windows closed."
+    assert first.text == f"{first.opening.quote} [4] … {first.citation.quote}"
+    # The second article says nothing else about the fire: its lede is its line.
+    assert second.citation.quote.startswith("Four firefighters were injured") and second.opening is None
+    assert "(firefighter: up from 2 on 2025-03-03 [5])" in second.text
     (earlier,) = second.earlier
-    assert earlier.number == 4 and earlier.article_id == first.citation.article_id
+    assert earlier.number == 5 and earlier.article_id == first.citation.article_id
     assert earlier.quote == (
         "Two firefighters were injured while fighting the blaze, which sent black smoke over the harbour."
     )
     assert FIRST[earlier.start : earlier.end] == earlier.quote
     assert first.earlier == [] and third.earlier == []
-    assert [c.number for c in story.citations] == [1, 2, 3, 4]
+    assert [c.number for c in story.citations] == [1, 2, 3, 4, 5]
 
 
 def test_dates_bound_the_timeline_and_as_of_reads_only_what_was_published(story_settings):
@@ -133,43 +139,59 @@ def test_a_sentence_two_articles_share_word_for_word_is_one_line():
     assert line.citation.article_id == "note-1"
 
 
-def test_a_line_quotes_its_articles_opening_first_when_another_sentence_names_the_topic():
-    """News tells what happened first: the opening is the article's news, the other sentence why it
-    belongs to the topic. Both are cited, the opening numbered after the lines."""
+def test_a_line_quotes_its_articles_opening_first_then_the_sentences_the_model_ranks_first():
+    """News tells what happened first: the opening is the article's news, the other sentences
+    why it belongs to the topic. All are cited, the openings and second sentences numbered after
+    the lines; no sentence is quoted twice."""
     from newsqa.types import Timeline
     from rag.timelines import build_timeline
 
     opening = "Port Anselm's council approved a budget of 3 million euros for a new fire station on Monday."
     topical = "The station will stand on Harbor Street, beside the warehouse that burned this month."
-    text = f"{opening} {topical}"
-    station = _passage("station", "Valley Post", text, published="2025-03-10")
+    repeated = "The Harbor Street warehouse fire was the city's largest in years."
+    station = _passage("station", "Valley Post", f"{opening} {topical} {repeated}", published="2025-03-10")
     lede = _passage("fire-1", "Coastal Tribune", FIRST)
     first, second = build_timeline([station, lede], WEIGHTS, {})
-    assert first.opening is None, "the warehouse article's opening is its line"
-    assert second.citation.quote == topical and second.citation.number == 2
+    assert first.citation.article_id == "fire-1" and first.opening is not None
+    assert first.opening.quote == FIRST[: FIRST.index(" Two")] and first.also is None
     assert second.opening is not None and second.opening.quote == opening
-    assert second.opening.number == 3 and text[second.opening.start : second.opening.end] == opening
-    assert second.text == f"{opening} [3] … {topical}"
+    assert {second.citation.quote, second.also.quote} == {topical, repeated}
+    assert second.citation.number == 2
+    assert (first.opening.number, second.opening.number, second.also.number) == (3, 4, 5)
+    assert second.text == f"{opening} [4] … {second.also.quote} [5] … {second.citation.quote}"
+    text = station.text
+    assert all(text[c.start : c.end] == c.quote for c in second.quoted)
     story = Timeline(topic="Harbor Street warehouse", entries=[first, second])
-    assert [c.number for c in story.citations] == [1, 2, 3]
+    assert [c.number for c in story.citations] == [1, 2, 3, 4, 5]
     caption = "This aerial view shows the port at dawn on Sunday, March 2, 2025."
     (captioned,) = build_timeline([_passage("station", "Valley Post", f"{caption} {topical}")], WEIGHTS, {})
-    assert captioned.opening is None, "a photo's caption is no opening"
+    assert captioned.opening is None and captioned.citation.quote == topical, "a photo's caption is no opening"
     signed = _passage("station", "Valley Post", f"By Ana Ruiz. {text}", published="2025-03-10")
     (line,) = build_timeline([signed], WEIGHTS, {})
     assert line.opening is not None and line.opening.quote == opening, "a byline is not the article's opening"
+    # A second article sharing the same paragraphs but another opening adds only its opening.
+    wire = _passage("wire", "Wire", f"A fire station is coming to Harbor Street, officials said. {topical} {repeated}")
+    lines = build_timeline([station, wire], WEIGHTS, {})
+    quoted = [c.quote for entry in lines for c in entry.quoted]
+    assert len(quoted) == len(set(quoted)) == 4
+    # An article that says its opening again (a summary's last line) quotes it once.
+    (again,) = build_timeline([_passage("station", "Valley Post", f"{opening} {topical} {opening}")], WEIGHTS, {})
+    assert [c.quote for c in again.quoted] == [opening, topical]
 
 
 def test_a_lines_sentence_names_the_topics_names_when_the_topic_has_any():
     from rag.timelines import build_timeline, topic_name_terms
 
     elsewhere = "A warehouse fire on Elm Road injured two workers on Friday morning."
+    spread = "The warehouse fire on Elm Road spread to a second warehouse on Saturday."
     named = "Firefighters said the blaze was smaller than the one at Harbor last month."
-    article = _passage("elm-fire", "Valley Post", f"{elsewhere} {named}")
+    article = _passage("elm-fire", "Valley Post", f"{elsewhere} {spread} {named}")
     names = topic_name_terms("Harbor Street warehouse fire")
     assert names == {"harbor", "street"} and topic_name_terms("warehouse fire") == frozenset()
     assert topic_name_terms("US births") == topic_name_terms("births in the United States") != frozenset()
     (unnamed,) = build_timeline([article], WEIGHTS, {})
-    assert unnamed.citation.quote == elsewhere, "as much of the topic's weight, and said first"
+    assert {unnamed.citation.quote, unnamed.also.quote} == {spread, named}
+    # The opening names no Harbor Street: the line's other sentences must.
     (line,) = build_timeline([article], WEIGHTS, {}, names=names)
-    assert line.citation.quote == named and line.opening is not None and line.opening.quote == elsewhere
+    assert line.citation.quote == named and line.also is None
+    assert line.opening is not None and line.opening.quote == elsewhere

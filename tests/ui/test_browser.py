@@ -327,8 +327,8 @@ def test_a_story_shows_as_a_timeline_by_day_and_a_question_about_its_development
     assert days == ["2025-03-03", "2025-03-05", "2025-03-10"]
     first, second, _ = page.locator("#timeline .timeline-entry").all_inner_texts()
     assert "A fire broke out late on Sunday" in first and "Coastal Tribune · Valley Post" in first
-    assert "firefighter: up from 2 on 2025-03-03 [4]" in second
-    assert "Earlier [4], 2025-03-03: “Two firefighters were injured" in second
+    assert "firefighter: up from 2 on 2025-03-03 [5]" in second
+    assert "Earlier [5], 2025-03-03: “Two firefighters were injured" in second
     page.screenshot(path=str(_screenshot_dir(tmp_path) / "timeline.png"), full_page=True)
     _ask(page, "How has the Harbor Street warehouse fire developed?", "2025-03-10")
     chat = page.locator("#chat").inner_text()
