@@ -169,6 +169,9 @@ def test_a_line_quotes_its_articles_opening_first_then_the_sentences_the_model_r
     signed = _passage("station", "Valley Post", f"By Ana Ruiz. {text}", published="2025-03-10")
     (line,) = build_timeline([signed], WEIGHTS, {})
     assert line.opening is not None and line.opening.quote == opening, "a byline is not the article's opening"
+    for note in ("(This story was updated to add new information.)", "Editor’s Note: This page sums up the fire news."):
+        (noted,) = build_timeline([_passage("station", "Valley Post", f"{note} {text}")], WEIGHTS, {})
+        assert noted.opening is not None and noted.opening.quote == opening, "a note on the story is not its news"
     # A second article sharing the same paragraphs but another opening adds only its opening.
     wire = _passage("wire", "Wire", f"A fire station is coming to Harbor Street, officials said. {topical} {repeated}")
     lines = build_timeline([station, wire], WEIGHTS, {})
