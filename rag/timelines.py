@@ -36,7 +36,7 @@ from rag.nlp.sentences import Sentence, cite, split_sentences
 # An article is about the topic when its retrieved text holds at least this share of the
 # topic's weight: with a rare name and a common noun ("Balqasah fighting"), the name alone
 # passes and the noun alone does not. Chosen on realtimeqa-train's latest weeks (with PASSAGES):
-# 0.5 kept the quiz's article in 0.58 of its timelines against 0.54 at 0.6, lines still on topic.
+# 0.5 quoted the quiz's sentence in 0.57 of its timelines against 0.54 at 0.6, lines still on topic.
 ARTICLE_SHARE = 0.5
 # An article is kept only if a sentence naming the topic holds this share of its weight.
 SENTENCE_SHARE = 0.2
@@ -44,7 +44,7 @@ SENTENCE_SHARE = 0.2
 SENTENCE_WORDS = 6
 # Sentences a line quotes beside its article's opening, chosen by the sentence model (the
 # best, and ``also`` the next): on realtimeqa-train's latest weeks a line quotes the sentence
-# a quiz asked about for 0.47 of the articles with one, 0.54 with two, 0.58 with three; the
+# a quiz asked about for 0.46 of the articles with one, 0.53 with two, 0.57 with three; the
 # second is worth its length, a third less so.
 CHOSEN = 2
 # By default a timeline is no longer than a page of search results, which people do read whole.
@@ -222,7 +222,7 @@ def opening_of(sentences: list[Sentence]) -> int | None:
     for i, sentence in enumerate(sentences):
         if sentence.passage.start != 0:
             return None
-        if not _CAPTION.search(sentence.text) and not _NOTE.match(sentence.text):
+        if not _about_the_page(sentence.text):
             return i
     return None
 
@@ -232,17 +232,23 @@ def line_candidates(
 ) -> list[int]:
     """Which of an article's ``sentences`` may be quoted beside its ``opening`` (the index of the
     one quoted first, if any): the others sharing a word with the topic (its terms are
-    ``weights``' keys), since one that shares none is not why the article belongs to it; and
-    naming the topic (one of ``names``) unless the opening does, so that each line does. The
-    sentence model learned from these alone."""
+    ``weights``' keys), since one that shares none is not why the article belongs to it, and
+    no caption or note; naming the topic (one of ``names``) unless the opening does, so that
+    each line does. The sentence model learned from these alone."""
     must_name = opening is None or not _names_the_topic(sentences[opening].text, names)
     return [
         i
         for i, s in enumerate(sentences)
         if i != opening
+        and not _about_the_page(s.text)
         and not weights.keys().isdisjoint(content_terms(s.text))
         and (not must_name or _names_the_topic(s.text, names))
     ]
+
+
+def _about_the_page(text: str) -> bool:
+    """A photo's caption or a note about the story: the page's, not the story's."""
+    return bool(_CAPTION.search(text) or _NOTE.match(text))
 
 
 def _names_the_topic(text: str, names: frozenset[str]) -> bool:

@@ -64,13 +64,13 @@ def test_the_evaluation_of_a_story_counts_its_lines_order_copies_and_gold_senten
     main()
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["questions"] == 2 and metrics["topics"] == 1  # "Who won?" names nothing
-    assert metrics["lines"] == 2 and metrics["chronological"] == 1.0 and metrics["near_copies_twice"] == 0
+    assert metrics["lines"] == 3 and metrics["chronological"] == 1.0 and metrics["near_copies_twice"] == 0
     assert metrics["gold_evaluable_topics"] == 1 and metrics["gold_sentence_in_top"] == 1.0
     by_form = {record["form"]: record for record in map(json.loads, records.read_text().splitlines())}
     assert sorted(by_form) == ["names", "question"]
     assert by_form["names"]["topic"] == "Port Anselm Harbor Street"
-    # The fire station's article holds too little of "firefighters hurt": the question's story is the fire's.
-    assert [line["day"] for line in by_form["question"]["lines"]] == ["2025-03-03", "2025-03-05"]
+    # The fire station's article names Port Anselm, Harbor Street and the fire: half the story's weight.
+    assert [line["day"] for line in by_form["question"]["lines"]] == ["2025-03-03", "2025-03-05", "2025-03-10"]
     assert [line["day"] for line in by_form["names"]["lines"]] == ["2025-03-03", "2025-03-05", "2025-03-10"]
     assert by_form["question"]["gold_quoted"] is True and by_form["names"]["gold_quoted"] is True
     question_lines = by_form["question"]["lines"]

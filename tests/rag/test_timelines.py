@@ -132,11 +132,14 @@ def test_a_copy_that_changed_some_words_is_the_same_line_not_a_second_one():
 def test_a_sentence_two_articles_share_word_for_word_is_one_line():
     from rag.timelines import build_timeline
 
-    note = "Editor's note: all our Harbor Street warehouse fire coverage is free to read."
-    first = _passage("note-1", "Coastal Tribune", note)
-    second = _passage("note-2", "Coastal Tribune", note, published="2025-03-05")
+    biography = "Ana Ruiz covers the Harbor Street warehouse fire and city hall for the Coastal Tribune."
+    first = _passage("bio-1", "Coastal Tribune", biography)
+    second = _passage("bio-2", "Coastal Tribune", biography, published="2025-03-05")
     (line,) = build_timeline([first, second], WEIGHTS, {})
-    assert line.citation.article_id == "note-1"
+    assert line.citation.article_id == "bio-1"
+    # A note about the page is no line at all.
+    note = "Editor's note: all our Harbor Street warehouse fire coverage is free to read."
+    assert build_timeline([_passage("note-1", "Coastal Tribune", note)], WEIGHTS, {}) == []
 
 
 def test_a_line_quotes_its_articles_opening_first_then_the_sentences_the_model_ranks_first():
@@ -172,6 +175,9 @@ def test_a_line_quotes_its_articles_opening_first_then_the_sentences_the_model_r
     for note in ("(This story was updated to add new information.)", "Editor’s Note: This page sums up the fire news."):
         (noted,) = build_timeline([_passage("station", "Valley Post", f"{note} {text}")], WEIGHTS, {})
         assert noted.opening is not None and noted.opening.quote == opening, "a note on the story is not its news"
+        # Nor is it quoted further on, where a page may put it too.
+        (late,) = build_timeline([_passage("station", "Valley Post", f"{text} {note}")], WEIGHTS, {})
+        assert note not in [c.quote for c in late.quoted]
     # A second article sharing the same paragraphs but another opening adds only its opening.
     wire = _passage("wire", "Wire", f"A fire station is coming to Harbor Street, officials said. {topical} {repeated}")
     lines = build_timeline([station, wire], WEIGHTS, {})
