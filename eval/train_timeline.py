@@ -56,7 +56,7 @@ RULE_FACT_BONUS = 0.15
 
 @dataclass(frozen=True)
 class _Article:
-    """A question's article as the model reads it: a feature row per ranked sentence, and their labels."""
+    """A question's article as the model reads it: a feature row per candidate sentence, and their labels."""
 
     question_id: str
     date: str
@@ -190,6 +190,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True, help="the model's JSON")
     parser.add_argument("--report", type=Path, help="also write the validation figures here")
     args = parser.parse_args(argv)
+    for path in (args.questions, args.corpus):
+        if not path.is_file():
+            parser.error(f"{path}: no such file; give the questions and their articles as JSON lines")
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     articles = read_articles(questions, read_corpus(args.corpus))
     train = [a for a in articles if a.date < args.validate_from]

@@ -92,6 +92,14 @@ def test_training_writes_a_model_the_timeline_loads_and_measures_it_on_later_wee
     assert json.loads(capsys.readouterr().out)["validation"] == figures["validation"]
 
 
+def test_a_missing_file_is_one_line_not_a_traceback(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--questions", str(tmp_path / "nope.jsonl"), "--corpus", str(tmp_path / "nope.jsonl"),
+              "--validate-from", "2024-07-01", "--out", str(tmp_path / "m.json")])  # fmt: skip
+    assert stopped.value.code == 2
+    assert "nope.jsonl: no such file; give the questions and their articles as JSON lines" in capsys.readouterr().err
+
+
 def test_a_damaged_sentence_model_is_one_clear_error(tmp_path):
     path = tmp_path / "damaged.json"
     path.write_text('{"features": ["share"]')
