@@ -128,10 +128,12 @@ class Candidate:
 
 def _clean(span) -> str:
     tokens = list(span)
-    # "the", "its", "our" go; "US" in "the US Open" is a name, though "us" is a stopword.
+    # "the", "its", "our" go; "US" in "the US Open" is a name, though "us" is a stopword. So do a
+    # list's bullet and any mark before a name ("∎ Beryl"), but not a currency sign ("$5 million").
     while tokens and (
         tokens[0].pos_ in ("DET", "PRON")
         or tokens[0].is_punct
+        or (not any(c.isalnum() for c in tokens[0].text) and not tokens[0].is_currency)
         or (tokens[0].lower_ in STOPWORDS and tokens[0].pos_ != "PROPN")
     ):
         tokens = tokens[1:]

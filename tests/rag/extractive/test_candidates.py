@@ -54,6 +54,9 @@ def test_candidates_naming_one_thing_are_merged_and_keep_every_mention():
         ("Which two countries were invited?", "NATO invited Sweden and Finland to join.", "Sweden and Finland"),
         # "US" is a name here, not the stopword "us"; nor is it the noun asked about, to strip as "Engineer" is.
         ("Which US tournament did she play in?", "Serena Williams played in the US Open on Monday.", "US Open"),
+        # A list's bullet is no part of the name spaCy labels with it, a currency sign is of the sum.
+        ("Which storm grew?", "∎ Beryl grew into a Category 5 hurricane on Monday.", "Beryl"),
+        ("How much will the tram cost?", "The tram will cost $5 million, the city said.", "$5 million"),
     ],
 )
 def test_whole_names_are_candidates_where_the_small_model_labels_part_or_each(question, text, whole, fake_embedder):
