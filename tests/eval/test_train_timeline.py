@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from eval.train_timeline import main, read_articles
@@ -76,7 +77,9 @@ def test_each_articles_other_sentences_are_labelled_by_the_answer(tmp_path):
 
 
 def test_training_writes_a_model_the_timeline_loads_and_measures_it_on_later_weeks(tmp_path, capsys):
-    corpus, questions, _ = _files(tmp_path)
+    from eval.data import read_corpus
+
+    corpus, questions, question_rows = _files(tmp_path)
     out, report = tmp_path / "model.json", tmp_path / "report.json"
     main(["--questions", str(questions), "--corpus", str(corpus), "--validate-from", "2024-07-01"]
          + ["--out", str(out), "--report", str(report)])  # fmt: skip
@@ -86,9 +89,12 @@ def test_training_writes_a_model_the_timeline_loads_and_measures_it_on_later_wee
     assert figures["validation"]["model"]["articles"] == 1
     model = load_sentence_model(out)
     assert model.features == SENTENCE_FEATURES
-    # The sentence that adds a figure and a name outranks the one that repeats the story.
-    assert figures["validation"]["model"]["quoted"] == 1.0
-    assert figures["validation"]["any_ranked_sentence"]["quoted"] == 1.0
+    # On the July article, the sentence that adds a figure and a name outranks the one that repeats
+    # the story, and the line choosing one sentence quotes it.
+    (july,) = [a for a in read_articles(question_rows, read_corpus(corpus)) if a.date >= "2024-07-01"]
+    x = np.array([[row[f] for f in model.features] for row in july.rows])
+    assert july.labels == [True, False] and model.probabilities(x)[0] > model.probabilities(x)[1]
+    assert figures["validation"]["model_choosing_1"]["quoted"] == 1.0
     assert json.loads(capsys.readouterr().out)["validation"] == figures["validation"]
 
 
