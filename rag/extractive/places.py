@@ -108,14 +108,13 @@ def kind_asked(asked: str | None) -> str | None:
     return None
 
 
-def wrong_kind(asked: str | None, place: str) -> bool:
-    """Whether ``place`` cannot be the kind of place the question's head noun ``asked`` names.
+def wrong_kind(kind: str | None, place: str) -> bool:
+    """Whether ``place`` cannot be the ``kind`` of place a question asks for (:func:`kind_asked`).
 
     A region is never a city, a country or a state; a country or a state is no city (unless
     also one's name, :data:`ALSO_CITIES`); a state is no country, a country no state (Georgia
     is both). A place of unknown kind is never wrong.
     """
-    kind = kind_asked(asked)
     kinds = _kinds(place)
     if not kind or not kinds:
         return False

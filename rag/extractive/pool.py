@@ -226,7 +226,6 @@ def _outlet_name(source: str) -> str:
 class _Asking:
     """What :func:`_ruled_out` reads of a question and its passages, read once for all its candidates."""
 
-    head: str | None  # the noun a "which X" asks about
     terms: frozenset[str]  # the question's terms, a name written several ways as one
     words: tuple[str, ...]  # the question as typed, word by word: "African" names Africa
     place_kind: str | None  # "city", "country" or "state", when the head asks for one
@@ -238,7 +237,6 @@ class _Asking:
     @classmethod
     def of(cls, analysis: QuestionAnalysis, passages: list[Passage]) -> _Asking:
         return cls(
-            head=analysis.head,
             terms=frozenset(content_terms(one_name_spelling(analysis.text))),
             words=tuple(analysis.text.split()),
             place_kind=kind_asked(analysis.head),
@@ -266,7 +264,7 @@ def _ruled_out(candidate: Candidate, asking: _Asking) -> bool:
     if mention.features["in_question"] >= 1 or share_in(one_name_spelling(untitled), asking.terms) >= 1:
         return True
     if mention.label in PLACE_LABELS and (
-        wrong_kind(asking.head, candidate.text) or named_by_adjective(candidate.text, asking.words)
+        wrong_kind(asking.place_kind, candidate.text) or named_by_adjective(candidate.text, asking.words)
     ):
         return True
     if asking.place_kind and (mention.label == "NORP" or is_adjective(candidate.text)):

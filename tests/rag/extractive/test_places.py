@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.extractive.places import adjective_of, is_adjective, named_by_adjective, wrong_kind
+from rag.extractive.places import adjective_of, is_adjective, kind_asked, named_by_adjective, wrong_kind
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ from rag.extractive.places import adjective_of, is_adjective, named_by_adjective
     ],
 )
 def test_a_place_of_another_kind_than_asked_is_wrong(asked, place):
-    assert wrong_kind(asked, place)
+    assert wrong_kind(kind_asked(asked), place)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,7 @@ def test_a_place_of_another_kind_than_asked_is_wrong(asked, place):
     ],
 )
 def test_a_place_that_may_be_of_the_kind_asked_is_not_wrong(asked, place):
-    assert not wrong_kind(asked, place)
+    assert not wrong_kind(kind_asked(asked), place)
 
 
 @pytest.mark.parametrize(
@@ -79,5 +79,5 @@ def test_an_adjective_news_makes_otherwise_is_known_too(word, place):
 
 
 def test_a_us_region_is_no_city_and_no_state():
-    assert wrong_kind("city", "East Coast")
-    assert wrong_kind("other state", "the Midwest")
+    assert wrong_kind(kind_asked("city"), "East Coast")
+    assert wrong_kind(kind_asked("other state"), "the Midwest")
