@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ import numpy as np
 from eval.data import read_corpus
 from eval.metrics import bootstrap_ci, contains_answer
 from eval.timelines import question_topic
+from index.lexical import bm25_idf
 from newsqa.text import content_terms
 from newsqa.types import Passage
 from rag import nlp
@@ -71,8 +71,7 @@ def _idf(corpus: list[dict]) -> dict[str, float]:
     counts: Counter[str] = Counter()
     for row in corpus:
         counts.update(set(content_terms(f"{row.get('title') or ''} {row.get('text') or ''}")))
-    n = len(corpus)
-    return {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in counts.items()}
+    return {term: bm25_idf(len(corpus), df) for term, df in counts.items()}
 
 
 def read_articles(questions: list[dict], corpus: list[dict]) -> list[_Article]:

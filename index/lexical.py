@@ -334,6 +334,11 @@ class _Manifest:
         return cls(segments, deleted, int(meta["generation"]), float(meta["threshold"]))
 
 
+def bm25_idf(documents: int, df: int) -> float:
+    """BM25's (Lucene's) inverse document frequency of a term that ``df`` of ``documents`` hold."""
+    return math.log(1 + (documents - df + 0.5) / (df + 0.5))
+
+
 class LexicalIndex:
     """BM25 over every chunk, with per-chunk source and date for filtering, and the near-duplicate groups.
 
@@ -667,7 +672,7 @@ class LexicalIndex:
         return hits
 
     def _idf(self, df: int) -> float:
-        return math.log(1 + (len(self) - df + 0.5) / (df + 0.5))
+        return bm25_idf(len(self), df)
 
     def idf(self, terms: Iterable[str]) -> dict[str, float]:
         """BM25's inverse document frequency of each term; a term no live chunk holds gets the highest."""
