@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,7 +166,7 @@ class _Line:
     counted: tuple[_Counted, ...]  # the article's sentences that count something, the line's own first
 
 
-def _share(terms: set[str], weights: dict[str, float]) -> float:
+def _share(terms: AbstractSet[str], weights: dict[str, float]) -> float:
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
 
@@ -191,7 +192,7 @@ def load_sentence_model(path: Path = SENTENCE_MODEL) -> ReaderModel:
 def sentence_features(sentence: Sentence, doc, weights: dict[str, float], names: frozenset[str]) -> dict[str, float]:
     """What the sentence model reads of a sentence (``doc`` its parse) about a topic: its terms'
     ``weights`` and the terms of its ``names``."""
-    terms = set(content_terms(sentence.text))
+    terms = _terms(sentence.text)
     named = _names_the_topic(sentence.text, names)
     raw = _share(terms, weights)
     of_names = {t: w for t, w in weights.items() if t in names}
@@ -241,7 +242,7 @@ def line_candidates(
         for i, s in enumerate(sentences)
         if i != opening
         and not _about_the_page(s.text)
-        and not weights.keys().isdisjoint(content_terms(s.text))
+        and not weights.keys().isdisjoint(_terms(s.text))
         and (not must_name or _names_the_topic(s.text, names))
     ]
 
@@ -252,7 +253,20 @@ def _about_the_page(text: str) -> bool:
 
 
 def _names_the_topic(text: str, names: frozenset[str]) -> bool:
-    return not names or bool(names & set(content_terms(one_name_spelling(text))))
+    return not names or bool(names & _name_terms(text))
+
+
+# A timeline reads a sentence's terms for its share of the topic, whether it may be quoted, and
+# the model's features: worked out once a text (a timeline reads a few hundred sentences).
+@functools.lru_cache(maxsize=4096)
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_terms(text: str) -> frozenset[str]:
+    """The terms of the names a text gives, each written one way (:func:`one_name_spelling`)."""
+    return frozenset(content_terms(one_name_spelling(text)))
 
 
 def _about_topic(
@@ -266,9 +280,7 @@ def _about_topic(
     if article_share < ARTICLE_SHARE:
         return None
     sentences = _sentences(passages)
-    shares = [
-        _share(set(content_terms(s.text)), weights) if _names_the_topic(s.text, names) else 0.0 for s in sentences
-    ]
+    shares = [_share(_terms(s.text), weights) if _names_the_topic(s.text, names) else 0.0 for s in sentences]
     if max(shares, default=0.0) < SENTENCE_SHARE:
         return None
     opening = opening_of(sentences)
