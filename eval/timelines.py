@@ -79,20 +79,43 @@ def topic_names(question: str) -> list[str]:
 
 def question_topic(question: str) -> str:
     """The story a question is about, in its own words: its names, nouns, verbs, adjectives and
-    numbers, without its question word, its stopwords and the time it names."""
+    numbers, without its question word, its stopwords and the time it names. A word keeps its
+    hyphens ("Coca-Cola", as the articles write it), and the question's first word its capital
+    only when it is a name ("Thousands of delegates" is not about a name)."""
     from rag import nlp
 
     (doc,) = nlp.parse([question])
     timed = {token.i for entity in doc.ents if entity.label_ in TIME_LABELS for token in entity}
-    return " ".join(
-        token.text
-        for token in doc
-        if token.i not in timed
-        and token.lower_ not in QUESTION_WORDS
-        # "US" is a name though "us" is a stopword.
-        and (not token.is_stop or (token.is_upper and token.ent_type_ in NAME_LABELS))
-        and (token.pos_ in TOPIC_TAGS or token.ent_type_ in NAME_LABELS)
-    )
+
+    def kept(token) -> bool:
+        return (
+            token.i not in timed
+            and token.lower_ not in QUESTION_WORDS
+            # "US" is a name though "us" is a stopword.
+            and (not token.is_stop or (token.is_upper and token.ent_type_ in NAME_LABELS))
+            and (token.pos_ in TOPIC_TAGS or token.ent_type_ in NAME_LABELS)
+        )
+
+    def hyphen(token) -> bool:  # inside a word whose parts are kept: "Coca-Cola", "K-12"
+        return (
+            token.text == "-"
+            and 0 < token.i < len(doc) - 1
+            and not (doc[token.i - 1].whitespace_ or token.whitespace_)
+            and kept(doc[token.i - 1])
+            and kept(doc[token.i + 1])
+        )
+
+    words: list[str] = []
+    previous = None
+    for token in (t for t in doc if kept(t) or hyphen(t)):
+        name = token.pos_ == "PROPN" or token.ent_type_ in NAME_LABELS or token.is_upper
+        text = token.text if token.i or name else token.lower_
+        if previous is not None and previous.i == token.i - 1 and not previous.whitespace_:
+            words[-1] += text
+        else:
+            words.append(text)
+        previous = token
+    return " ".join(words)
 
 
 def _undotted(text: str) -> str:

@@ -98,7 +98,7 @@ def read_articles(questions: list[dict], corpus: list[dict]) -> list[_Article]:
         weights = {t: idf.get(t, highest) for t in terms}
         names = topic_name_terms(topic)
         opening = opening_of(sentences)
-        candidates = line_candidates(sentences, weights, names, opening)
+        candidates = line_candidates(sentences, weights, opening)
         docs = nlp.parse([sentences[i].text for i in candidates])
         answers = question.get("answers") or [question["answer"]]
         articles.append(

@@ -39,7 +39,7 @@ from rag.nlp.sentences import Sentence, cite, split_sentences
 # passes and the noun alone does not. Chosen on realtimeqa-train's latest weeks (with PASSAGES):
 # 0.5 quoted the quiz's sentence in 0.57 of its timelines against 0.54 at 0.6, lines still on topic.
 ARTICLE_SHARE = 0.5
-# An article is kept only if a sentence naming the topic holds this share of its weight.
+# An article is kept only if a sentence it may quote holds this share of the topic's weight.
 SENTENCE_SHARE = 0.2
 # Fewer words than this are a caption, a quiz option or a dateline, not a line of the story.
 SENTENCE_WORDS = 6
@@ -228,22 +228,15 @@ def opening_of(sentences: list[Sentence]) -> int | None:
     return None
 
 
-def line_candidates(
-    sentences: list[Sentence], weights: dict[str, float], names: frozenset[str], opening: int | None
-) -> list[int]:
+def line_candidates(sentences: list[Sentence], weights: dict[str, float], opening: int | None) -> list[int]:
     """Which of an article's ``sentences`` may be quoted beside its ``opening`` (the index of the
     one quoted first, if any): the others sharing a word with the topic (its terms are
     ``weights``' keys), since one that shares none is not why the article belongs to it, and
-    no caption or note; naming the topic (one of ``names``) unless the opening does, so that
-    each line does. The sentence model learned from these alone."""
-    must_name = opening is None or not _names_the_topic(sentences[opening].text, names)
+    no caption or note. The sentence model learned from these alone."""
     return [
         i
         for i, s in enumerate(sentences)
-        if i != opening
-        and not _about_the_page(s.text)
-        and not weights.keys().isdisjoint(_terms(s.text))
-        and (not must_name or _names_the_topic(s.text, names))
+        if i != opening and not _about_the_page(s.text) and not weights.keys().isdisjoint(_terms(s.text))
     ]
 
 
@@ -274,17 +267,21 @@ def _about_topic(
 ) -> _About | None:
     """The article's sentences that may quote it beside its opening (:func:`line_candidates`), as the
     model ranks them, if it is about the topic: its retrieved text holds ARTICLE_SHARE of the topic's
-    weight, and a sentence naming the topic (one of ``names``, when it has any) holds SENTENCE_SHARE."""
+    weight, one of the sentences it may quote holds SENTENCE_SHARE, and one names the topic (one of
+    ``names``, when it has any)."""
     article_terms = set(content_terms(passages[0].title + " " + " ".join(p.text for p in passages)))
     article_share = _share(article_terms, weights)
     if article_share < ARTICLE_SHARE:
         return None
     sentences = _sentences(passages)
-    shares = [_share(_terms(s.text), weights) if _names_the_topic(s.text, names) else 0.0 for s in sentences]
-    if max(shares, default=0.0) < SENTENCE_SHARE:
-        return None
     opening = opening_of(sentences)
-    candidates = line_candidates(sentences, weights, names, opening)
+    candidates = line_candidates(sentences, weights, opening)
+    quotable = ([] if opening is None else [opening]) + candidates
+    # Its line names the topic (_line), so a sentence it may quote must.
+    shares = {i: _share(_terms(sentences[i].text), weights) for i in quotable}
+    named = [shares[i] for i in quotable if _names_the_topic(sentences[i].text, names)]
+    if not named or max(shares.values()) < SENTENCE_SHARE:
+        return None
     # Parsed: the sentences the model ranks, and those that may count something.
     read = sorted(set(candidates) | {i for i, s in enumerate(sentences) if _COUNT.search(s.text)})
     docs = dict(zip(read, nlp.parse([sentences[i].text for i in read])))
@@ -296,16 +293,18 @@ def _about_topic(
     return _About(
         tuple(sentences[i] for i in ranked),
         sentences[opening] if opening is not None else None,
-        article_share + max(shares),
+        article_share + max(named),
         (passages[0].published or "")[:10],
         tuple(c for c in (_Counted(sentences[i], _figures(docs[i])) for i in read) if c.figures),
     )
 
 
-def _line(article: _About, shown: set[str]) -> _Line | None:
+def _line(article: _About, shown: set[str], names: frozenset[str]) -> _Line | None:
     """The article's line: the CHOSEN best of its ranked sentences and its opening, less those
     already ``shown`` by more relevant lines (an editor's note, a biography, a wire copy's
-    paragraph); its opening alone when that is all it adds; None when it adds nothing."""
+    paragraph); its opening alone when that is all it adds; None when it adds nothing. A line
+    names the topic (one of ``names``) when its article does: if neither its opening nor its
+    choices do, its last choice gives way to the best sentence that does."""
     opening = article.opening if article.opening and article.opening.text not in shown else None
     taken = (shown | {opening.text}) if opening else set(shown)
     fresh: list[Sentence] = []
@@ -313,6 +312,9 @@ def _line(article: _About, shown: set[str]) -> _Line | None:
         if sentence.text not in taken and len(fresh) < CHOSEN:
             fresh.append(sentence)
             taken.add(sentence.text)
+    if fresh and not any(_names_the_topic(s.text, names) for s in [*fresh, *([opening] if opening else [])]):
+        naming = (s for s in article.ranked if s.text not in taken and _names_the_topic(s.text, names))
+        fresh[-1] = next(naming, fresh[-1])
     if not fresh:
         if opening is None:
             return None
@@ -384,9 +386,9 @@ def build_timeline(
     """The timeline of a topic from its retrieved ``passages``, its ``most`` relevant articles;
     ``weights`` are the topic's terms' IDF, ``copies`` each near-copy's group (one line a group:
     a copy that changed some words is kept among the passages, but it is the same article),
-    ``names`` the terms of the names the topic holds (:func:`topic_name_terms`): a line's
-    sentence names one, so that a timeline of "Harbor Street fire" does not wander into
-    another street's fire that its article also mentions; ``model`` the sentence model (the
+    ``names`` the terms of the names the topic holds (:func:`topic_name_terms`): a line
+    names one, so that a timeline of "Harbor Street fire" does not wander into another
+    street's fire that its article also mentions; ``model`` the sentence model (the
     shipped one by default)."""
     model = model or load_sentence_model()
     by_article: dict[str, list[Passage]] = {}
@@ -401,7 +403,7 @@ def build_timeline(
     shown: set[str] = set()
     lines: list[_Line] = []
     for article in sorted(articles, key=lambda a: -a.relevance):
-        line = _line(article, shown)
+        line = _line(article, shown, names)
         if line is None:
             continue
         shown.update(s.text for s in (line.sentence, line.opening, line.also) if s)

@@ -41,6 +41,12 @@ def test_a_question_gives_its_story_in_its_own_words_without_question_word_or_ti
     assert question_topic("How many firefighters were hurt in the Port Anselm fire on Monday?") == (
         "firefighters hurt Port Anselm fire"
     )
+    # A hyphenated word stays whole, as articles write it; a first word is capitalised only as a name.
+    assert question_topic("Which drink did Coca-Cola recall after thousands were mislabeled?") == (
+        "drink Coca-Cola recall thousands mislabeled"
+    )
+    assert question_topic("Thousands of delegates flocked to which city?") == "thousands delegates flocked city"
+    assert question_topic("Balqasah saw fighting between which groups?").startswith("Balqasah")
 
 
 def test_the_evaluation_of_a_story_counts_its_lines_order_copies_and_gold_sentence(tmp_path, monkeypatch):

@@ -188,19 +188,24 @@ def test_a_line_quotes_its_articles_opening_first_then_the_sentences_the_model_r
     assert [c.quote for c in again.quoted] == [opening, topical]
 
 
-def test_a_lines_sentence_names_the_topics_names_when_the_topic_has_any():
+def test_a_line_names_the_topics_names_when_the_topic_has_any():
     from rag.timelines import build_timeline, topic_name_terms
 
     elsewhere = "A warehouse fire on Elm Road injured two workers on Friday morning."
     spread = "The warehouse fire on Elm Road spread to a second warehouse on Saturday."
-    named = "Firefighters said the blaze was smaller than the one at Harbor last month."
-    article = _passage("elm-fire", "Valley Post", f"{elsewhere} {spread} {named}")
+    fought = "Crews fought the warehouse fire for six hours before the roof of the warehouse fell in."
+    named = "Neighbours on the street said the smoke could be seen for miles."
+    article = _passage("elm-fire", "Valley Post", f"{elsewhere} {spread} {fought} {named}")
     names = topic_name_terms("Harbor Street warehouse fire")
     assert names == {"harbor", "street"} and topic_name_terms("warehouse fire") == frozenset()
     assert topic_name_terms("US births") == topic_name_terms("births in the United States") != frozenset()
     (unnamed,) = build_timeline([article], WEIGHTS, {})
-    assert {unnamed.citation.quote, unnamed.also.quote} == {spread, named}
-    # The opening names no Harbor Street: the line's other sentences must.
+    assert [c.quote for c in unnamed.quoted] == [elsewhere, unnamed.also.quote, unnamed.citation.quote]
+    assert {unnamed.also.quote, unnamed.citation.quote} == {spread, fought}
+    # Neither the opening nor the two sentences the model likes best name Harbor Street: the
+    # line's second gives way to the best sentence that does.
     (line,) = build_timeline([article], WEIGHTS, {}, names=names)
-    assert line.citation.quote == named and line.also is None
-    assert line.opening is not None and line.opening.quote == elsewhere
+    assert [c.quote for c in line.quoted] == [elsewhere, named, unnamed.citation.quote]
+    # An article no sentence of which names the topic is not about it.
+    unnamed_article = _passage("elm-fire", "Valley Post", f"{elsewhere} {spread} {fought}")
+    assert build_timeline([unnamed_article], WEIGHTS, {}, names=names) == []

@@ -62,10 +62,13 @@ def test_timeline_lists_the_story_with_its_sentences_and_refuses_bad_dates_in_on
     assert result.exit_code == 0, result.stderr
     heading, line = result.stdout.splitlines()[:2]
     assert heading == "Undated"  # the sample article names no date
-    # The article's opening (after its photo's caption), then its sentence that names Balqasah.
+    # The article's opening (after its photo's caption), then the two sentences the model picks,
+    # one of which names Balqasah, the line's own last, numbered first.
     assert line.startswith("  Intense clashes erupted Thursday between Syria's transitional government forces")
-    assert "[2] … The violence began when security forces raided the village of Balqasah" in line and "[1]" in line
-    assert "\n[1] “The violence began when security forces raided the village of Balqasah" in result.stdout
+    assert "[2] … The violence began when security forces raided the village of Balqasah" in line
+    assert "[3] … An unspecified number of Assad’s supporters, led by a wanted man known as Shujaa al-Ali" in line
+    assert "\n[1] “An unspecified number of Assad’s supporters" in result.stdout
+    assert "\n[3] “The violence began when security forces raided the village of Balqasah" in result.stdout
     story = json.loads(run("timeline", "Balqasah fighting", "--json", data_dir=tmp_path).stdout)
     assert [e["citation"]["article_id"] for e in story["entries"]] == ["syria-balqasah-clashes"]
     for args, message in [
