@@ -172,7 +172,12 @@ def test_a_line_quotes_its_articles_opening_first_then_the_sentences_the_model_r
     signed = _passage("station", "Valley Post", f"By Ana Ruiz. {text}", published="2025-03-10")
     (line,) = build_timeline([signed], WEIGHTS, {})
     assert line.opening is not None and line.opening.quote == opening, "a byline is not the article's opening"
-    for note in ("(This story was updated to add new information.)", "Editor’s Note: This page sums up the fire news."):
+    for note in (
+        "(This story was updated to add new information.)",
+        "Editor’s Note: This page sums up the fire news.",
+        "For the latest news on the fire, view our live updates file for Tuesday, March 11.",
+        "11. For developments on the fire, visit the Valley Post's story for Wednesday.",
+    ):
         (noted,) = build_timeline([_passage("station", "Valley Post", f"{note} {text}")], WEIGHTS, {})
         assert noted.opening is not None and noted.opening.quote == opening, "a note on the story is not its news"
         # Nor is it quoted further on, where a page may put it too.
