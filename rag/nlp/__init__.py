@@ -43,3 +43,16 @@ def parse(texts: Iterable[str]) -> list[Doc]:
     nlp = _pipeline()
     with _lock:
         return list(nlp.pipe(texts, batch_size=64))
+
+
+# What entities() leaves out: the parse and the tags. The entity recogniser reads the words
+# through its own layers, so it finds the same names (599 of 600 news sentences alike) in
+# under half the time (1.3 ms a sentence against 3.3 on 2 cores).
+_NOT_FOR_ENTITIES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
+
+
+def entities(texts: Iterable[str]) -> list[Doc]:
+    """Entity-labelled documents for ``texts``, in order, unparsed (no tags, heads or lemmas)."""
+    nlp = _pipeline()
+    with _lock:
+        return list(nlp.pipe(texts, batch_size=64, disable=[n for n in _NOT_FOR_ENTITIES if n in nlp.pipe_names]))
