@@ -14,7 +14,7 @@ document frequency, as the index weights them); the later ones only measure it, 
 rule it replaced. A line quotes its article's opening, and the model chooses
 :data:`rag.timelines.CHOSEN` among the other sentences (:func:`rag.timelines.line_candidates`):
 questions whose opening holds the answer are left out of training, since they teach nothing
-about which other sentence to show. Three minutes on 2 cores for realtimeqa-train.
+about which other sentence to show. Two minutes on 2 cores for realtimeqa-train.
 """
 
 from __future__ import annotations
