@@ -55,10 +55,13 @@ MOST_ENTRIES = 12
 # 50, and 120 no more than 80, on realtimeqa-train's latest weeks; a timeline takes 1.4 times as long).
 PASSAGES = 80
 
-# A photo's caption, which pages put before the story: "This aerial view shows …", "(AP Photo/…)".
+# A photo's caption, which pages put before the story: "This aerial view shows …", "(AP Photo/…)",
+# and a picture agency's, which starts with the place and day in capitals: "WASHINGTON, DC -
+# DECEMBER 21: People pass a sign …".
 _CAPTION = re.compile(
     r"^(?:this|the|a|an) (?:\w+ ){0,2}(?:photo|photograph|image|picture|view|video|screenshot|file photo)s? "
-    r"(?:shows?|taken|released|provided)\b|\b(?:AP|AFP|Reuters|Getty Images|EPA)(?: Photo)?/|\(Photo\b|Photo: ",
+    r"(?:shows?|taken|released|provided)\b|\b(?:AP|AFP|Reuters|Getty Images|EPA)(?: Photo)?/|\(Photo\b|Photo: "
+    r"|^(?-i:[A-Z][A-Z .,'-]+ - [A-Z]+ \d{1,2}): ",
     re.I,
 )
 # A note about the story, which pages put before it: "(This story was updated to add new

@@ -166,9 +166,12 @@ def test_a_line_quotes_its_articles_opening_first_then_the_sentences_the_model_r
     assert all(text[c.start : c.end] == c.quote for c in second.quoted)
     story = Timeline(topic="Harbor Street warehouse", entries=[first, second])
     assert [c.number for c in story.citations] == [1, 2, 3, 4, 5]
-    caption = "This aerial view shows the port at dawn on Sunday, March 2, 2025."
-    (captioned,) = build_timeline([_passage("station", "Valley Post", f"{caption} {topical}")], WEIGHTS, {})
-    assert captioned.opening is None and captioned.citation.quote == topical, "a photo's caption is no opening"
+    for caption in (
+        "This aerial view shows the port at dawn on Sunday, March 2, 2025.",
+        "PORT ANSELM, CA - MARCH 03: Firefighters spray water on a warehouse on Harbor Street in Port Anselm.",
+    ):
+        (captioned,) = build_timeline([_passage("station", "Valley Post", f"{caption} {topical}")], WEIGHTS, {})
+        assert captioned.opening is None and captioned.citation.quote == topical, "a photo's caption is no opening"
     signed = _passage("station", "Valley Post", f"By Ana Ruiz. {text}", published="2025-03-10")
     (line,) = build_timeline([signed], WEIGHTS, {})
     assert line.opening is not None and line.opening.quote == opening, "a byline is not the article's opening"
