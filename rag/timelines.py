@@ -196,8 +196,9 @@ def load_sentence_model(path: Path = SENTENCE_MODEL) -> ReaderModel:
 
 
 def sentence_features(sentence: Sentence, doc, weights: dict[str, float], names: frozenset[str]) -> dict[str, float]:
-    """What the sentence model reads of a sentence (``doc`` its parse) about a topic: its terms'
-    ``weights`` and the terms of its ``names``."""
+    """What the sentence model reads of a sentence about a topic (``doc`` its entity-labelled
+    document, :func:`rag.nlp.entities` or a full parse): its terms' ``weights`` and the terms of
+    its ``names``."""
     terms = _terms(sentence.text)
     named = _names_the_topic(sentence.text, names)
     raw = _share(terms, weights)

