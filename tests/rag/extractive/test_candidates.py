@@ -68,10 +68,11 @@ def test_whole_names_are_candidates_where_the_small_model_labels_part_or_each(qu
 
 def test_a_short_name_folds_into_the_whole_name_and_two_names_side_by_side_stay_two(fake_embedder):
     analysis = analyze("Which team was sold?", fake_embedder)
-    # Sentences of the realtimeqa article: the small model labels "Denver" a place, then "Broncos" a product.
+    # Written in the shape of a real report, which the small model reads the same way: it labels
+    # "Denver" a place, then "Broncos" a product.
     text = (
-        "NFL owners unanimously approved the sale of the Denver Broncos Tuesday from the Pat Bowlen Trust. "
-        "NFL commissioner Roger Goodell said all 32 teams voted to approve the sale that the Broncos announced. "
+        "League owners unanimously approved the sale of the Denver Broncos Tuesday from the family trust. "
+        "The league's commissioner said all 32 teams voted to approve the sale that the Broncos announced. "
         "KYIV, Ukraine CNN — Russian forces attacked."
     )
     candidates, _ = describe(
