@@ -100,7 +100,7 @@ def test_a_hyphenated_title_the_question_leaves_out_still_lets_the_sentence_echo
 
 FESTIVAL = (
     "Clearwater Executive Director Greg Williams told the Journal the group is preparing for a smaller event. "
-    "Williams said Clearwater was hoping to break even with the 2019 festival. "
+    "Williams said Clearwater was hoping to cover its costs at the autumn fair. "
     "Attendance fell to 4,500 people in 2019, the organisers said."
 )
 
@@ -109,7 +109,7 @@ FESTIVAL = (
 # from, so no echo was looked for; and "Clearwater", the group, folded into the person's titled name, which
 # the question's own "Clearwater" then struck from the answers, "Williams" with it.
 def test_who_said_what_a_sentence_says_is_its_speaker_though_the_question_names_the_speakers_employer(reader):
-    question = "Who said Clearwater was hoping to break even with the 2019 festival?"
+    question = "Who said Clearwater was hoping to cover its costs at the autumn fair?"
     assert "Williams" in _short(reader, question, FESTIVAL, "Clearwater scales back its festival")
 
 
