@@ -41,9 +41,7 @@ def _pipeline():
 
 def parse(texts: Iterable[str]) -> list[Doc]:
     """Tagged, parsed, entity-labelled documents for ``texts``, in order."""
-    nlp = _pipeline()
-    with _lock:
-        return list(nlp.pipe(texts, batch_size=64))
+    return _piped(texts)
 
 
 # What entities() leaves out: the parse and the tags. The entity recogniser reads the words
@@ -54,6 +52,11 @@ _NOT_FOR_ENTITIES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatiz
 
 def entities(texts: Iterable[str]) -> list[Doc]:
     """Entity-labelled documents for ``texts``, in order, unparsed (no tags, heads or lemmas)."""
+    return _piped(texts, _NOT_FOR_ENTITIES)
+
+
+def _piped(texts: Iterable[str], left_out: tuple[str, ...] = ()) -> list[Doc]:
+    """``texts`` through the pipeline without the components ``left_out``, one caller at a time."""
     nlp = _pipeline()
     with _lock:
-        return list(nlp.pipe(texts, batch_size=64, disable=[n for n in _NOT_FOR_ENTITIES if n in nlp.pipe_names]))
+        return list(nlp.pipe(texts, batch_size=64, disable=[n for n in left_out if n in nlp.pipe_names]))
