@@ -67,11 +67,13 @@ _CAPTION = re.compile(
 # A note about the story, which pages put before it: "(This story was updated to add new
 # information.)", "Editor's note: This page is a summary of news on ...", "For the latest news,
 # view our live updates file for Friday, May 3." (a day's summary pointing to the next day's,
-# which the sentence splitter may start with the day of the date before: "11. For the latest").
+# which the sentence splitter may start with the day of the date before: "11. For the latest"),
+# an outlet's own advertisement, "Sign up for our science newsletter.", on many of its pages.
 _NOTE = re.compile(
     r"(?:\d{1,2}\.\s+)?\(?(?:this (?:story|column|article|page|post) (?:was|has been|is being) (?:updated|corrected)"
     r"|editor['’]s note\b|(?:correction|clarification|update)s?:"
-    r"|for (?:the latest|more|live updates|developments)\b[^.]{0,150}?\b(?:view|visit|see|read|follow)\b)",
+    r"|for (?:the latest|more|live updates|developments)\b[^.]{0,150}?\b(?:view|visit|see|read|follow)\b"
+    r"|sign up for\b[^.]{0,100}?\bnewsletter)",
     re.I,
 )
 _FACT_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "PERSON", "ORG", "GPE"}

@@ -180,6 +180,7 @@ def test_a_line_quotes_its_articles_opening_first_then_the_sentences_the_model_r
         "Editor’s Note: This page sums up the fire news.",
         "For the latest news on the fire, view our live updates file for Tuesday, March 11.",
         "11. For developments on the fire, visit the Valley Post's story for Wednesday.",
+        "Sign up for the Valley Post’s morning newsletter to get the fire news first.",
     ):
         (noted,) = build_timeline([_passage("station", "Valley Post", f"{note} {text}")], WEIGHTS, {})
         assert noted.opening is not None and noted.opening.quote == opening, "a note on the story is not its news"
