@@ -24,7 +24,11 @@ STOPWORDS = frozenset(
 # one word: "US" in a topic is the "U.S." and the "United States" of a sentence. Written case
 # and all, so that the pronoun "us" is none of them.
 _NAME_SPELLINGS = (
-    (re.compile(r"\b(?:U\.S\.(?:A\.)?|USA|US|United States(?: of America)?)(?!\w)"), "UnitedStates"),
+    # A newspaper named after the country, "USA TODAY" (a byline's "a reporter for USA TODAY"), is not it.
+    (
+        re.compile(r"\b(?:U\.S\.(?:A\.)?|USA(?!\s+(?:TODAY|Today)\b)|US|United States(?: of America)?)(?!\w)"),
+        "UnitedStates",
+    ),
     (re.compile(r"\b(?:U\.K\.|UK|United Kingdom|Britain)(?!\w)"), "UnitedKingdom"),
     (re.compile(r"\b(?:U\.N\.|UN|United Nations)(?!\w)"), "UnitedNations"),
     (re.compile(r"\b(?:E\.U\.|EU|European Union)(?!\w)"), "EuropeanUnion"),

@@ -9,7 +9,7 @@ import pytest
 
 from newsqa.dates import day_number, day_text, parse_day
 from newsqa.errors import InputError
-from newsqa.text import content_terms, marker_numbers, strip_markers
+from newsqa.text import content_terms, marker_numbers, one_name_spelling, strip_markers
 from newsqa.types import Filters, Query
 
 
@@ -28,6 +28,15 @@ def test_content_terms_drop_stopwords_and_stem():
 def test_a_curly_apostrophe_is_read_as_the_straight_one_a_question_is_typed_with():
     straight = content_terms("Trump's pick, O'Neill")
     assert content_terms("Trump’s pick, O’Neill") == straight == ["trump", "pick", "o'neil"]
+
+
+def test_a_country_written_several_ways_is_one_name_but_a_newspaper_named_after_it_is_not():
+    spellings = ["US", "U.S.", "USA", "United States", "the United States of America"]
+    assert {one_name_spelling(f"troops from {s} arrived").replace("the ", "") for s in spellings} == {
+        "troops from UnitedStates arrived"
+    }
+    # A byline's "a reporter for USA TODAY" says nothing of the country.
+    assert "UnitedStates" not in one_name_spelling("She is a reporter for USA TODAY and USA Today's podcast.")
 
 
 def test_words_of_every_script_are_terms_and_cjk_is_read_in_character_pairs():
