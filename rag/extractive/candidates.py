@@ -370,6 +370,8 @@ def _proper_noun_runs(doc) -> list[Span]:
         if token is not None and token.pos_ == "PROPN" and token.ent_type_ not in _NOT_NAME_LABELS:
             start = token.i if start is None else start
             continue
+        if token is not None and start is not None and _joins_name(token):
+            continue  # "President-elect Donald Trump" is one run, not "President" and "elect Donald Trump"
         end = token.i if token is not None else len(doc)
         if start is not None and end - start >= 2:
             run = doc[start:end]
@@ -378,6 +380,17 @@ def _proper_noun_runs(doc) -> list[Span]:
                 runs.append(run)
         start = None
     return runs
+
+
+def _joins_name(token) -> bool:
+    """A hyphen written without spaces between two proper nouns: inside one name ("President-elect")."""
+    doc = token.doc
+    return (
+        token.text == "-"
+        and 0 < token.i < len(doc) - 1
+        and not (doc[token.i - 1].whitespace_ or token.whitespace_)
+        and doc[token.i + 1].pos_ == "PROPN"
+    )
 
 
 def _coordinated(doc) -> list[tuple[Span, str, str]]:
@@ -462,6 +475,10 @@ def _folds_into(key: str, kind: str, by_key: dict[str, list[Mention]], kinds: di
         same_label = {m.label for m in by_key[longer]} & labels
         # A name of unknown kind ("Denver Broncos", unlabelled) may be the full name of any kind of name.
         kinds_agree = kinds[longer] == "name" or (kinds[longer] == kind and same_label)
+        # The small model often calls a person's surname alone an organisation ("Trump"); a place by
+        # the name ("Jordan") is more often a place.
+        surname = kind == "org" and kinds[longer] == "person" and len(words) == 1 and longer_words[-1] == words[0]
+        kinds_agree = kinds_agree or surname
         if not kinds_agree or len(longer_words) <= len(words):
             continue
         # A person is named short by the surname; what starts a person's longer name is a title or an

@@ -21,6 +21,8 @@ def test_candidates_naming_one_thing_are_merged_and_keep_every_mention():
         Mention("Biden", "person", "PERSON", 6, 0, 0, 0, 0),
         Mention("Jordan", "place", "GPE", 7, 0, 0, 0, 0),
         Mention("Michael Jordan", "person", "PERSON", 8, 0, 0, 0, 0),
+        Mention("President-elect Ada Lund", "person", "PERSON", 9, 0, 0, 0, 0),
+        Mention("Lund", "org", "ORG", 10, 0, 0, 0, 0),  # the small model's label for a surname, often
     ]
     merged = {c.text: sorted(m.sentence for m in c.mentions) for c in merge(mentions)}
     assert merged == {
@@ -30,6 +32,7 @@ def test_candidates_naming_one_thing_are_merged_and_keep_every_mention():
         "Joe Biden": [5, 6],
         "Jordan": [7],  # a short name of another kind of thing stays apart
         "Michael Jordan": [8],
+        "President-elect Ada Lund": [9, 10],
     }
     assert answer_key("The Facebook Inc.") == answer_key("Facebook") == "facebook"
     # A person's longer name may start with a title or an employer: what starts it is not that person.
@@ -64,6 +67,17 @@ def test_whole_names_are_candidates_where_the_small_model_labels_part_or_each(qu
     sentences = split_sentences(passage(text))
     candidates, _ = describe(analysis, sentences, SentenceEvidence([0.5], {}, 0.03), fake_embedder)
     assert whole in {c.text for c in candidates}
+
+
+def test_a_hyphenated_title_is_no_break_in_a_name_so_its_tail_is_no_candidate(fake_embedder):
+    # The parse tags "President", "elect", "Donald" and "Trump" as proper nouns, the hyphen as
+    # punctuation: read as a break, it left "elect Donald Trump" a candidate beside the titled name.
+    analysis = analyze("Who met the president?", fake_embedder)
+    sentences = split_sentences(passage("The president met President-elect Donald Trump at the White House."))
+    candidates, _ = describe(analysis, sentences, SentenceEvidence([0.5], {}, 0.03), fake_embedder)
+    names = {c.text for c in candidates}
+    assert "President-elect Donald Trump" in names
+    assert not [name for name in names if name.startswith("elect")]
 
 
 def test_a_short_name_folds_into_the_whole_name_and_two_names_side_by_side_stay_two(fake_embedder):
