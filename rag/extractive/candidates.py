@@ -232,7 +232,7 @@ def _with_title(ent):
     start = ent.start
     while start > 0:
         before = ent.doc[start - 1]
-        if before.text == "-" and start > 1 and ent.doc[start - 2].pos_ == "PROPN" and not before.whitespace_:
+        if _joins_name(before):
             start -= 1
             continue
         # A title's lower-case end stays with it when hyphenated to it: "President-elect X".
@@ -389,7 +389,7 @@ def _joins_name(token) -> bool:
         token.text == "-"
         and 0 < token.i < len(doc) - 1
         and not (doc[token.i - 1].whitespace_ or token.whitespace_)
-        and doc[token.i + 1].pos_ == "PROPN"
+        and doc[token.i - 1].pos_ == doc[token.i + 1].pos_ == "PROPN"
     )
 
 
