@@ -421,17 +421,18 @@ class VectorStore:
     def query(self, vector: np.ndarray, n: int, where: dict | None) -> list[tuple[ChunkRecord, float]]:
         """The ``n`` nearest chunks with their cosine similarity."""
         n = min(n, self.count())
-        if n == 0:
-            return []
-        got = self._read(
-            lambda c: c.query(
-                query_embeddings=[vector], n_results=n, where=where, include=["documents", "metadatas", "distances"]
-            )
-        )
-        return [
-            (ChunkRecord(i, doc, meta), 1.0 - dist)
-            for i, doc, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
-        ]
+        asked = n
+        while asked:
+            got = self._read(functools.partial(_nearest, vector=vector, n=asked, where=where))
+            hits = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+            # A write killed between Chroma's two parts can leave a deleted chunk's vector behind without its
+            # record: found, it has no text or metadata. It is no chunk; asked again, one more live one comes.
+            found = [(ChunkRecord(i, doc, meta), 1.0 - dist) for i, doc, meta, dist in hits if meta is not None]
+            left_behind = len(got["ids"][0]) - len(found)
+            if not left_behind or len(found) >= n or len(got["ids"][0]) < asked:
+                return found[:n]
+            asked += left_behind
+        return []
 
     def article_metadata(self) -> list[dict[str, Any]]:
         """One metadata record per stored article: that of its first chunk."""
@@ -451,6 +452,12 @@ class VectorStore:
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]):
                 yield ChunkRecord(i, d, m)
             offset += len(got["ids"])
+
+
+def _nearest(collection, *, vector: np.ndarray, n: int, where: dict | None) -> dict[str, Any]:
+    return collection.query(
+        query_embeddings=[vector], n_results=n, where=where, include=["documents", "metadatas", "distances"]
+    )
 
 
 def release_local_clients() -> None:
