@@ -428,10 +428,9 @@ class VectorStore:
             # A write killed between Chroma's two parts can leave a deleted chunk's vector behind without its
             # record: found, it has no text or metadata. It is no chunk; asked again, one more live one comes.
             found = [(ChunkRecord(i, doc, meta), 1.0 - dist) for i, doc, meta, dist in hits if meta is not None]
-            left_behind = len(got["ids"][0]) - len(found)
-            if not left_behind or len(found) >= n or len(got["ids"][0]) < asked:
+            if len(found) >= n or len(got["ids"][0]) < asked:  # enough, or all there is
                 return found[:n]
-            asked += left_behind
+            asked += len(got["ids"][0]) - len(found)
         return []
 
     def article_metadata(self) -> list[dict[str, Any]]:
